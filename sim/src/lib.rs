@@ -1,0 +1,21 @@
+//! synack-sim: the pure core of synack.
+//!
+//! No I/O, no threads, no clocks: time is always a parameter. Sequence
+//! numbers ([`seq`]), segments ([`segment`]), the RFC 9293 endpoint
+//! ([`endpoint`]), its timers and RFC 6298 estimator, stack profiles
+//! ([`profile`]), the simulated link ([`link`]), the scenario language
+//! ([`scenario`]), the world that runs a scenario in virtual time ([`world`]),
+//! the passive observer that annotates any stream of segments ([`observer`]),
+//! and the transcript model ([`transcript`]) they all write to.
+
+pub mod profile;
+pub mod scenario;
+pub mod segment;
+pub mod seq;
+pub mod state;
+pub mod transcript;
+
+pub use segment::{Flags, Segment, TcpHeader, TcpOptions};
+pub use seq::SeqNum;
+pub use state::State;
+pub use transcript::{Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink};

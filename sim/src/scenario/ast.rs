@@ -1,0 +1,173 @@
+//! The parsed form of a scenario (`*.tcp`), the language of DESIGN.md.
+
+use crate::profile::ProfileName;
+use crate::state::State;
+use crate::transcript::{Dir, Side};
+
+/// A whole scenario: settings, then steps in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// Built-in name or file name, for messages.
+    pub source: String,
+    pub settings: Settings,
+    pub steps: Vec<Step>,
+}
+
+/// Settings, with the defaults of DESIGN.md.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `profile rfc|linux` (default rfc).
+    pub profile: ProfileName,
+    /// `rtt 20ms`: round-trip time of the link, microseconds (default 20 ms).
+    pub rtt_us: u64,
+    /// `mss 1460` (default 1460).
+    pub mss: u16,
+    /// `seed 7` (default 0).
+    pub seed: u64,
+    /// `isn client N`, `isn server N`, indexed by `Side::index()`.
+    pub isn: [Option<u32>; 2],
+    /// `port client N` (default 49152).
+    pub client_port: u16,
+    /// `drop|duplicate|delay ...` rules, in file order (first non-pass wins).
+    pub faults: Vec<FaultRule>,
+    /// `loss <dir> P%`.
+    pub losses: Vec<LossRule>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            profile: ProfileName::Rfc,
+            rtt_us: 20_000,
+            mss: 1460,
+            seed: 0,
+            isn: [None, None],
+            client_port: 49152,
+            faults: Vec::new(),
+            losses: Vec::new(),
+        }
+    }
+}
+
+/// What a fault rule does to the segments it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    Drop,
+    Duplicate,
+    /// Extra one-way delay, microseconds.
+    Delay(u64),
+}
+
+/// Which segments a fault rule counts (DESIGN.md "Fault kinds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SegKind {
+    /// SYN alone (no ACK).
+    Syn,
+    /// SYN with ACK.
+    SynAck,
+    /// ACK alone: no payload, no SYN/FIN/RST.
+    Ack,
+    /// Payload > 0.
+    Data,
+    /// FIN set.
+    Fin,
+    /// RST set.
+    Rst,
+    Any,
+}
+
+impl SegKind {
+    pub const fn name(self) -> &'static str {
+        match self {
+            SegKind::Syn => "syn",
+            SegKind::SynAck => "syn-ack",
+            SegKind::Ack => "ack",
+            SegKind::Data => "data",
+            SegKind::Fin => "fin",
+            SegKind::Rst => "rst",
+            SegKind::Any => "any",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SegKind> {
+        [
+            SegKind::Syn,
+            SegKind::SynAck,
+            SegKind::Ack,
+            SegKind::Data,
+            SegKind::Fin,
+            SegKind::Rst,
+            SegKind::Any,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+    }
+}
+
+/// `drop client->server data #1,#3`, `delay server->client ack #2 300ms`, ...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultRule {
+    /// 1-based line in the scenario, for messages.
+    pub line: u32,
+    pub action: FaultAction,
+    pub dir: Dir,
+    pub kind: SegKind,
+    /// 1-based ordinals of the matching segments (of that kind, in that
+    /// direction, retransmissions included).
+    pub nth: Vec<u32>,
+}
+
+/// `loss client->server 1%`: random loss drawn from the seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LossRule {
+    pub line: u32,
+    pub dir: Dir,
+    /// Probability in parts per million (1% = 10_000).
+    pub ppm: u32,
+}
+
+/// What `send` sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendData {
+    /// `send "text"` (escapes `\n`, `\t`, `\\`, `\"` decoded).
+    Text(Vec<u8>),
+    /// `send 20000 bytes`: a generated, recognisable byte pattern.
+    Bytes(u64),
+}
+
+/// How much `recv` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecvMax {
+    /// `recv`: whatever is there (at least one byte) or end-of-stream.
+    Any,
+    /// `recv N`: at most N bytes.
+    UpTo(u32),
+    /// `recv all`: everything until end-of-stream.
+    All,
+}
+
+/// One action of a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Listen { side: Side, port: u16 },
+    /// `connect [PORT]`; `None`: the peer's listening port, else 9999.
+    Connect { side: Side, port: Option<u16> },
+    Accept { side: Side },
+    Send { side: Side, data: SendData },
+    Recv { side: Side, max: RecvMax },
+    Shutdown { side: Side },
+    Close { side: Side },
+    Abort { side: Side },
+    /// `wait 5s`, microseconds.
+    Wait { us: u64 },
+    Expect { side: Side, state: State },
+}
+
+/// One line of actions; several when joined with `&` (same instant).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// 1-based line number.
+    pub line: u32,
+    /// The line's text, trimmed, without its comment (for transcripts).
+    pub text: String,
+    pub actions: Vec<Action>,
+}

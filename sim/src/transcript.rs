@@ -1,0 +1,486 @@
+//! The transcript model: what happened, when, in one type shared by the
+//! simulator and the capture path (DESIGN.md "JSON transcript").
+//!
+//! Producers (the simulated world, the observer of a capture) push
+//! [`Event`]s into a [`Sink`] as they happen; renderers implement `Sink`, so a
+//! transcript is streamed, never kept whole in memory. Events borrow (payload,
+//! strings) so the hot path does not allocate; [`Recorder`] keeps owned copies
+//! for tests and for side-by-side alignment.
+
+use crate::segment::TcpHeader;
+use crate::state::State;
+use std::fmt;
+
+/// One of the two endpoints of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+    pub const fn peer(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+    /// The direction of segments this side sends.
+    pub const fn dir(self) -> Dir {
+        match self {
+            Side::Client => Dir::ClientToServer,
+            Side::Server => Dir::ServerToClient,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// The direction a segment travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dir {
+    ClientToServer,
+    ServerToClient,
+}
+
+impl Dir {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dir::ClientToServer => "client->server",
+            Dir::ServerToClient => "server->client",
+        }
+    }
+    pub const fn sender(self) -> Side {
+        match self {
+            Dir::ClientToServer => Side::Client,
+            Dir::ServerToClient => Side::Server,
+        }
+    }
+    pub const fn receiver(self) -> Side {
+        self.sender().peer()
+    }
+    pub const fn reverse(self) -> Dir {
+        match self {
+            Dir::ClientToServer => Dir::ServerToClient,
+            Dir::ServerToClient => Dir::ClientToServer,
+        }
+    }
+}
+
+impl fmt::Display for Dir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// What became of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fate {
+    /// Simulator: the link delivered it.
+    Delivered,
+    /// Simulator: a fault rule or random loss dropped it.
+    Dropped,
+    /// Simulator: the link delivered it twice.
+    Duplicated,
+    /// Real traffic: seen on the wire.
+    Captured,
+}
+
+impl Fate {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Dropped => "dropped",
+            Fate::Duplicated => "duplicated",
+            Fate::Captured => "captured",
+        }
+    }
+}
+
+/// One of Wireshark's `tcp.analysis.*` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum AnalysisFlag {
+    Retransmission,
+    FastRetransmission,
+    SpuriousRetransmission,
+    OutOfOrder,
+    LostSegment,
+    AckLostSegment,
+    DuplicateAck,
+    ZeroWindow,
+    ZeroWindowProbe,
+    ZeroWindowProbeAck,
+    WindowFull,
+    WindowUpdate,
+    KeepAlive,
+    KeepAliveAck,
+    ReusedPorts,
+}
+
+impl AnalysisFlag {
+    pub const ALL: [AnalysisFlag; 15] = [
+        AnalysisFlag::Retransmission,
+        AnalysisFlag::FastRetransmission,
+        AnalysisFlag::SpuriousRetransmission,
+        AnalysisFlag::OutOfOrder,
+        AnalysisFlag::LostSegment,
+        AnalysisFlag::AckLostSegment,
+        AnalysisFlag::DuplicateAck,
+        AnalysisFlag::ZeroWindow,
+        AnalysisFlag::ZeroWindowProbe,
+        AnalysisFlag::ZeroWindowProbeAck,
+        AnalysisFlag::WindowFull,
+        AnalysisFlag::WindowUpdate,
+        AnalysisFlag::KeepAlive,
+        AnalysisFlag::KeepAliveAck,
+        AnalysisFlag::ReusedPorts,
+    ];
+
+    /// Wireshark's field name after `tcp.analysis.`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AnalysisFlag::Retransmission => "retransmission",
+            AnalysisFlag::FastRetransmission => "fast_retransmission",
+            AnalysisFlag::SpuriousRetransmission => "spurious_retransmission",
+            AnalysisFlag::OutOfOrder => "out_of_order",
+            AnalysisFlag::LostSegment => "lost_segment",
+            AnalysisFlag::AckLostSegment => "ack_lost_segment",
+            AnalysisFlag::DuplicateAck => "duplicate_ack",
+            AnalysisFlag::ZeroWindow => "zero_window",
+            AnalysisFlag::ZeroWindowProbe => "zero_window_probe",
+            AnalysisFlag::ZeroWindowProbeAck => "zero_window_probe_ack",
+            AnalysisFlag::WindowFull => "window_full",
+            AnalysisFlag::WindowUpdate => "window_update",
+            AnalysisFlag::KeepAlive => "keep_alive",
+            AnalysisFlag::KeepAliveAck => "keep_alive_ack",
+            AnalysisFlag::ReusedPorts => "reused_ports",
+        }
+    }
+
+    /// The words a reader sees in a text transcript (Wireshark's expert info).
+    pub const fn words(self) -> &'static str {
+        match self {
+            AnalysisFlag::Retransmission => "retransmission",
+            AnalysisFlag::FastRetransmission => "fast retransmission",
+            AnalysisFlag::SpuriousRetransmission => "spurious retransmission",
+            AnalysisFlag::OutOfOrder => "out of order",
+            AnalysisFlag::LostSegment => "previous segment not captured",
+            AnalysisFlag::AckLostSegment => "ACKed unseen segment",
+            AnalysisFlag::DuplicateAck => "duplicate ACK",
+            AnalysisFlag::ZeroWindow => "zero window",
+            AnalysisFlag::ZeroWindowProbe => "zero window probe",
+            AnalysisFlag::ZeroWindowProbeAck => "zero window probe ACK",
+            AnalysisFlag::WindowFull => "window full",
+            AnalysisFlag::WindowUpdate => "window update",
+            AnalysisFlag::KeepAlive => "keep-alive",
+            AnalysisFlag::KeepAliveAck => "keep-alive ACK",
+            AnalysisFlag::ReusedPorts => "ports reused",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<AnalysisFlag> {
+        AnalysisFlag::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// A set of [`AnalysisFlag`]s; iterates in the contract's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Analysis(pub u16);
+
+impl Analysis {
+    pub const NONE: Analysis = Analysis(0);
+    pub fn insert(&mut self, f: AnalysisFlag) {
+        self.0 |= 1 << f as u8;
+    }
+    pub fn remove(&mut self, f: AnalysisFlag) {
+        self.0 &= !(1 << f as u8);
+    }
+    pub const fn contains(self, f: AnalysisFlag) -> bool {
+        self.0 & (1 << f as u8) != 0
+    }
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn iter(self) -> impl Iterator<Item = AnalysisFlag> {
+        AnalysisFlag::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+    pub fn with(mut self, f: AnalysisFlag) -> Analysis {
+        self.insert(f);
+        self
+    }
+}
+
+/// A timer of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    Retransmit,
+    TimeWait,
+    Persist,
+    Keepalive,
+    DelayedAck,
+}
+
+impl TimerKind {
+    pub const ALL: [TimerKind; 5] = [
+        TimerKind::Retransmit,
+        TimerKind::TimeWait,
+        TimerKind::Persist,
+        TimerKind::Keepalive,
+        TimerKind::DelayedAck,
+    ];
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimerKind::Retransmit => "retransmit",
+            TimerKind::TimeWait => "time-wait",
+            TimerKind::Persist => "persist",
+            TimerKind::Keepalive => "keepalive",
+            TimerKind::DelayedAck => "delayed-ack",
+        }
+    }
+}
+
+impl fmt::Display for TimerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A segment as the transcript shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentEvent<'a> {
+    pub dir: Dir,
+    pub hdr: TcpHeader,
+    /// `seq` relative to the sender's ISN (Wireshark's relative sequence number).
+    pub rel_seq: u32,
+    /// `ack` relative to the receiver's ISN; `None` when ACK is clear.
+    pub rel_ack: Option<u32>,
+    /// The window in bytes after window scaling, when the scale is known.
+    pub win_bytes: u32,
+    pub fate: Fate,
+    pub analysis: Analysis,
+    /// 1-based record number in a capture.
+    pub frame: Option<u64>,
+    /// The payload bytes, when the producer has them (may be cut short in captures).
+    pub payload: &'a [u8],
+}
+
+/// What an event says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind<'a> {
+    Segment(SegmentEvent<'a>),
+    State {
+        endpoint: Side,
+        from: State,
+        to: State,
+    },
+    App {
+        endpoint: Side,
+        call: &'a str,
+        result: &'a str,
+    },
+    Timer {
+        endpoint: Side,
+        timer: TimerKind,
+        rto_us: Option<u64>,
+    },
+    /// A free-text remark for readers of the text transcript (e.g. "capture
+    /// starts mid-connection: states assumed ESTABLISHED"). Not in JSON.
+    Note { text: &'a str },
+}
+
+/// One line of a transcript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// Microseconds since the start of the run or capture.
+    pub t_us: u64,
+    /// Connection id in captures (1-based); `None` in the simulator.
+    pub conn: Option<u32>,
+    pub kind: EventKind<'a>,
+}
+
+/// The addresses of a connection, for renderers that show them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub conn: Option<u32>,
+    /// e.g. "127.0.0.1:49152"
+    pub client: String,
+    pub server: String,
+}
+
+/// Where a transcript goes. Renderers implement it; producers push into it.
+pub trait Sink {
+    /// Called once before the first event of a connection.
+    fn begin_conn(&mut self, _info: &ConnInfo) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn event(&mut self, ev: &Event<'_>) -> std::io::Result<()>;
+    /// Called once after the last event.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn begin_conn(&mut self, info: &ConnInfo) -> std::io::Result<()> {
+        (**self).begin_conn(info)
+    }
+    fn event(&mut self, ev: &Event<'_>) -> std::io::Result<()> {
+        (**self).event(ev)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        (**self).finish()
+    }
+}
+
+/// An owned copy of an [`Event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedEvent {
+    pub t_us: u64,
+    pub conn: Option<u32>,
+    pub kind: OwnedKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnedKind {
+    Segment {
+        seg: SegmentEvent<'static>,
+        payload: Vec<u8>,
+    },
+    State {
+        endpoint: Side,
+        from: State,
+        to: State,
+    },
+    App {
+        endpoint: Side,
+        call: String,
+        result: String,
+    },
+    Timer {
+        endpoint: Side,
+        timer: TimerKind,
+        rto_us: Option<u64>,
+    },
+    Note {
+        text: String,
+    },
+}
+
+impl OwnedEvent {
+    pub fn from_event(ev: &Event<'_>) -> OwnedEvent {
+        let kind = match ev.kind {
+            EventKind::Segment(s) => OwnedKind::Segment {
+                seg: SegmentEvent { payload: &[], ..s },
+                payload: s.payload.to_vec(),
+            },
+            EventKind::State { endpoint, from, to } => OwnedKind::State { endpoint, from, to },
+            EventKind::App {
+                endpoint,
+                call,
+                result,
+            } => OwnedKind::App {
+                endpoint,
+                call: call.to_string(),
+                result: result.to_string(),
+            },
+            EventKind::Timer {
+                endpoint,
+                timer,
+                rto_us,
+            } => OwnedKind::Timer {
+                endpoint,
+                timer,
+                rto_us,
+            },
+            EventKind::Note { text } => OwnedKind::Note {
+                text: text.to_string(),
+            },
+        };
+        OwnedEvent {
+            t_us: ev.t_us,
+            conn: ev.conn,
+            kind,
+        }
+    }
+
+    /// Borrows this event back as an [`Event`], to feed a renderer.
+    pub fn as_event(&self) -> Event<'_> {
+        let kind = match &self.kind {
+            OwnedKind::Segment { seg, payload } => EventKind::Segment(SegmentEvent {
+                payload: payload.as_slice(),
+                ..*seg
+            }),
+            OwnedKind::State { endpoint, from, to } => EventKind::State {
+                endpoint: *endpoint,
+                from: *from,
+                to: *to,
+            },
+            OwnedKind::App {
+                endpoint,
+                call,
+                result,
+            } => EventKind::App {
+                endpoint: *endpoint,
+                call,
+                result,
+            },
+            OwnedKind::Timer {
+                endpoint,
+                timer,
+                rto_us,
+            } => EventKind::Timer {
+                endpoint: *endpoint,
+                timer: *timer,
+                rto_us: *rto_us,
+            },
+            OwnedKind::Note { text } => EventKind::Note { text },
+        };
+        Event {
+            t_us: self.t_us,
+            conn: self.conn,
+            kind,
+        }
+    }
+}
+
+/// A sink that keeps every event: for tests and for side-by-side alignment.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    pub conns: Vec<ConnInfo>,
+    pub events: Vec<OwnedEvent>,
+}
+
+impl Sink for Recorder {
+    fn begin_conn(&mut self, info: &ConnInfo) -> std::io::Result<()> {
+        self.conns.push(info.clone());
+        Ok(())
+    }
+    fn event(&mut self, ev: &Event<'_>) -> std::io::Result<()> {
+        self.events.push(OwnedEvent::from_event(ev));
+        Ok(())
+    }
+}
+
+/// A sink that discards everything (for benchmarks and `--summary`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn event(&mut self, _ev: &Event<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
