@@ -14,6 +14,7 @@ pub mod segment;
 pub mod seq;
 pub mod state;
 pub mod transcript;
+pub mod world;
 
 pub use segment::{Flags, Segment, TcpHeader, TcpOptions};
 pub use seq::SeqNum;
