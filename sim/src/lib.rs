@@ -8,7 +8,11 @@
 //! the passive observer that annotates any stream of segments ([`observer`]),
 //! and the transcript model ([`transcript`]) they all write to.
 
+pub mod endpoint;
+pub mod link;
 pub mod profile;
+pub mod rng;
+pub mod rtt;
 pub mod scenario;
 pub mod segment;
 pub mod seq;

@@ -33,3 +33,119 @@ impl fmt::Display for ProfileName {
         f.pad(self.name())
     }
 }
+
+use crate::rtt::RtoFormula;
+
+/// The tunables of a TCP stack. Every Linux difference from the RFCs is a
+/// named field with the Linux source of its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: ProfileName,
+    /// RFC 6298 2.1: RTO before any sample: 1 s. Linux `TCP_TIMEOUT_INIT` is 1 s too.
+    pub initial_rto_us: u64,
+    /// RFC 6298 2.4: RTO "SHOULD be rounded up to 1 second". Linux: `TCP_RTO_MIN` = 200 ms.
+    pub min_rto_us: u64,
+    /// RFC 6298 2.5: a maximum "at least 60 seconds". Linux: `TCP_RTO_MAX` = 120 s.
+    pub max_rto_us: u64,
+    pub rto_formula: RtoFormula,
+    /// Linux `tcp_syn_linear_timeouts` (6.x): the first N SYN retransmissions
+    /// keep the initial RTO (1 s, 1 s, 1 s, 1 s) before doubling. RFC: 0.
+    pub syn_linear_timeouts: u32,
+    /// SYN retransmissions before `connect` gives up. RFC 9293 3.8.3 asks R2
+    /// for a SYN to be at least 3 minutes: 1+2+4+8+16+32+60 s = 123 s would
+    /// not do, so 8 retries (255 s). Linux `tcp_syn_retries` = 6.
+    pub syn_retries: u32,
+    /// SYN-ACK retransmissions. Linux `tcp_synack_retries` = 5.
+    pub synack_retries: u32,
+    /// Data/FIN retransmissions before the connection times out. RFC 9293
+    /// 3.8.3: R2 at least 100 s (8 backoffs from 1 s reach 1+2+..+60 > 100 s).
+    /// Linux `tcp_retries2` = 15.
+    pub data_retries: u32,
+    /// How long TIME-WAIT lasts: RFC 9293 3.3.2 2*MSL with MSL = 2 minutes.
+    /// Linux `TCP_TIMEWAIT_LEN` = 60 s.
+    pub time_wait_us: u64,
+    /// Delayed ACK timeout; `None` = ACK every segment (RFC 9293 3.8.6.3
+    /// allows delay, the textbook profile does not delay). Linux
+    /// `TCP_DELACK_MIN` = 40 ms, and it ACKs at least every second full segment.
+    pub delayed_ack_us: Option<u64>,
+    /// Initial congestion window in segments; `None` = RFC 5681 3.1's rule
+    /// from the MSS (3 segments for 1460). Linux `TCP_INIT_CWND` = 10 (RFC 6928).
+    pub initial_cwnd_segments: Option<u32>,
+    /// Receive buffer (the most we ever advertise). RFC profile: 65535, the
+    /// largest window without scaling. Linux `tcp_rmem` default 131072.
+    pub recv_buffer: u32,
+    /// Window scale shift we offer (RFC 7323 2). Linux offers 7 for its default buffers.
+    pub wscale: Option<u8>,
+    /// Offer SACK-permitted (RFC 2018). Linux `tcp_sack` = 1. We offer it but do not send SACK blocks.
+    pub sack_permitted: bool,
+    /// Offer and use timestamps (RFC 7323 3). Linux `tcp_timestamps` = 1.
+    pub timestamps: bool,
+    /// Linux answers a retransmitted SYN in SYN-RECEIVED by resending its
+    /// SYN-ACK (`tcp_check_req`); RFC 9293 3.10.7.4 only ACKs it.
+    pub resend_synack_on_dup_syn: bool,
+    /// Zero-window probe form. RFC 9293 3.8.6.1: a probe carries one byte of
+    /// new data. Linux `tcp_xmit_probe_skb()`: an empty segment with SEQ =
+    /// SND.UNA - 1, which forces an ACK without sending data.
+    pub linux_zero_window_probe: bool,
+    /// RFC 9293 3.7.4: Nagle's algorithm (on by default in both RFC and Linux).
+    pub nagle: bool,
+}
+
+impl Profile {
+    pub fn get(name: ProfileName) -> Profile {
+        match name {
+            ProfileName::Rfc => Profile {
+                name,
+                initial_rto_us: 1_000_000,
+                min_rto_us: 1_000_000,
+                max_rto_us: 60_000_000,
+                rto_formula: RtoFormula::Rfc6298,
+                syn_linear_timeouts: 0,
+                syn_retries: 8,
+                synack_retries: 8,
+                data_retries: 8,
+                time_wait_us: 240_000_000,
+                delayed_ack_us: None,
+                initial_cwnd_segments: None,
+                recv_buffer: 65_535,
+                wscale: None,
+                sack_permitted: false,
+                timestamps: false,
+                resend_synack_on_dup_syn: false,
+                linux_zero_window_probe: false,
+                nagle: true,
+            },
+            ProfileName::Linux => Profile {
+                name,
+                initial_rto_us: 1_000_000,
+                min_rto_us: 200_000,
+                max_rto_us: 120_000_000,
+                rto_formula: RtoFormula::Linux,
+                syn_linear_timeouts: 4,
+                syn_retries: 6,
+                synack_retries: 5,
+                data_retries: 15,
+                time_wait_us: 60_000_000,
+                delayed_ack_us: Some(40_000),
+                initial_cwnd_segments: Some(10),
+                recv_buffer: 131_072,
+                wscale: Some(7),
+                sack_permitted: true,
+                timestamps: true,
+                resend_synack_on_dup_syn: true,
+                linux_zero_window_probe: true,
+                nagle: true,
+            },
+        }
+    }
+
+    /// RFC 5681 3.1 initial window for this sender MSS.
+    pub fn initial_cwnd(&self, smss: u32) -> u32 {
+        match self.initial_cwnd_segments {
+            Some(n) => n * smss,
+            None if smss > 2190 => 2 * smss,
+            None if smss > 1095 => 3 * smss,
+            None => 4 * smss,
+        }
+    }
+}

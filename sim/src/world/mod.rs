@@ -1,10 +1,16 @@
 //! The world: two endpoints and a link, running a scenario in virtual time.
 //!
-//! (API fixed first; the implementation lands with the endpoint.)
+//! Steps run in order. Socket calls block the way they do on a real host, in
+//! virtual time: the world lets time pass (delivering segments, firing
+//! timers) until every blocking call of the step has returned. `sim.rs` holds
+//! the event loop, `app.rs` the socket calls.
+
+mod app;
+mod sim;
+
+pub use sim::{run, World};
 
 use crate::profile::ProfileName;
-use crate::scenario::Scenario;
-use crate::transcript::Sink;
 use crate::State;
 
 /// Overrides from the command line.
@@ -50,10 +56,21 @@ pub struct RunOutcome {
     pub stats: Stats,
 }
 
-/// Runs `scenario` in the simulator, streaming its transcript into `sink`.
-///
-/// Deterministic: the same scenario, options and seed give the same events.
-pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> std::io::Result<RunOutcome> {
-    let _ = (scenario, opts, sink);
-    Err(std::io::Error::other("the simulated world is not built yet"))
+/// `1.5 s`, `20 ms`, `300 us`, `4 min`: a duration for people.
+pub fn fmt_duration(us: u64) -> String {
+    if us >= 60_000_000 && us % 60_000_000 == 0 {
+        format!("{} min", us / 60_000_000)
+    } else if us >= 1_000_000 {
+        let s = us as f64 / 1e6;
+        format!("{} s", trim_float(s))
+    } else if us >= 1_000 {
+        format!("{} ms", trim_float(us as f64 / 1e3))
+    } else {
+        format!("{us} us")
+    }
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

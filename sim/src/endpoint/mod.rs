@@ -1,0 +1,558 @@
+//! One TCP endpoint, sans-I/O, in virtual time (RFC 9293).
+//!
+//! # Calling order
+//! The owner (the simulated world, or a test harness) drives an endpoint:
+//! 1. app commands: [`Endpoint::listen`], [`Endpoint::connect`],
+//!    [`Endpoint::send`], [`Endpoint::read`], [`Endpoint::shutdown`],
+//!    [`Endpoint::close`], [`Endpoint::abort`], each with the current time;
+//! 2. a segment arriving: [`Endpoint::handle_segment`]`(now, seg)`;
+//! 3. when `now` reaches [`Endpoint::poll_timeout`]: [`Endpoint::handle_timeout`]`(now)`;
+//! 4. after each of the above, drain [`Endpoint::poll_transmit`] (segments to
+//!    put on the wire) and [`Endpoint::poll_event`] (state changes, timer
+//!    firings) until both return `None`.
+//!
+//! Time is always a parameter (microseconds); the endpoint never reads a clock.
+//! Segment processing is in `input.rs` (RFC 9293 3.10.7), sending in
+//! `output.rs` (3.8.6, 3.7.4, RFC 5681), timers in `timers.rs` (RFC 6298,
+//! 3.8.6.1, 3.3.2).
+
+mod buffers;
+mod input;
+mod output;
+mod timers;
+
+#[cfg(test)]
+mod tests;
+
+pub use buffers::{pattern_byte, Read, RecvBuffer, SendBuffer};
+pub use input::reset_for_closed_port;
+
+use crate::profile::Profile;
+use crate::rtt::RttEstimator;
+use crate::segment::Segment;
+use crate::seq::SeqNum;
+use crate::state::State;
+use crate::transcript::TimerKind;
+use std::collections::VecDeque;
+
+/// Why a connection failed, as the app sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockError {
+    /// A RST answered our SYN: nobody listens there (ECONNREFUSED).
+    Refused,
+    /// The peer reset the connection (ECONNRESET).
+    Reset,
+    /// Retransmissions exhausted (ETIMEDOUT).
+    TimedOut,
+}
+
+impl SockError {
+    pub const fn message(self) -> &'static str {
+        match self {
+            SockError::Refused => "connection refused",
+            SockError::Reset => "connection reset",
+            SockError::TimedOut => "timed out",
+        }
+    }
+}
+
+/// Something the owner should know about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointEvent {
+    StateChanged {
+        from: State,
+        to: State,
+    },
+    /// A timer fired; `rto_us` is the timeout it ran for, where that applies.
+    TimerFired {
+        timer: TimerKind,
+        rto_us: Option<u64>,
+    },
+}
+
+/// A segment to put on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    pub seg: Segment,
+    /// The endpoint sent these sequence numbers before (RFC 6298 retransmission).
+    pub retransmission: bool,
+}
+
+/// Why a call was refused at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// RFC 9293 3.10: "error: connection does not exist" and friends.
+    NotConnected,
+    /// "error: connection already exists".
+    AlreadyOpen,
+    /// "error: connection closing": the app already shut down the send side.
+    Closing,
+    /// The connection failed earlier.
+    Failed(SockError),
+}
+
+impl CallError {
+    pub fn message(self) -> &'static str {
+        match self {
+            CallError::NotConnected => "error: connection does not exist",
+            CallError::AlreadyOpen => "error: connection already exists",
+            CallError::Closing => "error: connection closing",
+            CallError::Failed(e) => e.message(),
+        }
+    }
+}
+
+/// Static settings of an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointConfig {
+    pub profile: Profile,
+    /// The MSS we announce (our receive MSS, RFC 9293 3.7.1).
+    pub mss: u16,
+    /// Our initial send sequence number (RFC 9293 3.4.1).
+    pub iss: SeqNum,
+}
+
+/// Timer deadlines, indexed by `TimerKind as usize` (quinn's timer table).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct TimerTable([Option<u64>; 5]);
+
+impl TimerTable {
+    fn set(&mut self, t: TimerKind, at: u64) {
+        self.0[t as usize] = Some(at);
+    }
+    fn stop(&mut self, t: TimerKind) {
+        self.0[t as usize] = None;
+    }
+    fn get(&self, t: TimerKind) -> Option<u64> {
+        self.0[t as usize]
+    }
+    fn next(&self) -> Option<u64> {
+        self.0.iter().flatten().copied().min()
+    }
+}
+
+/// An RFC 9293 endpoint. See the module docs for the calling order.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    cfg: EndpointConfig,
+    state: State,
+    /// We opened actively (affects RST in SYN-RECEIVED, RFC 9293 3.10.7.4).
+    active_open: bool,
+    local_port: u16,
+    remote_port: u16,
+
+    // Send sequence variables (RFC 9293 3.3.1).
+    iss: SeqNum,
+    snd_una: SeqNum,
+    snd_nxt: SeqNum,
+    /// Highest sequence number sent so far (BSD's snd_max); ACKs up to it are acceptable.
+    snd_max: SeqNum,
+    /// Send window in bytes (scaled).
+    snd_wnd: u32,
+    /// Largest window the peer ever offered (RFC 5961 5.2's MAX.SND.WND).
+    max_snd_wnd: u32,
+    snd_wl1: SeqNum,
+    snd_wl2: SeqNum,
+    /// Shift applied to windows the peer advertises (RFC 7323 2.3).
+    snd_wscale: u8,
+    send_buf: SendBuffer,
+    /// The app asked to close the send side; a FIN follows the data.
+    fin_queued: bool,
+    /// Sequence number of our FIN, once it has been sent.
+    fin_seq_sent: Option<SeqNum>,
+
+    // Receive sequence variables.
+    irs: SeqNum,
+    rcv_nxt: SeqNum,
+    /// Right edge of the window we last advertised (never moved left, RFC 9293 3.8.6.2.2).
+    rcv_adv: SeqNum,
+    /// Shift we apply to windows we advertise.
+    rcv_wscale: u8,
+    recv_buf: RecvBuffer,
+    /// The app closed: data arriving from now on is discarded.
+    app_closed: bool,
+    /// The peer's FIN has been processed in order.
+    fin_received: bool,
+
+    // Options negotiated.
+    /// Effective send MSS (RFC 9293 3.7.1, minus option space).
+    smss: u32,
+    ts_enabled: bool,
+    ts_recent: u32,
+    /// The peer's SYN offered window scaling (its shift) / SACK.
+    peer_wscale: Option<u8>,
+    peer_sack: bool,
+
+    // Timers and retransmission (RFC 6298).
+    timers: TimerTable,
+    rtt: RttEstimator,
+    /// The one segment being timed: (sequence number whose ACK ends it, time sent).
+    rtt_probe: Option<(SeqNum, u64)>,
+    /// Consecutive expiries of the retransmission timer.
+    retries: u32,
+    /// Consecutive zero-window probes (RFC 9293 3.8.6.1 backoff).
+    persist_backoff: u32,
+    /// Our SYN was retransmitted (RFC 6298 5.7).
+    syn_retransmitted: bool,
+
+    // Congestion control (RFC 5681, RFC 6582).
+    cwnd: u32,
+    ssthresh: u32,
+    dupacks: u32,
+    /// RFC 6582 "recover": fast recovery lasts until this is acknowledged.
+    recover: Option<SeqNum>,
+
+    // Delayed ACK (RFC 9293 3.8.6.3, Linux profile).
+    ack_now: bool,
+    unacked_segments: u32,
+
+    error: Option<SockError>,
+    tx: VecDeque<Transmit>,
+    events: VecDeque<EndpointEvent>,
+    scratch: Vec<u8>,
+}
+
+impl Endpoint {
+    pub fn new(cfg: EndpointConfig) -> Endpoint {
+        let profile = &cfg.profile;
+        let rtt = RttEstimator::new(
+            profile.initial_rto_us,
+            profile.min_rto_us,
+            profile.max_rto_us,
+            profile.rto_formula,
+        );
+        let iss = cfg.iss;
+        Endpoint {
+            state: State::Closed,
+            active_open: false,
+            local_port: 0,
+            remote_port: 0,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: SeqNum(0),
+            snd_wl2: SeqNum(0),
+            snd_wscale: 0,
+            send_buf: SendBuffer::default(),
+            fin_queued: false,
+            fin_seq_sent: None,
+            irs: SeqNum(0),
+            rcv_nxt: SeqNum(0),
+            rcv_adv: SeqNum(0),
+            rcv_wscale: 0,
+            recv_buf: RecvBuffer::default(),
+            app_closed: false,
+            fin_received: false,
+            smss: 536,
+            ts_enabled: false,
+            ts_recent: 0,
+            peer_wscale: None,
+            peer_sack: false,
+            timers: TimerTable::default(),
+            rtt,
+            rtt_probe: None,
+            retries: 0,
+            persist_backoff: 0,
+            syn_retransmitted: false,
+            cwnd: 0,
+            ssthresh: u32::MAX,
+            dupacks: 0,
+            recover: None,
+            ack_now: false,
+            unacked_segments: 0,
+            error: None,
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+            scratch: Vec::new(),
+            cfg,
+        }
+    }
+
+    // ----- observation -----
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+    pub fn local_port(&self) -> u16 {
+        self.local_port
+    }
+    pub fn remote_port(&self) -> u16 {
+        self.remote_port
+    }
+    pub fn iss(&self) -> SeqNum {
+        self.iss
+    }
+    pub fn irs(&self) -> SeqNum {
+        self.irs
+    }
+    /// The error the connection failed with, if it did.
+    pub fn error(&self) -> Option<SockError> {
+        self.error
+    }
+    pub fn rto_us(&self) -> u64 {
+        self.rtt.rto_us()
+    }
+    pub fn rtt(&self) -> &RttEstimator {
+        &self.rtt
+    }
+    pub fn cwnd(&self) -> u32 {
+        self.cwnd
+    }
+    /// Bytes the app wrote that are not yet acknowledged.
+    pub fn unacked_bytes(&self) -> u64 {
+        self.send_buf.len()
+    }
+    /// Unread bytes ready for the app.
+    pub fn readable(&self) -> usize {
+        self.recv_buf.ready_len()
+    }
+    /// The peer's FIN was received and all data before it has been read.
+    pub fn at_eof(&self) -> bool {
+        self.recv_buf.fin_reached() && self.recv_buf.ready_len() == 0
+    }
+    /// Total bytes the app has read.
+    pub fn bytes_read(&self) -> u64 {
+        self.recv_buf.read_total()
+    }
+    /// When a timer is armed, the earliest deadline.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.timers.next()
+    }
+    /// The deadline of one timer.
+    pub fn timer(&self, t: TimerKind) -> Option<u64> {
+        self.timers.get(t)
+    }
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.tx.pop_front()
+    }
+    pub fn poll_event(&mut self) -> Option<EndpointEvent> {
+        self.events.pop_front()
+    }
+
+    // ----- app commands (RFC 9293 3.10.1 - 3.10.5) -----
+
+    /// Passive OPEN (RFC 9293 3.10.1): CLOSED -> LISTEN.
+    pub fn listen(&mut self, port: u16) -> Result<(), CallError> {
+        if self.state != State::Closed {
+            return Err(CallError::AlreadyOpen);
+        }
+        self.local_port = port;
+        self.active_open = false;
+        self.set_state(State::Listen);
+        Ok(())
+    }
+
+    /// Active OPEN (RFC 9293 3.10.1): send SYN, CLOSED -> SYN-SENT. A LISTEN
+    /// endpoint may be turned active too (RFC 9293 3.10.2, SEND in LISTEN).
+    pub fn connect(
+        &mut self,
+        now: u64,
+        local_port: u16,
+        remote_port: u16,
+    ) -> Result<(), CallError> {
+        if !matches!(self.state, State::Closed | State::Listen) {
+            return Err(CallError::AlreadyOpen);
+        }
+        self.local_port = local_port;
+        self.remote_port = remote_port;
+        self.active_open = true;
+        self.error = None;
+        self.snd_una = self.iss;
+        self.snd_nxt = self.iss;
+        self.snd_max = self.iss;
+        self.set_state(State::SynSent);
+        self.send_syn(now, false);
+        Ok(())
+    }
+
+    /// SEND (RFC 9293 3.10.2): queue bytes; they leave as the windows allow.
+    pub fn send(&mut self, now: u64, data: &[u8]) -> Result<(), CallError> {
+        self.check_can_send()?;
+        self.send_buf.push_bytes(data);
+        self.output(now);
+        Ok(())
+    }
+
+    /// SEND of `n` pattern bytes (`send N bytes`), without materializing them.
+    pub fn send_pattern(&mut self, now: u64, n: u64) -> Result<(), CallError> {
+        self.check_can_send()?;
+        self.send_buf.push_pattern(n);
+        self.output(now);
+        Ok(())
+    }
+
+    fn check_can_send(&self) -> Result<(), CallError> {
+        if let Some(e) = self.error {
+            return Err(CallError::Failed(e));
+        }
+        if self.fin_queued {
+            return Err(CallError::Closing);
+        }
+        match self.state {
+            // RFC 9293 3.10.2: in SYN-SENT/SYN-RECEIVED "queue the data for
+            // transmission after entering ESTABLISHED state".
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait => Ok(()),
+            State::Closed | State::Listen => Err(CallError::NotConnected),
+            _ => Err(CallError::Closing),
+        }
+    }
+
+    /// RECEIVE (RFC 9293 3.10.3): up to `max` bytes, end-of-stream, or nothing yet.
+    pub fn read(&mut self, now: u64, max: usize) -> Result<Read, CallError> {
+        let r = self.recv_buf.read(max);
+        if let Read::Data(_) = r {
+            self.after_read(now);
+            return Ok(r);
+        }
+        if let Some(e) = self.error {
+            return Err(CallError::Failed(e));
+        }
+        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) {
+            return Err(CallError::NotConnected);
+        }
+        Ok(r)
+    }
+
+    /// RECEIVE that discards: returns how many bytes were consumed.
+    pub fn read_discard(&mut self, now: u64, max: usize) -> usize {
+        let n = self.recv_buf.read_discard(max);
+        if n > 0 {
+            self.after_read(now);
+        }
+        n
+    }
+
+    /// `shutdown(SHUT_WR)`: the CLOSE of RFC 9293 3.10.4 for the send side only.
+    pub fn shutdown(&mut self, now: u64) -> Result<(), CallError> {
+        if let Some(e) = self.error {
+            return Err(CallError::Failed(e));
+        }
+        match self.state {
+            State::Closed | State::Listen | State::SynSent => Err(CallError::NotConnected),
+            // "Queue this until all preceding SENDs have been segmentized, then
+            // form a FIN segment and send it. In any case, enter FIN-WAIT-1 state."
+            State::SynReceived | State::Established => {
+                self.fin_queued = true;
+                self.set_state(State::FinWait1);
+                self.output(now);
+                Ok(())
+            }
+            // CLOSE-WAIT: "Queue this request until all preceding SENDs have
+            // been segmentized; then send a FIN segment, enter LAST-ACK state."
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.set_state(State::LastAck);
+                self.output(now);
+                Ok(())
+            }
+            _ => Err(CallError::Closing),
+        }
+    }
+
+    /// CLOSE (RFC 9293 3.10.4): shut the send side and stop reading.
+    pub fn close(&mut self, now: u64) -> Result<(), CallError> {
+        self.app_closed = true;
+        match self.state {
+            // "LISTEN STATE: Any outstanding RECEIVEs are returned ... delete TCB,
+            // enter CLOSED state". "SYN-SENT STATE: Delete the TCB".
+            State::Listen | State::SynSent => {
+                self.clear_timers();
+                self.set_state(State::Closed);
+                Ok(())
+            }
+            State::Closed => match self.error {
+                Some(_) => Ok(()),
+                None => Err(CallError::NotConnected),
+            },
+            State::SynReceived | State::Established | State::CloseWait => {
+                if self.recv_buf.ready_len() > 0 {
+                    // RFC 2525 2.17 / RFC 9293 3.10.4 note: closing with unread
+                    // data resets the connection so the peer learns data was lost.
+                    self.abort(now);
+                    return Ok(());
+                }
+                self.shutdown(now)
+            }
+            // Already closing: CLOSE after shutdown just stops reading.
+            _ => Ok(()),
+        }
+    }
+
+    /// ABORT (RFC 9293 3.10.5): send RST in synchronized states, go to CLOSED.
+    pub fn abort(&mut self, now: u64) {
+        let _ = now;
+        match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => {
+                // "Send a reset segment: <SEQ=SND.NXT><CTL=RST>"
+                let seg = self.make_segment(crate::Flags::RST, self.snd_nxt, Vec::new(), now);
+                self.push_tx(seg, false);
+            }
+            _ => {}
+        }
+        self.clear_timers();
+        self.fin_queued = false;
+        self.send_buf = SendBuffer::default();
+        self.set_state(State::Closed);
+    }
+
+    // ----- helpers shared by input/output/timers -----
+
+    fn set_state(&mut self, to: State) {
+        if self.state != to {
+            let from = self.state;
+            self.state = to;
+            self.events
+                .push_back(EndpointEvent::StateChanged { from, to });
+        }
+    }
+
+    fn clear_timers(&mut self) {
+        self.timers = TimerTable::default();
+    }
+
+    /// Connection failed with `e`: tell the app, go to CLOSED (RFC 9293 3.10.7).
+    fn fail(&mut self, e: SockError) {
+        self.error = Some(e);
+        self.clear_timers();
+        self.fin_queued = false;
+        self.send_buf = SendBuffer::default();
+        self.set_state(State::Closed);
+    }
+
+    fn push_tx(&mut self, seg: Segment, retransmission: bool) {
+        self.tx.push_back(Transmit {
+            seg,
+            retransmission,
+        });
+    }
+}
+
+impl Endpoint {
+    /// The shift we apply to the windows we advertise (RFC 7323 2.3).
+    pub fn rcv_wscale(&self) -> u8 {
+        self.rcv_wscale
+    }
+    /// The shift the peer applies to the windows it advertises.
+    pub fn snd_wscale(&self) -> u8 {
+        self.snd_wscale
+    }
+    /// The effective send MSS.
+    pub fn smss(&self) -> u32 {
+        self.smss
+    }
+    /// The app has closed this socket (it will not read again).
+    pub fn app_closed(&self) -> bool {
+        self.app_closed
+    }
+    /// Is a LISTEN endpoint, or one that came from LISTEN (passive open).
+    pub fn passive(&self) -> bool {
+        !self.active_open
+    }
+}

@@ -1,0 +1,315 @@
+//! Sending: segment construction, the send loop with the receive window,
+//! congestion window and Nagle, ACKs and window updates (RFC 9293 3.8.6,
+//! 3.7.4; RFC 5681).
+
+use super::Endpoint;
+use crate::segment::{Flags, Segment, TcpHeader, TcpOptions};
+use crate::seq::SeqNum;
+use crate::state::State;
+use crate::transcript::TimerKind;
+
+/// Bytes of option space timestamps take in every segment (RFC 7323 3.2, with 2 NOPs).
+const TS_OPTION_LEN: u32 = 12;
+
+impl Endpoint {
+    /// Free receive buffer space (in-order unread and out-of-order data count).
+    fn rcv_space(&self) -> u32 {
+        let used = self.recv_buf.ready_len() as u64 + self.recv_buf.ooo_bytes();
+        (self.cfg.profile.recv_buffer as u64).saturating_sub(used) as u32
+    }
+
+    /// RCV.WND as last advertised: the right edge minus RCV.NXT.
+    pub(super) fn rcv_wnd(&self) -> u32 {
+        if self.rcv_adv > self.rcv_nxt {
+            self.rcv_adv - self.rcv_nxt
+        } else {
+            0
+        }
+    }
+
+    /// The window to advertise now, moving the right edge per RFC 9293
+    /// 3.8.6.2.2 (receiver SWS avoidance): the edge advances only by at least
+    /// min(RCV.BUFF / 2, Eff.snd.MSS), and never moves left ("shrinking the
+    /// window is strongly discouraged", 3.8.6.2.2 / 3.10.7.4).
+    fn advertise(&mut self) -> u32 {
+        let cap = self.cfg.profile.recv_buffer;
+        let granule = 1u32 << self.rcv_wscale;
+        let space = self.rcv_space() / granule * granule;
+        let candidate = self.rcv_nxt + space;
+        let step = (cap / 2).min(self.smss).max(1);
+        if candidate > self.rcv_adv
+            && (candidate - self.rcv_adv >= step || self.rcv_adv <= self.rcv_nxt && space >= step)
+        {
+            self.rcv_adv = candidate;
+        } else if self.rcv_adv < self.rcv_nxt {
+            self.rcv_adv = self.rcv_nxt;
+        }
+        self.rcv_wnd()
+    }
+
+    /// Builds a segment from us with the current ACK and window.
+    pub(super) fn make_segment(
+        &mut self,
+        flags: Flags,
+        seq: SeqNum,
+        payload: Vec<u8>,
+        now: u64,
+    ) -> Segment {
+        let profile = &self.cfg.profile;
+        let mut options = TcpOptions::default();
+        let window;
+        if flags.syn() {
+            // RFC 7323 2.2: the window in a SYN is never scaled.
+            let mut w = self.rcv_space().min(65_535);
+            if profile.name == crate::profile::ProfileName::Linux {
+                // Linux tcp_select_initial_window() rounds the window down to whole MSS.
+                w = w / self.cfg.mss as u32 * self.cfg.mss as u32;
+            }
+            self.rcv_adv = self.rcv_nxt + w;
+            window = w as u16;
+            options.mss = Some(self.cfg.mss);
+            // On a SYN-ACK, offer only what the SYN offered (RFC 7323 2.2, 3.2; RFC 2018).
+            let answering = flags.ack();
+            if profile.sack_permitted && (!answering || self.peer_sack) {
+                options.sack_permitted = true;
+            }
+            if profile.timestamps && (!answering || self.ts_enabled) {
+                options.timestamps = Some((ts_clock(now), self.ts_recent));
+            }
+            if let Some(ws) = profile.wscale {
+                if !answering || self.peer_wscale.is_some() {
+                    options.wscale = Some(ws);
+                }
+            }
+        } else {
+            let w = if flags.rst() {
+                self.rcv_wnd()
+            } else {
+                self.advertise()
+            };
+            window = (w >> self.rcv_wscale).min(65_535) as u16;
+            if self.ts_enabled && !flags.rst() {
+                options.timestamps = Some((ts_clock(now), self.ts_recent));
+            }
+        }
+        let ack = if flags.ack() { self.rcv_nxt } else { SeqNum(0) };
+        let hdr = TcpHeader {
+            src_port: self.local_port,
+            dst_port: self.remote_port,
+            seq,
+            ack,
+            flags,
+            window,
+            options,
+            payload_len: 0,
+        };
+        if flags.ack() {
+            self.ack_now = false;
+            self.unacked_segments = 0;
+            self.timers.stop(TimerKind::DelayedAck);
+        }
+        Segment::new(hdr, payload)
+    }
+
+    /// Sends (or resends) our SYN or SYN-ACK (RFC 9293 3.10.1, 3.10.7.2/3).
+    pub(super) fn send_syn(&mut self, now: u64, retransmission: bool) {
+        let flags = if self.state == State::SynSent {
+            Flags::SYN
+        } else {
+            Flags::SYN | Flags::ACK
+        };
+        let seg = self.make_segment(flags, self.iss, Vec::new(), now);
+        self.snd_nxt = self.iss + 1;
+        self.snd_max = self.snd_max.max(self.snd_nxt);
+        if retransmission {
+            self.rtt_probe = None; // Karn's rule (RFC 6298 3)
+        } else if self.rtt_probe.is_none() {
+            self.rtt_probe = Some((self.snd_nxt, now));
+        }
+        self.push_tx(seg, retransmission);
+        // RFC 6298 5.1: start the timer when a segment with data (SYN counts) is sent.
+        if self.timers.get(TimerKind::Retransmit).is_none() {
+            self.arm_rto(now);
+        }
+    }
+
+    /// An empty ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    pub(super) fn send_ack(&mut self, now: u64) {
+        let seg = self.make_segment(Flags::ACK, self.snd_nxt, Vec::new(), now);
+        self.push_tx(seg, false);
+    }
+
+    /// Our SYN is still unacknowledged (SND.UNA = ISS).
+    pub(super) fn syn_unacked(&self) -> bool {
+        self.snd_una == self.iss
+    }
+
+    /// Our FIN has been acknowledged (RFC 9293 3.10.7.4, "if the FIN segment is now acknowledged").
+    pub(super) fn fin_acked(&self) -> bool {
+        matches!(self.fin_seq_sent, Some(f) if self.snd_una > f)
+    }
+
+    /// Sends what the windows allow: data, then a queued FIN (RFC 9293 3.10.2,
+    /// 3.10.4), with Nagle (3.7.4) and sender SWS avoidance (3.8.6.2.1).
+    pub(super) fn output(&mut self, now: u64) {
+        let may_send = match self.state {
+            State::Established | State::CloseWait => true,
+            // Data queued before CLOSE still goes out, then the FIN.
+            State::FinWait1 | State::LastAck | State::Closing => !self.syn_unacked(),
+            _ => false,
+        };
+        if !may_send {
+            return;
+        }
+        loop {
+            let data_off = (self.snd_nxt - self.snd_una) as u64;
+            let buffered = self.send_buf.len();
+            let remaining = buffered.saturating_sub(data_off);
+            let wnd = self.snd_wnd.min(self.cwnd);
+            let flight = self.snd_nxt - self.snd_una;
+            let usable = wnd.saturating_sub(flight);
+            let len = (remaining.min(self.smss as u64) as u32).min(usable);
+            let fin_now = self.fin_queued
+                && len as u64 == remaining
+                && self.snd_nxt == self.snd_una + buffered as u32
+                && !self.fin_outstanding_at_nxt();
+            if len == 0 && !fin_now {
+                break;
+            }
+            if len > 0 && (len as u64) < remaining.min(self.smss as u64) {
+                // Window-limited small segment: sender SWS avoidance (3.8.6.2.1):
+                // send only if at least half the largest window the peer offered.
+                if len < self.max_snd_wnd / 2 || flight > 0 {
+                    break;
+                }
+            }
+            if len > 0
+                && (len as u64) < self.smss as u64
+                && self.cfg.profile.nagle
+                && flight > 0
+                && !fin_now
+            {
+                // Nagle (RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
+                break;
+            }
+            let seq = self.snd_nxt;
+            let mut payload = std::mem::take(&mut self.scratch);
+            self.send_buf.copy_out(data_off, len as usize, &mut payload);
+            let mut flags = Flags::ACK;
+            if len > 0 && data_off + len as u64 == buffered {
+                flags = flags | Flags::PSH;
+            }
+            if fin_now {
+                flags = flags | Flags::FIN;
+                self.fin_seq_sent = Some(seq + len);
+            }
+            let seg = self.make_segment(flags, seq, payload, now);
+            let seg_len = seg.hdr.seg_len();
+            let retransmission = seq < self.snd_max;
+            self.snd_nxt = seq + seg_len;
+            self.snd_max = self.snd_max.max(self.snd_nxt);
+            if retransmission {
+                self.rtt_probe = None; // Karn's rule (RFC 6298 3)
+            } else if self.rtt_probe.is_none() {
+                self.rtt_probe = Some((self.snd_nxt, now));
+            }
+            self.push_tx(seg, retransmission);
+            // RFC 6298 5.1: "Every time a packet containing data is sent
+            // (including a retransmission), if the timer is not running, start it".
+            if self.timers.get(TimerKind::Retransmit).is_none() {
+                self.arm_rto(now);
+            }
+            self.timers.stop(TimerKind::Persist);
+            if fin_now {
+                break;
+            }
+        }
+        self.maybe_arm_persist(now);
+    }
+
+    /// The FIN already occupies SND.NXT's place (sent and not rolled back).
+    fn fin_outstanding_at_nxt(&self) -> bool {
+        matches!(self.fin_seq_sent, Some(f) if self.snd_nxt > f)
+    }
+
+    /// RFC 9293 3.8.6.1: with data to send, a zero window and nothing in
+    /// flight, the persist timer keeps probing the window.
+    pub(super) fn maybe_arm_persist(&mut self, now: u64) {
+        let data_off = (self.snd_nxt - self.snd_una) as u64;
+        let unsent = self.send_buf.len().saturating_sub(data_off);
+        if self.snd_wnd == 0
+            && unsent > 0
+            && self.timers.get(TimerKind::Retransmit).is_none()
+            && self.timers.get(TimerKind::Persist).is_none()
+            && self.state.is_synchronized()
+        {
+            let timeout = self.persist_timeout_us();
+            self.timers.set(TimerKind::Persist, now + timeout);
+        }
+    }
+
+    /// The persist interval: the RTO, doubled per unanswered probe (RFC 9293
+    /// 3.8.6.1 "exponential backoff"), bounded like the RTO.
+    pub(super) fn persist_timeout_us(&self) -> u64 {
+        let base = self.rtt.rto_us();
+        base.checked_shl(self.persist_backoff.min(32))
+            .unwrap_or(u64::MAX)
+            .min(self.cfg.profile.max_rto_us)
+    }
+
+    pub(super) fn arm_rto(&mut self, now: u64) {
+        self.timers
+            .set(TimerKind::Retransmit, now + self.rtt.rto_us());
+    }
+
+    /// After the app read: send a window update when the window opened by at
+    /// least two segments or half the buffer (BSD `tcp_output`; RFC 9293
+    /// 3.8.6.2.2 lets the receiver announce the opening).
+    pub(super) fn after_read(&mut self, now: u64) {
+        if !matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        ) {
+            return;
+        }
+        let cap = self.cfg.profile.recv_buffer;
+        let granule = 1u32 << self.rcv_wscale;
+        let space = self.rcv_space() / granule * granule;
+        let candidate = self.rcv_nxt + space;
+        let current = self.rcv_wnd();
+        if candidate > self.rcv_adv {
+            let opening = candidate - self.rcv_adv;
+            if opening >= 2 * self.smss
+                || opening >= cap / 2
+                || (current < self.smss && opening >= self.smss.min(cap / 2))
+            {
+                self.send_ack(now);
+            }
+        }
+    }
+
+    /// Decide how to acknowledge received data (RFC 9293 3.8.6.3; Linux profile
+    /// delays up to 40 ms but ACKs at least every second full segment).
+    pub(super) fn schedule_ack(&mut self, now: u64) {
+        let delay = match self.cfg.profile.delayed_ack_us {
+            Some(d) if !self.ack_now && self.unacked_segments < 2 => d,
+            _ => {
+                self.send_ack(now);
+                return;
+            }
+        };
+        if self.timers.get(TimerKind::DelayedAck).is_none() {
+            self.timers.set(TimerKind::DelayedAck, now + delay);
+        }
+    }
+}
+
+/// The timestamp clock (RFC 7323 5.4): milliseconds of virtual time, plus one
+/// so that it is never zero.
+fn ts_clock(now_us: u64) -> u32 {
+    (now_us / 1000) as u32 + 1
+}
+
+pub(super) fn ts_option_len() -> u32 {
+    TS_OPTION_LEN
+}

@@ -1,0 +1,135 @@
+//! Timer expiry: retransmission (RFC 6298 5.4-5.7, RFC 5681 3.1), persist
+//! (RFC 9293 3.8.6.1), TIME-WAIT (RFC 9293 3.3.2) and delayed ACK (3.8.6.3).
+
+use super::{Endpoint, EndpointEvent, SockError};
+use crate::segment::Flags;
+use crate::state::State;
+use crate::transcript::TimerKind;
+
+impl Endpoint {
+    /// Fires every timer due at or before `now`, in the table's order.
+    pub fn handle_timeout(&mut self, now: u64) {
+        for kind in TimerKind::ALL {
+            match self.timers.get(kind) {
+                Some(at) if at <= now => {
+                    self.timers.stop(kind);
+                    self.fire(kind, now);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn fire(&mut self, kind: TimerKind, now: u64) {
+        match kind {
+            TimerKind::Retransmit => self.on_rto(now),
+            TimerKind::TimeWait => {
+                self.events.push_back(EndpointEvent::TimerFired {
+                    timer: kind,
+                    rto_us: Some(self.cfg.profile.time_wait_us),
+                });
+                // RFC 9293 3.3.2: "TIME-WAIT ... waiting for enough time to pass
+                // to be sure the remote TCP received the acknowledgment of its
+                // connection termination request", then CLOSED.
+                self.clear_timers();
+                self.set_state(State::Closed);
+            }
+            TimerKind::Persist => self.on_persist(now),
+            TimerKind::DelayedAck => {
+                self.events.push_back(EndpointEvent::TimerFired {
+                    timer: kind,
+                    rto_us: self.cfg.profile.delayed_ack_us,
+                });
+                self.send_ack(now);
+            }
+            TimerKind::Keepalive => {}
+        }
+    }
+
+    /// RFC 6298 5.4-5.7: the retransmission timer expired.
+    fn on_rto(&mut self, now: u64) {
+        let rto = self.rtt.rto_us();
+        self.events.push_back(EndpointEvent::TimerFired {
+            timer: TimerKind::Retransmit,
+            rto_us: Some(rto),
+        });
+        self.retries += 1;
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let limit = match self.state {
+            State::SynSent => self.cfg.profile.syn_retries,
+            State::SynReceived => self.cfg.profile.synack_retries,
+            _ => self.cfg.profile.data_retries,
+        };
+        if self.retries > limit {
+            // RFC 9293 3.8.3: after R2 "close the connection"; the app is told.
+            self.fail(SockError::TimedOut);
+            return;
+        }
+        // RFC 6298 5.5: back off the timer. Linux tcp_syn_linear_timeouts: the
+        // first N SYN retransmissions keep the initial RTO.
+        if !(handshake && self.retries <= self.cfg.profile.syn_linear_timeouts) {
+            self.rtt.on_timeout();
+        }
+        // Karn (RFC 6298 3): the timed segment is void once anything is resent.
+        self.rtt_probe = None;
+        if handshake && self.syn_unacked() {
+            // RFC 6298 5.4: retransmit the earliest unacknowledged segment, the SYN.
+            self.syn_retransmitted = true;
+            self.send_syn(now, true);
+            return;
+        }
+        // RFC 5681 3.1 eq. (4): ssthresh = max(FlightSize / 2, 2*SMSS), and
+        // "cwnd MUST be set to no more than the loss window, LW, which equals 1 full-sized segment".
+        let flight = self.snd_max - self.snd_una;
+        self.ssthresh = (flight / 2).max(2 * self.smss);
+        self.cwnd = self.smss;
+        self.recover = None;
+        self.dupacks = 0;
+        // RFC 6298 5.4: retransmit the earliest segment not acknowledged; we go
+        // back to SND.UNA and resend as the (now one-segment) window allows.
+        self.snd_nxt = self.snd_una;
+        let saved_wnd = self.snd_wnd;
+        // The retransmission goes out even into a zero window (it then acts as a probe).
+        self.snd_wnd = self.snd_wnd.max(1);
+        self.output(now);
+        self.snd_wnd = saved_wnd;
+        // RFC 6298 5.6: "Start the retransmission timer, such that it expires
+        // after RTO seconds (for the value of RTO after the doubling operation)".
+        if self.snd_max > self.snd_una {
+            self.arm_rto(now);
+        }
+    }
+
+    /// RFC 9293 3.8.6.1: probe a zero window, then back off.
+    fn on_persist(&mut self, now: u64) {
+        let timeout = self.persist_timeout_us();
+        self.events.push_back(EndpointEvent::TimerFired {
+            timer: TimerKind::Persist,
+            rto_us: Some(timeout),
+        });
+        if self.snd_wnd > 0 || !self.state.is_synchronized() {
+            return;
+        }
+        if self.cfg.profile.linux_zero_window_probe {
+            // Linux tcp_xmit_probe_skb(): an empty ACK with SEQ = SND.UNA - 1.
+            let seg = self.make_segment(Flags::ACK, self.snd_una - 1, Vec::new(), now);
+            self.push_tx(seg, false);
+        } else {
+            // RFC 9293 3.8.6.1: "send a zero window probe" with one byte of new data.
+            let data_off = (self.snd_nxt - self.snd_una) as u64;
+            let mut payload = Vec::with_capacity(1);
+            self.send_buf.copy_out(data_off, 1, &mut payload);
+            if payload.is_empty() {
+                return;
+            }
+            let seq = self.snd_nxt;
+            let seg = self.make_segment(Flags::ACK, seq, payload, now);
+            // The byte is in flight but SND.NXT stays: an ACK may cover it (snd_max).
+            self.snd_max = self.snd_max.max(seq + 1);
+            self.push_tx(seg, false);
+        }
+        self.persist_backoff += 1;
+        let next = self.persist_timeout_us();
+        self.timers.set(TimerKind::Persist, now + next);
+    }
+}

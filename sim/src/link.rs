@@ -1,0 +1,174 @@
+//! The simulated link: a one-way delay of rtt/2 and fault rules (turmoil-net
+//! style): `Verdict::{Pass, Drop, Delay, Duplicate}`, first non-Pass wins,
+//! random loss drawn from a seeded RNG.
+
+use crate::rng::Rng;
+use crate::scenario::{FaultAction, FaultRule, LossRule, SegKind};
+use crate::segment::TcpHeader;
+use crate::transcript::Dir;
+
+/// What the link does with one segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Drop,
+    /// Extra one-way delay, microseconds.
+    Delay(u64),
+    Duplicate,
+}
+
+/// The kinds a segment counts as (DESIGN.md "Fault kinds"); `any` always.
+pub fn kinds_of(h: &TcpHeader) -> impl Iterator<Item = SegKind> {
+    let f = h.flags;
+    let syn = f.syn() && !f.ack();
+    let syn_ack = f.syn() && f.ack();
+    let ack = f.ack() && h.payload_len == 0 && !f.syn() && !f.fin() && !f.rst();
+    let data = h.payload_len > 0;
+    [
+        (SegKind::Syn, syn),
+        (SegKind::SynAck, syn_ack),
+        (SegKind::Ack, ack),
+        (SegKind::Data, data),
+        (SegKind::Fin, f.fin()),
+        (SegKind::Rst, f.rst()),
+        (SegKind::Any, true),
+    ]
+    .into_iter()
+    .filter_map(|(k, on)| on.then_some(k))
+}
+
+/// A link between client and server.
+#[derive(Clone, Debug)]
+pub struct Link {
+    one_way_us: u64,
+    faults: Vec<FaultRule>,
+    losses: Vec<LossRule>,
+    /// Segments seen per (direction, kind): indexed [dir][kind].
+    counts: [[u32; 7]; 2],
+    rng: Rng,
+}
+
+fn dir_index(d: Dir) -> usize {
+    match d {
+        Dir::ClientToServer => 0,
+        Dir::ServerToClient => 1,
+    }
+}
+
+impl Link {
+    pub fn new(rtt_us: u64, faults: Vec<FaultRule>, losses: Vec<LossRule>, seed: u64) -> Link {
+        Link {
+            one_way_us: rtt_us / 2,
+            faults,
+            losses,
+            counts: [[0; 7]; 2],
+            rng: Rng::derive(seed, 0x4c4f_5353), // "LOSS"
+        }
+    }
+
+    pub fn one_way_us(&self) -> u64 {
+        self.one_way_us
+    }
+
+    /// Counts the segment and decides its fate. Rules in file order, first
+    /// non-Pass wins; then random loss.
+    pub fn verdict(&mut self, dir: Dir, h: &TcpHeader) -> Verdict {
+        let di = dir_index(dir);
+        for k in kinds_of(h) {
+            self.counts[di][k as usize] += 1;
+        }
+        for rule in &self.faults {
+            if rule.dir != dir {
+                continue;
+            }
+            let n = self.counts[di][rule.kind as usize];
+            let is_kind = kinds_of(h).any(|k| k == rule.kind);
+            if is_kind && rule.nth.contains(&n) {
+                return match rule.action {
+                    FaultAction::Drop => Verdict::Drop,
+                    FaultAction::Duplicate => Verdict::Duplicate,
+                    FaultAction::Delay(d) => Verdict::Delay(d),
+                };
+            }
+        }
+        for loss in &self.losses {
+            if loss.dir == dir && self.rng.chance_ppm(loss.ppm) {
+                return Verdict::Drop;
+            }
+        }
+        Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Flags;
+
+    fn hdr(flags: Flags, len: u32) -> TcpHeader {
+        TcpHeader {
+            flags,
+            payload_len: len,
+            ..TcpHeader::default()
+        }
+    }
+
+    #[test]
+    fn kinds_follow_the_design() {
+        let k = |h| kinds_of(&h).collect::<Vec<_>>();
+        assert_eq!(k(hdr(Flags::SYN, 0)), [SegKind::Syn, SegKind::Any]);
+        assert_eq!(
+            k(hdr(Flags::SYN | Flags::ACK, 0)),
+            [SegKind::SynAck, SegKind::Any]
+        );
+        assert_eq!(k(hdr(Flags::ACK, 0)), [SegKind::Ack, SegKind::Any]);
+        assert_eq!(
+            k(hdr(Flags::ACK | Flags::PSH | Flags::FIN, 3)),
+            [SegKind::Data, SegKind::Fin, SegKind::Any]
+        );
+        assert_eq!(
+            k(hdr(Flags::RST | Flags::ACK, 0)),
+            [SegKind::Rst, SegKind::Any]
+        );
+    }
+
+    #[test]
+    fn nth_counts_that_kind_in_that_direction() {
+        let rule = FaultRule {
+            line: 1,
+            action: FaultAction::Drop,
+            dir: Dir::ClientToServer,
+            kind: SegKind::Data,
+            nth: vec![2],
+        };
+        let mut link = Link::new(20_000, vec![rule], vec![], 0);
+        let data = hdr(Flags::ACK, 10);
+        let ack = hdr(Flags::ACK, 0);
+        assert_eq!(link.verdict(Dir::ClientToServer, &ack), Verdict::Pass);
+        assert_eq!(link.verdict(Dir::ClientToServer, &data), Verdict::Pass);
+        assert_eq!(link.verdict(Dir::ServerToClient, &data), Verdict::Pass);
+        assert_eq!(link.verdict(Dir::ClientToServer, &data), Verdict::Drop);
+        assert_eq!(link.verdict(Dir::ClientToServer, &data), Verdict::Pass);
+    }
+
+    #[test]
+    fn first_matching_rule_wins() {
+        let mk = |action| FaultRule {
+            line: 1,
+            action,
+            dir: Dir::ClientToServer,
+            kind: SegKind::Any,
+            nth: vec![1],
+        };
+        let mut link = Link::new(
+            0,
+            vec![mk(FaultAction::Delay(5)), mk(FaultAction::Drop)],
+            vec![],
+            0,
+        );
+        assert_eq!(
+            link.verdict(Dir::ClientToServer, &hdr(Flags::SYN, 0)),
+            Verdict::Delay(5)
+        );
+    }
+}

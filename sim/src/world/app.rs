@@ -1,0 +1,403 @@
+//! Socket calls, blocking in virtual time, and the transcript lines they write.
+
+use super::sim::World;
+use super::ExpectFailure;
+use crate::endpoint::{CallError, Read};
+use crate::scenario::{Action, RecvMax, SendData, Step};
+use crate::state::State;
+use crate::transcript::{EventKind, Side};
+use std::io;
+
+/// How much of received data an app line shows.
+const PREVIEW_BYTES: usize = 40;
+
+/// A call that has not returned yet.
+#[derive(Clone, Debug)]
+enum Pending {
+    Connect {
+        side: Side,
+        call: String,
+    },
+    Accept {
+        side: Side,
+    },
+    Recv {
+        side: Side,
+        max: RecvMax,
+        call: String,
+        got: u64,
+        preview: Vec<u8>,
+    },
+    Until(u64),
+}
+
+impl World<'_> {
+    fn app(&mut self, side: Side, call: &str, result: &str) -> io::Result<()> {
+        self.emit(EventKind::App {
+            endpoint: side,
+            call,
+            result,
+        })
+    }
+
+    /// Runs one step: starts its actions at the same instant, then lets time
+    /// pass until every blocking call among them has returned.
+    pub(crate) fn run_step(&mut self, step: &Step) -> io::Result<()> {
+        // "expect is checked at the current instant, after every event due at that instant".
+        self.settle()?;
+        let mut pending = Vec::new();
+        for action in &step.actions {
+            if let Some(p) = self.start(action, step.line)? {
+                pending.push(p);
+            }
+            self.flush()?;
+        }
+        loop {
+            let mut still = Vec::new();
+            for p in pending {
+                if let Some(p) = self.poll(p)? {
+                    still.push(p);
+                }
+            }
+            pending = still;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let next_deadline = pending
+                .iter()
+                .filter_map(|p| match p {
+                    Pending::Until(t) => Some(*t),
+                    _ => None,
+                })
+                .min();
+            match (self.next_event_time(), next_deadline) {
+                (Some(e), Some(d)) if d < e => self.advance_to(d)?,
+                (Some(_), _) => {
+                    self.advance_one()?;
+                }
+                (None, Some(d)) => self.advance_to(d)?,
+                (None, None) => {
+                    // Nothing will ever happen again: the calls would block forever.
+                    for p in pending {
+                        self.never_returns(p)?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn never_returns(&mut self, p: Pending) -> io::Result<()> {
+        let result = "error: would block forever (nothing more will arrive)";
+        match p {
+            Pending::Connect { side, call } => self.app(side, &call, result),
+            Pending::Accept { side } => self.app(side, "accept()", result),
+            Pending::Recv {
+                side,
+                call,
+                got,
+                preview,
+                ..
+            } if got > 0 => {
+                let text = format!("{} (no end of stream)", describe_data(got, &preview));
+                self.app(side, &call, &text)
+            }
+            Pending::Recv { side, call, .. } => self.app(side, &call, result),
+            Pending::Until(_) => Ok(()),
+        }
+    }
+
+    /// Starts an action; returns what it still waits for.
+    fn start(&mut self, action: &Action, line: u32) -> io::Result<Option<Pending>> {
+        let now = self.now;
+        match action {
+            Action::Listen { side, port } => {
+                let call = format!("listen({port})");
+                let r = self.ep_mut(*side).listen(*port);
+                if r.is_ok() && *side == Side::Server {
+                    self.listen_port = Some(*port);
+                    self.ports[1] = *port;
+                }
+                self.app(*side, &call, result_text(r))?;
+                Ok(None)
+            }
+            Action::Connect { side, port } => {
+                let (local, remote) = match side {
+                    Side::Client => (
+                        self.ports[0],
+                        port.or(self.listen_port).unwrap_or(self.ports[1]),
+                    ),
+                    Side::Server => (self.ports[1], port.unwrap_or(self.ports[0])),
+                };
+                let call = format!("connect({remote})");
+                match self.ep_mut(*side).connect(now, local, remote) {
+                    Ok(()) => {
+                        self.app(*side, &call, "blocked: waiting for the handshake")?;
+                        Ok(Some(Pending::Connect { side: *side, call }))
+                    }
+                    Err(e) => {
+                        self.app(*side, &call, e.message())?;
+                        Ok(None)
+                    }
+                }
+            }
+            Action::Accept { side } => {
+                if self.ep(*side).state() == State::Closed && self.ep(*side).error().is_none() {
+                    self.app(*side, "accept()", "error: not listening")?;
+                    return Ok(None);
+                }
+                let p = Pending::Accept { side: *side };
+                match self.poll(p)? {
+                    None => Ok(None),
+                    Some(p) => {
+                        self.app(*side, "accept()", "blocked: waiting for a connection")?;
+                        Ok(Some(p))
+                    }
+                }
+            }
+            Action::Send { side, data } => {
+                let (call, r) = match data {
+                    SendData::Text(bytes) => (
+                        format!("send({})", quote(bytes)),
+                        self.ep_mut(*side).send(now, bytes),
+                    ),
+                    SendData::Bytes(n) => (
+                        format!("send({n} bytes)"),
+                        self.ep_mut(*side).send_pattern(now, *n),
+                    ),
+                };
+                self.app(*side, &call, result_text(r))?;
+                Ok(None)
+            }
+            Action::Recv { side, max } => {
+                let call = match max {
+                    RecvMax::Any => "recv()".to_string(),
+                    RecvMax::UpTo(n) => format!("recv({n})"),
+                    RecvMax::All => "recv(all)".to_string(),
+                };
+                let p = Pending::Recv {
+                    side: *side,
+                    max: *max,
+                    call,
+                    got: 0,
+                    preview: Vec::new(),
+                };
+                match self.poll(p)? {
+                    None => Ok(None),
+                    Some(p) => {
+                        if let Pending::Recv { call, .. } = &p {
+                            let call = call.clone();
+                            self.app(*side, &call, "blocked: waiting for data")?;
+                        }
+                        Ok(Some(p))
+                    }
+                }
+            }
+            Action::Shutdown { side } => {
+                let r = self.ep_mut(*side).shutdown(now);
+                self.app(*side, "shutdown(SHUT_WR)", result_text(r))?;
+                Ok(None)
+            }
+            Action::Close { side } => {
+                let had_unread = self.ep(*side).readable() > 0;
+                let r = self.ep_mut(*side).close(now);
+                let text = match r {
+                    Ok(()) if had_unread => "ok (unread data: connection reset)",
+                    r => result_text(r),
+                };
+                self.app(*side, "close()", text)?;
+                Ok(None)
+            }
+            Action::Abort { side } => {
+                self.ep_mut(*side).abort(now);
+                self.app(*side, "abort()", "ok")?;
+                Ok(None)
+            }
+            Action::Wait { us } => {
+                let text = format!("wait {}", crate::world::fmt_duration(*us));
+                self.note(&text)?;
+                Ok(Some(Pending::Until(now + us)))
+            }
+            Action::Expect { side, state } => {
+                let actual = self.ep(*side).state();
+                let text = if actual == *state {
+                    format!("expect {side} {state}: ok")
+                } else {
+                    self.failures.push(ExpectFailure {
+                        line,
+                        side: *side,
+                        expected: *state,
+                        actual,
+                    });
+                    format!(
+                        "expect {side} {state}: FAILED, {side} is {actual} ({}:{line})",
+                        self.source
+                    )
+                };
+                self.note(&text)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks whether a blocked call can return now; emits its result if so.
+    fn poll(&mut self, p: Pending) -> io::Result<Option<Pending>> {
+        let now = self.now;
+        match p {
+            Pending::Until(t) => Ok((now < t).then_some(p)),
+            Pending::Connect { side, call } => {
+                let ep = self.ep(side);
+                if ep.state().is_synchronized() {
+                    self.app(side, &call, "ok: connected")?;
+                    Ok(None)
+                } else if let Some(e) = ep.error() {
+                    self.app(side, &call, &format!("error: {}", e.message()))?;
+                    Ok(None)
+                } else if ep.state() == State::Closed {
+                    self.app(side, &call, "error: connection closed")?;
+                    Ok(None)
+                } else {
+                    Ok(Some(Pending::Connect { side, call }))
+                }
+            }
+            Pending::Accept { side } => {
+                let ep = self.ep(side);
+                if ep.state().is_synchronized()
+                    || (ep.state() == State::Closed && ep.readable() > 0)
+                {
+                    let text = format!("ok: connection from port {}", ep.remote_port());
+                    self.app(side, "accept()", &text)?;
+                    Ok(None)
+                } else {
+                    Ok(Some(p))
+                }
+            }
+            Pending::Recv {
+                side,
+                max,
+                call,
+                mut got,
+                mut preview,
+            } => {
+                loop {
+                    let ep = self.ep_mut(side);
+                    if max == RecvMax::All {
+                        // A bulk reader: keep a short preview, count the rest.
+                        let room = PREVIEW_BYTES.saturating_sub(preview.len());
+                        if room > 0 {
+                            if let Ok(Read::Data(d)) = ep.read(now, room) {
+                                got += d.len() as u64;
+                                preview.extend_from_slice(&d);
+                                continue;
+                            }
+                        }
+                        let n = ep.read_discard(now, usize::MAX);
+                        got += n as u64;
+                        if ep.at_eof() {
+                            let text =
+                                format!("{}, then end of stream", describe_data(got, &preview));
+                            self.app(side, &call, &text)?;
+                            self.flush()?;
+                            return Ok(None);
+                        }
+                        if let Some(e) = ep.error() {
+                            let text = format!(
+                                "error: {} after {}",
+                                e.message(),
+                                describe_data(got, &preview)
+                            );
+                            self.app(side, &call, &text)?;
+                            return Ok(None);
+                        }
+                        if ep.state() == State::Closed {
+                            let text = format!(
+                                "error: connection closed after {}",
+                                describe_data(got, &preview)
+                            );
+                            self.app(side, &call, &text)?;
+                            return Ok(None);
+                        }
+                        self.flush()?;
+                        return Ok(Some(Pending::Recv {
+                            side,
+                            max,
+                            call,
+                            got,
+                            preview,
+                        }));
+                    }
+                    let limit = match max {
+                        RecvMax::UpTo(n) => n as usize,
+                        _ => usize::MAX,
+                    };
+                    let r = ep.read(now, limit);
+                    let text = match r {
+                        Ok(Read::Data(d)) => describe_data(d.len() as u64, &d),
+                        Ok(Read::Eof) => "end of stream".to_string(),
+                        Ok(Read::WouldBlock) => {
+                            if ep.state() == State::Closed {
+                                "error: connection closed".to_string()
+                            } else {
+                                return Ok(Some(Pending::Recv {
+                                    side,
+                                    max,
+                                    call,
+                                    got,
+                                    preview,
+                                }));
+                            }
+                        }
+                        Err(e) => format!("error: {}", e.message().trim_start_matches("error: ")),
+                    };
+                    self.app(side, &call, &text)?;
+                    self.flush()?;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+fn result_text(r: Result<(), CallError>) -> &'static str {
+    match r {
+        Ok(()) => "ok",
+        Err(e) => match e {
+            CallError::Failed(_) => match e.message() {
+                "connection refused" => "error: connection refused",
+                "connection reset" => "error: connection reset",
+                _ => "error: timed out",
+            },
+            _ => e.message(),
+        },
+    }
+}
+
+/// `"Michael" (7 bytes)` for short printable text, `20000 bytes "abcd…"` otherwise.
+fn describe_data(n: u64, preview: &[u8]) -> String {
+    let unit = if n == 1 { "byte" } else { "bytes" };
+    if n as usize == preview.len() && preview.len() <= PREVIEW_BYTES {
+        format!("{} ({n} {unit})", quote(preview))
+    } else {
+        let shown = &preview[..preview.len().min(16)];
+        format!("{n} {unit} {}…", quote(shown))
+    }
+}
+
+/// Quotes bytes as a string literal, escaping what is not printable ASCII.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &b in bytes {
+        match b {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}
