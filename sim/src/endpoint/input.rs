@@ -184,7 +184,20 @@ impl Endpoint {
 
     /// RFC 9293 3.10.7.4, "Otherwise" (SYN-RECEIVED and the synchronized states).
     fn on_synchronized(&mut self, now: u64, seg: &Segment) {
-        let h = seg.hdr;
+        let mut h = seg.hdr;
+        if self.state == State::SynReceived
+            && self.active_open
+            && h.flags.syn()
+            && h.flags.ack()
+            && h.seq == self.irs
+        {
+            // Simultaneous open (RFC 9293 Figure 8, line 6): the peer's SYN,ACK
+            // repeats the SYN we already have and acknowledges ours. The old
+            // SYN is trimmed ("only the new parts are processed", 3.10.7.4)
+            // and the ACK is taken: SYN-RECEIVED -> ESTABLISHED.
+            h.flags = Flags(h.flags.0 & !Flags::SYN.0);
+            h.seq += 1;
+        }
         let rcv_wnd = self.rcv_wnd();
         let seg_len = h.seg_len();
 

@@ -194,6 +194,8 @@ pub struct Endpoint {
     persist_backoff: u32,
     /// Our SYN was retransmitted (RFC 6298 5.7).
     syn_retransmitted: bool,
+    /// The persist timer forces a small segment out (sender SWS override).
+    force_send: bool,
 
     // Congestion control (RFC 5681, RFC 6582).
     cwnd: u32,
@@ -257,6 +259,7 @@ impl Endpoint {
             retries: 0,
             persist_backoff: 0,
             syn_retransmitted: false,
+            force_send: false,
             cwnd: 0,
             ssthresh: u32::MAX,
             dupacks: 0,

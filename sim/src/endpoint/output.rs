@@ -170,8 +170,8 @@ impl Endpoint {
             let usable = wnd.saturating_sub(flight);
             let len = (remaining.min(self.smss as u64) as u32).min(usable);
             let fin_now = self.fin_queued
-                && len as u64 == remaining
-                && self.snd_nxt == self.snd_una + buffered as u32
+                && data_off + len as u64 >= buffered
+                && !self.syn_unacked()
                 && !self.fin_outstanding_at_nxt();
             if len == 0 && !fin_now {
                 break;
@@ -179,7 +179,8 @@ impl Endpoint {
             if len > 0 && (len as u64) < remaining.min(self.smss as u64) {
                 // Window-limited small segment: sender SWS avoidance (3.8.6.2.1):
                 // send only if at least half the largest window the peer offered.
-                if len < self.max_snd_wnd / 2 || flight > 0 {
+                // The persist timer's expiry is the "override timeout" that forces it out.
+                if !self.force_send && (len < self.max_snd_wnd / 2 || flight > 0) {
                     break;
                 }
             }
@@ -232,13 +233,14 @@ impl Endpoint {
         matches!(self.fin_seq_sent, Some(f) if self.snd_nxt > f)
     }
 
-    /// RFC 9293 3.8.6.1: with data to send, a zero window and nothing in
-    /// flight, the persist timer keeps probing the window.
+    /// RFC 9293 3.8.6.1: with data to send, a zero (or too small) window and
+    /// nothing in flight, the persist timer keeps probing the window.
     pub(super) fn maybe_arm_persist(&mut self, now: u64) {
         let data_off = (self.snd_nxt - self.snd_una) as u64;
         let unsent = self.send_buf.len().saturating_sub(data_off);
-        if self.snd_wnd == 0
-            && unsent > 0
+        // BSD `tcp_setpersist`: also when the window is merely too small to
+        // use (sender SWS avoidance), the persist timer is the override timeout.
+        if unsent > 0
             && self.timers.get(TimerKind::Retransmit).is_none()
             && self.timers.get(TimerKind::Persist).is_none()
             && self.state.is_synchronized()

@@ -107,7 +107,14 @@ impl Endpoint {
             timer: TimerKind::Persist,
             rto_us: Some(timeout),
         });
-        if self.snd_wnd > 0 || !self.state.is_synchronized() {
+        if !self.state.is_synchronized() {
+            return;
+        }
+        if self.snd_wnd > 0 {
+            // RFC 9293 3.8.6.2.1: the SWS "override timeout" expired: send what fits.
+            self.force_send = true;
+            self.output(now);
+            self.force_send = false;
             return;
         }
         if self.cfg.profile.linux_zero_window_probe {
