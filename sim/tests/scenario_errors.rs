@@ -385,6 +385,18 @@ fn error_columns_count_characters_not_bytes() {
 }
 
 #[test]
+fn error_messages_escape_control_characters() {
+    assert_eq!(
+        err("client send \"a\\\u{1b}\""),
+        "t.tcp:1:15: unknown escape \"\\\\u{1b}\" in a string; expected one of \\n \\t \\r \\\\ \\\" \\0 \\xHH"
+    );
+    assert_eq!(
+        err("wait \u{7}"),
+        "t.tcp:1:6: expected a duration like 20ms, 1.5s or 300us (units: us, ms, s, min), found \"\\u{7}\""
+    );
+}
+
+#[test]
 fn only_the_first_error_is_reported() {
     let e = parse("x.tcp", "wait 1s\nbogus\nalso bogus\n").err();
     assert_eq!(

@@ -37,7 +37,7 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
             file: source.to_string(),
             line,
             col: f.col,
-            message: f.message,
+            message: printable(&f.message),
         };
         let lexed = lex(raw).map_err(at)?;
         let mut cur = Cursor::new(&lexed.tokens, lexed.end_col);
@@ -74,6 +74,21 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
         settings: settings.settings,
         steps,
     })
+}
+
+/// `message` with control characters (echoed from the input) escaped, so an
+/// error never writes raw escape sequences to a terminal.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// After a setting: nothing but the end of the line (or a comment).
