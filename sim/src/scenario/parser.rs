@@ -120,7 +120,6 @@ fn actions(cur: &mut Cursor<'_, '_>) -> Result<Vec<Action>, Fail> {
 
 /// One action: `client connect`, `wait 1s`, `expect server LISTEN`, ...
 fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
-    let expected = statement_list();
     let Some((w, col)) = cur.peek_word() else {
         return Err(cur.fail(&format!("an action (one of: {})", ACTIONS.join(", "))));
     };
@@ -157,6 +156,7 @@ fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
                 Some(c) => format!("; did you mean \"{c}\"?"),
                 None => String::new(),
             };
+            let expected = statement_list();
             Err(Fail::new(
                 col,
                 format!("unknown statement \"{w}\"; expected one of: {expected}{hint}"),
