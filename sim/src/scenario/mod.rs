@@ -2,8 +2,12 @@
 
 pub mod ast;
 pub mod builtin;
+mod cursor;
 pub mod error;
+mod lexer;
 pub mod parser;
+mod settings;
+mod values;
 
 pub use ast::*;
 pub use error::ScenarioError;

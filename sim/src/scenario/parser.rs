@@ -1,15 +1,299 @@
-//! The scenario parser (stub; the real one lands on the `parser` branch).
+//! The scenario parser: text in the language of DESIGN.md ("Scenario
+//! language") to a [`Scenario`].
+//!
+//! One statement a line; `#` starts a comment (outside strings; in fault rules
+//! `#1` is a segment ordinal). Settings come first, then actions, several on a
+//! line when joined with `&`. The first error stops the parse and names
+//! `file:line:col` and what was expected.
 
-use super::ast::Scenario;
+use super::ast::{Action, RecvMax, Scenario, SendData, Step};
+use super::cursor::Cursor;
 use super::error::ScenarioError;
+use super::lexer::{lex, Fail, TokenKind};
+use super::settings::{SettingsBuilder, SETTINGS};
+use super::values::{closest, did_you_mean, parse_u64, NumError};
+use crate::state::State;
+use crate::transcript::Side;
+
+/// The first words of action statements.
+const ACTIONS: [&str; 4] = ["client", "server", "wait", "expect"];
+
+/// The socket calls that follow a side.
+const CALLS: [&str; 8] = [
+    "listen", "connect", "accept", "send", "recv", "shutdown", "close", "abort",
+];
+
+/// The most bytes one `send N bytes` may send (1 GiB): keeps a typo from
+/// asking the simulator for an absurd transfer.
+pub const MAX_SEND_BYTES: u64 = 1 << 30;
 
 /// Parses scenario `text`; `source` names it in errors (file name or built-in name).
 pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let _ = text;
-    Err(ScenarioError {
-        file: source.to_string(),
-        line: 1,
-        col: 1,
-        message: "the scenario parser is not built yet".into(),
+    let mut settings = SettingsBuilder::default();
+    let mut steps: Vec<Step> = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX);
+        let at = |f: Fail| ScenarioError {
+            file: source.to_string(),
+            line,
+            col: f.col,
+            message: printable(&f.message),
+        };
+        let lexed = lex(raw).map_err(at)?;
+        let mut cur = Cursor::new(&lexed.tokens, lexed.end_col);
+        match cur.peek_word() {
+            None if cur.peek().is_none() => continue,
+            Some((key, col)) if SETTINGS.contains(&key) => {
+                if let Some(first) = steps.first() {
+                    return Err(at(Fail::new(
+                        col,
+                        format!(
+                            "the setting \"{key}\" must come before the first action (line {}); move it up",
+                            first.line
+                        ),
+                    )));
+                }
+                cur.next();
+                settings
+                    .statement(key, col, line, &mut cur)
+                    .and_then(|()| setting_end(&cur))
+                    .map_err(at)?;
+            }
+            _ => {
+                let actions = actions(&mut cur).map_err(at)?;
+                steps.push(Step {
+                    line,
+                    text: lexed.code.to_string(),
+                    actions,
+                });
+            }
+        }
+    }
+    Ok(Scenario {
+        source: source.to_string(),
+        settings: settings.settings,
+        steps,
+    })
+}
+
+/// `message` with control characters (echoed from the input) escaped, so an
+/// error never writes raw escape sequences to a terminal.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// After a setting: nothing but the end of the line (or a comment).
+fn setting_end(cur: &Cursor<'_, '_>) -> Result<(), Fail> {
+    match cur.peek().map(|t| &t.kind) {
+        None => Ok(()),
+        Some(TokenKind::Amp) => Err(Fail::new(
+            cur.col(),
+            "settings cannot be joined with \"&\"; put each setting on its own line",
+        )),
+        Some(_) => Err(cur.fail("the end of the line after the setting")),
+    }
+}
+
+/// `A & B & ...` up to the end of the line.
+fn actions(cur: &mut Cursor<'_, '_>) -> Result<Vec<Action>, Fail> {
+    let mut out = vec![action(cur)?];
+    loop {
+        match cur.peek().map(|t| &t.kind) {
+            None => return Ok(out),
+            Some(TokenKind::Amp) => {
+                cur.next();
+                out.push(action(cur)?);
+            }
+            Some(_) => return Err(cur.fail("\"&\" or the end of the line")),
+        }
+    }
+}
+
+/// One action: `client connect`, `wait 1s`, `expect server LISTEN`, ...
+fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
+    let Some((w, col)) = cur.peek_word() else {
+        return Err(cur.fail(&format!("an action (one of: {})", ACTIONS.join(", "))));
+    };
+    cur.next();
+    match w {
+        "client" => call(Side::Client, cur),
+        "server" => call(Side::Server, cur),
+        "wait" => Ok(Action::Wait {
+            us: cur.duration()?,
+        }),
+        "expect" => {
+            let side = cur.side()?;
+            Ok(Action::Expect {
+                side,
+                state: state(cur)?,
+            })
+        }
+        _ if SETTINGS.contains(&w) => Err(Fail::new(
+            col,
+            format!("settings cannot be joined with \"&\"; put \"{w}\" on its own line before the first action"),
+        )),
+        _ if CALLS.contains(&w) => Err(Fail::new(
+            col,
+            format!("the call \"{w}\" needs a side first, like \"client {w}\" or \"server {w}\""),
+        )),
+        _ => {
+            let mut candidates: Vec<&str> = SETTINGS.to_vec();
+            candidates.extend_from_slice(&ACTIONS);
+            candidates.extend_from_slice(&CALLS);
+            let hint = match closest(w, &candidates) {
+                Some(c) if CALLS.contains(&c) => {
+                    format!("; did you mean \"client {c}\" or \"server {c}\"?")
+                }
+                Some(c) => format!("; did you mean \"{c}\"?"),
+                None => String::new(),
+            };
+            let expected = statement_list();
+            Err(Fail::new(
+                col,
+                format!("unknown statement \"{w}\"; expected one of: {expected}{hint}"),
+            ))
+        }
+    }
+}
+
+fn statement_list() -> String {
+    let mut all: Vec<&str> = SETTINGS.to_vec();
+    all.extend_from_slice(&ACTIONS);
+    all.join(", ")
+}
+
+/// The call after `client` or `server`.
+fn call(side: Side, cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
+    let list = CALLS.join(", ");
+    let (w, col) = cur.word(&format!("a call after \"{side}\" (one of: {list})"))?;
+    Ok(match w {
+        "listen" => Action::Listen {
+            side,
+            port: cur.port()?,
+        },
+        "connect" => Action::Connect {
+            side,
+            port: if cur.at_action_end() {
+                None
+            } else {
+                Some(cur.port()?)
+            },
+        },
+        "accept" => Action::Accept { side },
+        "send" => Action::Send {
+            side,
+            data: send_data(cur)?,
+        },
+        "recv" => Action::Recv {
+            side,
+            max: recv_max(cur)?,
+        },
+        "shutdown" => Action::Shutdown { side },
+        "close" => Action::Close { side },
+        "abort" => Action::Abort { side },
+        _ => {
+            return Err(Fail::new(
+                col,
+                format!(
+                    "unknown call \"{w}\" for the {side}; expected one of: {list}{}",
+                    did_you_mean(w, &CALLS)
+                ),
+            ))
+        }
+    })
+}
+
+/// `"text"` or `N bytes`.
+fn send_data(cur: &mut Cursor<'_, '_>) -> Result<SendData, Fail> {
+    let what = "a quoted string like \"hello\" or a byte count like 100 bytes";
+    let col = cur.col();
+    match cur.peek().map(|t| &t.kind) {
+        Some(TokenKind::Str(bytes)) if bytes.is_empty() => Err(Fail::new(
+            col,
+            "send needs at least one byte, found an empty string",
+        )),
+        Some(TokenKind::Str(bytes)) => {
+            let data = SendData::Text(bytes.clone());
+            cur.next();
+            Ok(data)
+        }
+        Some(TokenKind::Word(w)) => {
+            let n = match parse_u64(w) {
+                Ok(0) => {
+                    return Err(Fail::new(col, "send needs at least one byte, found \"0\""));
+                }
+                Ok(n) if n <= MAX_SEND_BYTES => n,
+                Ok(_) | Err(NumError::TooLarge) => {
+                    return Err(Fail::new(
+                        col,
+                        format!("one send may send at most {MAX_SEND_BYTES} bytes (1 GiB), found \"{w}\""),
+                    ));
+                }
+                Err(NumError::NotANumber) => return Err(cur.fail(what)),
+            };
+            cur.next();
+            match cur.peek_word() {
+                Some(("bytes" | "byte", _)) => {
+                    cur.next();
+                    Ok(SendData::Bytes(n))
+                }
+                _ => Err(cur.fail(&format!("\"bytes\" after the count {n}"))),
+            }
+        }
+        _ => Err(cur.fail(what)),
+    }
+}
+
+/// Nothing, `N` or `all`.
+fn recv_max(cur: &mut Cursor<'_, '_>) -> Result<RecvMax, Fail> {
+    if cur.at_action_end() {
+        return Ok(RecvMax::Any);
+    }
+    let what = "a byte count like 100, \"all\", or nothing after recv";
+    let (w, col) = cur.word(what)?;
+    if w == "all" {
+        return Ok(RecvMax::All);
+    }
+    match parse_u64(w) {
+        Ok(0) => Err(Fail::new(
+            col,
+            "recv needs room for at least one byte, found \"0\"",
+        )),
+        Ok(n) if n <= u64::from(u32::MAX) => {
+            Ok(RecvMax::UpTo(u32::try_from(n).unwrap_or(u32::MAX)))
+        }
+        Ok(_) | Err(NumError::TooLarge) => Err(Fail::new(
+            col,
+            format!("recv may ask for at most {} bytes, found \"{w}\"", u32::MAX),
+        )),
+        Err(NumError::NotANumber) => Err(Fail::new(
+            col,
+            format!(
+                "expected {what}, found \"{w}\"{}",
+                did_you_mean(w, &["all"])
+            ),
+        )),
+    }
+}
+
+/// A state in RFC spelling (`TIME-WAIT`).
+fn state(cur: &mut Cursor<'_, '_>) -> Result<State, Fail> {
+    let what = "a TCP state like ESTABLISHED or TIME-WAIT";
+    let (w, col) = cur.word(what)?;
+    State::parse(w).ok_or_else(|| {
+        let names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+        Fail::new(
+            col,
+            format!("expected {what}, found \"{w}\"{}", did_you_mean(w, &names)),
+        )
     })
 }
