@@ -14,6 +14,20 @@ pub fn pattern_byte(off: u64) -> u8 {
     b'a' + (off % 26) as u8
 }
 
+/// Appends `n` pattern bytes starting at stream offset `off`, a slice at a time.
+fn extend_pattern(out: &mut Vec<u8>, off: u64, n: u64) {
+    const ABC: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
+    let mut pos = (off % 26) as usize;
+    let mut left = n as usize;
+    out.reserve(left);
+    while left > 0 {
+        let take = (26 - pos).min(left);
+        out.extend_from_slice(&ABC[pos..pos + take]);
+        left -= take;
+        pos = 0;
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Chunk {
     Bytes(Vec<u8>),
@@ -113,9 +127,7 @@ impl SendBuffer {
             let take = (clen - skip).min(want);
             match chunk {
                 Chunk::Bytes(b) => out.extend_from_slice(&b[skip as usize..(skip + take) as usize]),
-                Chunk::Pattern { start, .. } => {
-                    out.extend((0..take).map(|i| pattern_byte(start + skip + i)))
-                }
+                Chunk::Pattern { start, .. } => extend_pattern(out, start + skip, take),
             }
             want -= take;
             skip = 0;
