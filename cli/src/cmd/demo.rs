@@ -12,8 +12,9 @@ pub const DEMO_SCENARIO: &str = "echo";
 
 /// How to read a transcript, printed before the demo's.
 pub const LEGEND: &str = "\
-synack demo: the built-in \"echo\" scenario, simulated. A client connects, sends \"Michael\",
-the server answers \"Hello, Michael!\", and both close.
+synack demo: the built-in \"echo\" scenario, simulated. A client connects and sends
+\"Michael\"; the server answers \"Hello, Michael!\"; the client half-closes, the server
+says \"bye\", and both close.
 
 How to read the transcript:
   time          virtual seconds since the start (the simulator's clock, not yours)

@@ -134,24 +134,51 @@ pub fn write_summary(
     )
 }
 
-/// `--summary --format json`: one object.
+/// `--summary --format json`: one object, `kind` first like the transcript's lines.
 pub fn write_summary_json(out: &mut dyn Write, st: &Stats) -> std::io::Result<()> {
-    let (c, s) = (Side::Client.index(), Side::Server.index());
-    let read = |i: usize| st.bytes_read.get(i).copied().unwrap_or(0);
-    let fin = |i: usize| st.final_state.get(i).copied().flatten().map(|s| s.name());
-    let v = serde_json::json!({
-        "kind": "summary",
-        "segments": st.segments,
-        "dropped": st.dropped,
-        "duplicated": st.duplicated,
-        "delayed": st.delayed,
-        "retransmissions": st.retransmissions,
-        "bytes_read": { "client": read(c), "server": read(s) },
-        "final_state": { "client": fin(c), "server": fin(s) },
-        "end_us": st.end_us,
-    });
-    serde_json::to_writer(&mut *out, &v)?;
-    writeln!(out)
+    use crate::render::json::{push_str, push_u64};
+    let mut l = Vec::with_capacity(256);
+    l.extend_from_slice(b"{\"kind\":\"summary\"");
+    for (key, n) in [
+        ("segments", st.segments),
+        ("dropped", st.dropped),
+        ("duplicated", st.duplicated),
+        ("delayed", st.delayed),
+        ("retransmissions", st.retransmissions),
+    ] {
+        l.extend_from_slice(b",\"");
+        l.extend_from_slice(key.as_bytes());
+        l.extend_from_slice(b"\":");
+        push_u64(&mut l, n);
+    }
+    l.extend_from_slice(b",\"bytes_read\":{");
+    for (i, side) in [Side::Client, Side::Server].into_iter().enumerate() {
+        if i > 0 {
+            l.push(b',');
+        }
+        push_str(&mut l, side.name());
+        l.push(b':');
+        push_u64(
+            &mut l,
+            st.bytes_read.get(side.index()).copied().unwrap_or(0),
+        );
+    }
+    l.extend_from_slice(b"},\"final_state\":{");
+    for (i, side) in [Side::Client, Side::Server].into_iter().enumerate() {
+        if i > 0 {
+            l.push(b',');
+        }
+        push_str(&mut l, side.name());
+        l.push(b':');
+        match st.final_state.get(side.index()).copied().flatten() {
+            Some(state) => push_str(&mut l, state.name()),
+            None => l.extend_from_slice(b"null"),
+        }
+    }
+    l.extend_from_slice(b"},\"end_us\":");
+    push_u64(&mut l, st.end_us);
+    l.extend_from_slice(b"}\n");
+    out.write_all(&l)
 }
 
 #[cfg(test)]
@@ -220,8 +247,10 @@ mod tests {
         );
         let mut json = Vec::new();
         assert!(write_summary_json(&mut json, &st).is_ok());
+        assert!(json.starts_with(b"{\"kind\":\"summary\",\"segments\":12,"));
         let v: serde_json::Value = serde_json::from_slice(&json).unwrap_or_default();
         assert_eq!(v["final_state"]["client"], "TIME-WAIT");
+        assert_eq!(v["end_us"], 1_250_000);
         assert_eq!(v["bytes_read"]["server"], 7);
     }
 }
