@@ -1,1 +1,35 @@
+//! synack, the command-line tool: clap subcommands (one module each under
+//! [`cmd`]) and the renderers (under [`render`]) that turn a transcript into
+//! text or JSON Lines on any `impl Write`.
+//!
+//! `main` is thin: it parses [`args::Cli`], calls [`run`] and maps the result
+//! to an exit code with [`error::exit_code`].
 
+pub mod args;
+pub mod cmd;
+pub mod error;
+pub mod load;
+pub mod output;
+pub mod render;
+
+pub use args::Cli;
+pub use error::CliError;
+
+/// How a command that did its work ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Ok,
+    /// Exit 1: these scenario `expect`s failed (one message each, without
+    /// the `synack: ` prefix).
+    ExpectFailed(Vec<String>),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    match &cli.command {
+        args::Command::Sim(a) => cmd::sim::run(a),
+        args::Command::Scenarios => cmd::scenarios::run(),
+        args::Command::Demo(a) => cmd::demo::run(a),
+    }
+}

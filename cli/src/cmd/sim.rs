@@ -1,0 +1,256 @@
+//! `synack sim SCENARIO`: run a scenario in the simulator, print its transcript.
+
+use crate::args::{Format, OutputFlags, RunFlags, SimArgs};
+use crate::output::Output;
+use crate::render::{Header, JsonRenderer, TextRenderer};
+use crate::Outcome;
+use anyhow::{Context, Result};
+use std::io::Write;
+use synack_sim::scenario::Scenario;
+use synack_sim::transcript::{Discard, Side, Sink};
+use synack_sim::world::{self, RunOptions, RunOutcome, Stats};
+
+/// Runs `synack sim`.
+pub fn run(args: &SimArgs) -> Result<Outcome> {
+    let scenario = crate::load::load(&args.scenario)?;
+    let mut out = Output::open(&args.output)?;
+    if args.summary {
+        let outcome = simulate(&scenario, &args.run, &mut Discard)?;
+        let opts = options(&args.run);
+        match args.output.format {
+            Format::Text => write_summary(&mut out.writer, &scenario, &opts, &outcome.stats),
+            Format::Json => write_summary_json(&mut out.writer, &outcome.stats),
+        }
+        .and_then(|()| out.writer.flush())
+        .context("cannot write the summary")?;
+        return Ok(expect_outcome(&scenario, &outcome));
+    }
+    transcript(&scenario, &args.run, &args.output, out)
+}
+
+/// Runs `scenario` and renders its whole transcript into `out`.
+pub fn transcript(
+    scenario: &Scenario,
+    run: &RunFlags,
+    flags: &OutputFlags,
+    mut out: Output,
+) -> Result<Outcome> {
+    let mut sink: Box<dyn Sink + '_> = match flags.format {
+        Format::Text => Box::new(TextRenderer::new(
+            &mut out.writer,
+            header(scenario, &options(run)),
+            out.color,
+        )),
+        Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
+    };
+    let outcome = simulate(scenario, run, sink.as_mut())?;
+    sink.finish().context("cannot write the transcript")?;
+    Ok(expect_outcome(scenario, &outcome))
+}
+
+/// The command-line overrides as the world takes them.
+pub fn options(run: &RunFlags) -> RunOptions {
+    RunOptions {
+        profile: run.profile.map(Into::into),
+        seed: run.seed,
+    }
+}
+
+fn simulate(scenario: &Scenario, run: &RunFlags, sink: &mut dyn Sink) -> Result<RunOutcome> {
+    world::run(scenario, &options(run), sink)
+        .with_context(|| format!("cannot simulate scenario {}", scenario.source))
+}
+
+/// The header of the text transcript: what ran, with the overrides applied.
+pub fn header(scenario: &Scenario, opts: &RunOptions) -> Header {
+    let s = &scenario.settings;
+    Header {
+        what: format!("scenario {}", scenario.source),
+        profile: Some(opts.profile.unwrap_or(s.profile)),
+        rtt_us: Some(s.rtt_us),
+        mss: Some(s.mss),
+        seed: Some(opts.seed.unwrap_or(s.seed)),
+        capture: false,
+    }
+}
+
+/// Each failed `expect`, as the line stderr shows after `synack: `.
+pub fn expect_outcome(scenario: &Scenario, outcome: &RunOutcome) -> Outcome {
+    if outcome.expect_failures.is_empty() {
+        return Outcome::Ok;
+    }
+    Outcome::ExpectFailed(
+        outcome
+            .expect_failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}: expect {side} {} failed: {side} is {}",
+                    scenario.source,
+                    f.line,
+                    f.expected,
+                    f.actual,
+                    side = f.side
+                )
+            })
+            .collect(),
+    )
+}
+
+fn state_name(s: Option<synack_sim::State>) -> &'static str {
+    s.map_or("(never opened)", |s| s.name())
+}
+
+/// `--summary` as text: a few lines of totals.
+pub fn write_summary(
+    out: &mut dyn Write,
+    scenario: &Scenario,
+    opts: &RunOptions,
+    st: &Stats,
+) -> std::io::Result<()> {
+    let h = header(scenario, opts);
+    let (c, s) = (Side::Client.index(), Side::Server.index());
+    writeln!(
+        out,
+        "{} (profile {}, seed {})",
+        h.what,
+        opts.profile.unwrap_or(scenario.settings.profile),
+        opts.seed.unwrap_or(scenario.settings.seed)
+    )?;
+    writeln!(
+        out,
+        "segments      {} sent: {} dropped, {} duplicated, {} delayed, {} retransmitted",
+        st.segments, st.dropped, st.duplicated, st.delayed, st.retransmissions
+    )?;
+    let read = |i: usize| st.bytes_read.get(i).copied().unwrap_or(0);
+    writeln!(out, "bytes read    client {}, server {}", read(c), read(s))?;
+    let fin = |i: usize| state_name(st.final_state.get(i).copied().flatten());
+    writeln!(out, "final states  client {}, server {}", fin(c), fin(s))?;
+    writeln!(
+        out,
+        "virtual time  {}.{:06} s",
+        st.end_us / 1_000_000,
+        st.end_us % 1_000_000
+    )
+}
+
+/// `--summary --format json`: one object, `kind` first like the transcript's lines.
+pub fn write_summary_json(out: &mut dyn Write, st: &Stats) -> std::io::Result<()> {
+    use crate::render::json::{push_str, push_u64};
+    let mut l = Vec::with_capacity(256);
+    l.extend_from_slice(b"{\"kind\":\"summary\"");
+    for (key, n) in [
+        ("segments", st.segments),
+        ("dropped", st.dropped),
+        ("duplicated", st.duplicated),
+        ("delayed", st.delayed),
+        ("retransmissions", st.retransmissions),
+    ] {
+        l.extend_from_slice(b",\"");
+        l.extend_from_slice(key.as_bytes());
+        l.extend_from_slice(b"\":");
+        push_u64(&mut l, n);
+    }
+    l.extend_from_slice(b",\"bytes_read\":{");
+    for (i, side) in [Side::Client, Side::Server].into_iter().enumerate() {
+        if i > 0 {
+            l.push(b',');
+        }
+        push_str(&mut l, side.name());
+        l.push(b':');
+        push_u64(
+            &mut l,
+            st.bytes_read.get(side.index()).copied().unwrap_or(0),
+        );
+    }
+    l.extend_from_slice(b"},\"final_state\":{");
+    for (i, side) in [Side::Client, Side::Server].into_iter().enumerate() {
+        if i > 0 {
+            l.push(b',');
+        }
+        push_str(&mut l, side.name());
+        l.push(b':');
+        match st.final_state.get(side.index()).copied().flatten() {
+            Some(state) => push_str(&mut l, state.name()),
+            None => l.extend_from_slice(b"null"),
+        }
+    }
+    l.extend_from_slice(b"},\"end_us\":");
+    push_u64(&mut l, st.end_us);
+    l.extend_from_slice(b"}\n");
+    out.write_all(&l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synack_sim::scenario::Settings;
+    use synack_sim::world::ExpectFailure;
+    use synack_sim::State;
+
+    fn scenario() -> Scenario {
+        Scenario {
+            source: "close.tcp".into(),
+            settings: Settings::default(),
+            steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn expect_failures_name_file_line_and_states() {
+        let outcome = RunOutcome {
+            expect_failures: vec![ExpectFailure {
+                line: 12,
+                side: Side::Client,
+                expected: State::TimeWait,
+                actual: State::FinWait2,
+            }],
+            stats: Stats::default(),
+        };
+        assert_eq!(
+            expect_outcome(&scenario(), &outcome),
+            Outcome::ExpectFailed(vec![
+                "close.tcp:12: expect client TIME-WAIT failed: client is FIN-WAIT-2".into()
+            ])
+        );
+        assert_eq!(
+            expect_outcome(&scenario(), &RunOutcome::default()),
+            Outcome::Ok
+        );
+    }
+
+    #[test]
+    fn summary_shows_totals_and_overrides() {
+        let st = Stats {
+            segments: 12,
+            dropped: 1,
+            duplicated: 0,
+            delayed: 2,
+            retransmissions: 1,
+            bytes_read: [15, 7],
+            end_us: 1_250_000,
+            final_state: [Some(State::TimeWait), Some(State::Closed)],
+        };
+        let opts = RunOptions {
+            profile: None,
+            seed: Some(9),
+        };
+        let mut out = Vec::new();
+        assert!(write_summary(&mut out, &scenario(), &opts, &st).is_ok());
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "scenario close.tcp (profile rfc, seed 9)\n\
+             segments      12 sent: 1 dropped, 0 duplicated, 2 delayed, 1 retransmitted\n\
+             bytes read    client 15, server 7\n\
+             final states  client TIME-WAIT, server CLOSED\n\
+             virtual time  1.250000 s\n"
+        );
+        let mut json = Vec::new();
+        assert!(write_summary_json(&mut json, &st).is_ok());
+        assert!(json.starts_with(b"{\"kind\":\"summary\",\"segments\":12,"));
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap_or_default();
+        assert_eq!(v["final_state"]["client"], "TIME-WAIT");
+        assert_eq!(v["end_us"], 1_250_000);
+        assert_eq!(v["bytes_read"]["server"], 7);
+    }
+}

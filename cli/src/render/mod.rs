@@ -1,0 +1,10 @@
+//! Renderers: each implements [`synack_sim::transcript::Sink`] over any
+//! `impl Write`, so tests render into a `Vec<u8>`.
+
+pub mod color;
+pub mod json;
+pub mod text;
+
+pub use color::ColorChoice;
+pub use json::JsonRenderer;
+pub use text::{Header, TextRenderer};

@@ -1,0 +1,551 @@
+//! The text transcript: what a student reads without help.
+//!
+//! One header line says what ran; then one line per event, with the virtual
+//! time on the left, the client's column and the server's column. A segment
+//! is an arrow from its sender's side to its receiver's side, labelled with
+//! its flags, relative seq/ack, payload length and window:
+//!
+//! ```text
+//!        time  client                                                          server
+//!       0.000  ── SYN seq=0 len=0 win=65535 ─────────────────────────────────▶
+//!       0.010  ◀───────────────────────────── SYN,ACK seq=0 ack=1 len=0 win=65535 ──
+//! ```
+//!
+//! Columns have fixed widths so they line up; text longer than its column
+//! runs on to the right (every line holds one event, so nothing overlaps).
+//! The renderer reuses one line buffer and does not allocate per event.
+
+use super::color::Style;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use synack_sim::profile::ProfileName;
+use synack_sim::transcript::{
+    AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
+};
+
+/// Width of the time column: `9999.999` plus room for microseconds.
+const TIME_W: usize = 11;
+/// Width of the arrow of a segment, from the client's column to the server's.
+const ARROW_W: usize = 60;
+/// Gap between the arrow and the server's column.
+const GAP: usize = 2;
+/// Longest payload shown in quotes.
+const MAX_SHOWN_PAYLOAD: usize = 24;
+/// How far short of its receiver a dropped segment's arrow stops.
+const CUT: usize = 6;
+
+/// What ran, for the first line of the transcript. The command fills it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    /// What ran, e.g. `scenario echo`, `file trace.pcap`.
+    pub what: String,
+    pub profile: Option<ProfileName>,
+    /// Round-trip time of the simulated link, microseconds.
+    pub rtt_us: Option<u64>,
+    pub mss: Option<u16>,
+    pub seed: Option<u64>,
+    /// A capture: adds the frame-number and connection columns.
+    pub capture: bool,
+}
+
+/// Renders events as a text transcript into any writer.
+#[derive(Debug)]
+pub struct TextRenderer<W: Write> {
+    out: W,
+    header: Header,
+    line: Line,
+    label: String,
+    started: bool,
+}
+
+impl<W: Write> TextRenderer<W> {
+    /// `color`: add ANSI colour (the caller resolves `--color`).
+    pub fn new(out: W, header: Header, color: bool) -> TextRenderer<W> {
+        TextRenderer {
+            out,
+            header,
+            line: Line {
+                buf: String::with_capacity(256),
+                width: 0,
+                color,
+            },
+            label: String::with_capacity(96),
+            started: false,
+        }
+    }
+
+    /// Gives back the writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Column where the client's text starts.
+    fn client_col(&self) -> usize {
+        if self.header.capture {
+            // time, frame (7), connection (c + 3)
+            TIME_W + 1 + 7 + 1 + 4 + 2
+        } else {
+            TIME_W + 2
+        }
+    }
+
+    /// Column where the server's text starts.
+    fn server_col(&self) -> usize {
+        self.client_col() + ARROW_W + GAP
+    }
+
+    fn side_col(&self, side: Side) -> usize {
+        match side {
+            Side::Client => self.client_col(),
+            Side::Server => self.server_col(),
+        }
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        self.line.buf.push('\n');
+        let r = self.out.write_all(self.line.buf.as_bytes());
+        self.line.clear();
+        r
+    }
+
+    /// Writes the header once, before anything else.
+    fn start(&mut self) -> io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let h = &self.header;
+        let l = &mut self.line;
+        l.styled(Style::BOLD, |l| {
+            l.push("synack");
+            if !h.what.is_empty() {
+                l.push(" · ");
+                l.push(&h.what);
+            }
+        });
+        if let Some(p) = h.profile {
+            l.fmt(format_args!(" · profile {p}"));
+        }
+        if let Some(rtt) = h.rtt_us {
+            l.push(" · rtt ");
+            l.duration(rtt);
+        }
+        if let Some(mss) = h.mss {
+            l.fmt(format_args!(" · mss {mss}"));
+        }
+        if let Some(seed) = h.seed {
+            l.fmt(format_args!(" · seed {seed}"));
+        }
+        self.emit()?;
+        self.emit()?;
+        let (c, s) = (self.client_col(), self.server_col());
+        let capture = self.header.capture;
+        self.line.styled(Style::BOLD, |l| {
+            l.pad_to(TIME_W - 4);
+            l.push("time");
+            if capture {
+                l.push("   frame conn");
+            }
+            l.pad_to(c);
+            l.push("client");
+            l.pad_to(s);
+            l.push("server");
+        });
+        self.emit()
+    }
+
+    /// Time, and for captures the frame and connection columns.
+    fn prefix(&mut self, ev: &Event<'_>) {
+        self.line.time(ev.t_us);
+        if self.header.capture {
+            let frame = match ev.kind {
+                EventKind::Segment(s) => s.frame,
+                _ => None,
+            };
+            self.line.push(" ");
+            match frame {
+                Some(f) => self.line.fmt(format_args!("{f:>7}")),
+                None => self.line.push("       "),
+            }
+            self.line.push(" ");
+            if let Some(c) = ev.conn {
+                self.line.fmt(format_args!("c{c:<3}"));
+            }
+        }
+    }
+
+    fn segment(&mut self, s: &SegmentEvent<'_>) {
+        build_label(&mut self.label, s);
+        let sender = match s.dir.sender() {
+            Side::Client => Style::CLIENT,
+            Side::Server => Style::SERVER,
+        };
+        let dropped = s.fate == Fate::Dropped;
+        let label_w = self.label.chars().count();
+        let shaft = ARROW_W.saturating_sub(label_w + 5).max(2);
+        let col = self.client_col();
+        self.line.pad_to(col);
+        let label = self.label.as_str();
+        let l = &mut self.line;
+        match (s.dir, dropped) {
+            (Dir::ClientToServer, false) => l.styled(sender, |l| {
+                l.push("── ");
+                l.push(label);
+                l.push(" ");
+                l.repeat('─', shaft);
+                l.push("▶");
+            }),
+            (Dir::ClientToServer, true) => {
+                l.styled(sender, |l| {
+                    l.push("── ");
+                    l.push(label);
+                    l.push(" ");
+                    l.repeat('─', shaft.saturating_sub(CUT).max(1));
+                });
+                l.styled(Style::DROPPED, |l| l.push("✗"));
+            }
+            (Dir::ServerToClient, false) => l.styled(sender, |l| {
+                l.push("◀");
+                l.repeat('─', shaft);
+                l.push(" ");
+                l.push(label);
+                l.push(" ──");
+            }),
+            (Dir::ServerToClient, true) => {
+                l.repeat(' ', CUT);
+                l.styled(Style::DROPPED, |l| l.push("✗"));
+                l.styled(sender, |l| {
+                    l.repeat('─', shaft.saturating_sub(CUT).max(1));
+                    l.push(" ");
+                    l.push(label);
+                    l.push(" ──");
+                });
+            }
+        }
+        let ann = col + ARROW_W + GAP;
+        let mut first = true;
+        let mut sep = |l: &mut Line| {
+            if first {
+                l.pad_to(ann);
+                if l.width > ann {
+                    l.push(" ");
+                }
+                first = false;
+            } else {
+                l.push(" ");
+            }
+        };
+        match s.fate {
+            Fate::Dropped => {
+                sep(l);
+                l.styled(Style::DROPPED, |l| l.push("(dropped)"));
+            }
+            Fate::Duplicated => {
+                sep(l);
+                l.push("(duplicated)");
+            }
+            Fate::Delivered | Fate::Captured => {}
+        }
+        for f in s.analysis.iter() {
+            sep(l);
+            let style = match f {
+                AnalysisFlag::Retransmission
+                | AnalysisFlag::FastRetransmission
+                | AnalysisFlag::SpuriousRetransmission => Style::WARN,
+                _ => Style::DIM,
+            };
+            l.styled(style, |l| {
+                l.push("[");
+                l.push(f.words());
+                l.push("]");
+            });
+        }
+    }
+}
+
+impl<W: Write> Sink for TextRenderer<W> {
+    fn begin_conn(&mut self, info: &ConnInfo) -> io::Result<()> {
+        self.start()?;
+        let col = self.client_col();
+        let l = &mut self.line;
+        l.pad_to(col);
+        l.styled(Style::BOLD, |l| {
+            l.push("connection");
+            if let Some(c) = info.conn {
+                l.fmt(format_args!(" c{c}"));
+            }
+            l.push(": client ");
+            l.push(&info.client);
+            l.push(" ⇄ server ");
+            l.push(&info.server);
+        });
+        self.emit()
+    }
+
+    fn event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        self.start()?;
+        self.prefix(ev);
+        match ev.kind {
+            EventKind::Segment(ref s) => self.segment(s),
+            EventKind::State { endpoint, from, to } => {
+                let col = self.side_col(endpoint);
+                self.line.pad_to(col);
+                self.line.styled(bold_style(endpoint), |l| {
+                    l.push(from.name());
+                    l.push(" → ");
+                    l.push(to.name());
+                });
+            }
+            EventKind::App {
+                endpoint,
+                call,
+                result,
+            } => {
+                let col = self.side_col(endpoint);
+                self.line.pad_to(col);
+                self.line.styled(side_style(endpoint), |l| {
+                    l.push_clean(call);
+                    if !result.is_empty() {
+                        l.push(" → ");
+                        l.push_clean(result);
+                    }
+                });
+            }
+            EventKind::Timer {
+                endpoint,
+                timer,
+                rto_us,
+            } => {
+                let col = self.side_col(endpoint);
+                self.line.pad_to(col);
+                self.line.styled(side_style(endpoint), |l| {
+                    l.push("⏰ ");
+                    l.push(timer.name());
+                    l.push(" timer fired");
+                    if let Some(rto) = rto_us {
+                        l.push(" (RTO ");
+                        l.secs(rto);
+                        l.push(" s)");
+                    }
+                });
+            }
+            EventKind::Note { text } => {
+                let col = self.client_col();
+                self.line.pad_to(col + 2);
+                self.line.styled(Style::DIM, |l| {
+                    l.push("— ");
+                    l.push_clean(text);
+                });
+            }
+        }
+        self.line.trim_end();
+        self.emit()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.start()?;
+        self.out.flush()
+    }
+}
+
+fn side_style(side: Side) -> Style {
+    match side {
+        Side::Client => Style::CLIENT,
+        Side::Server => Style::SERVER,
+    }
+}
+
+fn bold_style(side: Side) -> Style {
+    match side {
+        Side::Client => Style::CLIENT_BOLD,
+        Side::Server => Style::SERVER_BOLD,
+    }
+}
+
+/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`.
+fn build_label(out: &mut String, s: &SegmentEvent<'_>) {
+    out.clear();
+    let flags = s.hdr.flags.names();
+    out.push_str(if flags.is_empty() {
+        "<no flags>"
+    } else {
+        flags
+    });
+    let _ = write!(out, " seq={}", s.rel_seq);
+    if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
+        let _ = write!(out, " ack={a}");
+    }
+    let _ = write!(out, " len={} win={}", s.hdr.payload_len, s.win_bytes);
+    let shown = s.payload.len() == s.hdr.payload_len as usize
+        && !s.payload.is_empty()
+        && s.payload.len() <= MAX_SHOWN_PAYLOAD
+        && s.payload
+            .iter()
+            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    if shown {
+        out.push_str(" \"");
+        for &b in s.payload {
+            match b {
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => out.push(char::from(b)),
+            }
+        }
+        out.push('"');
+    }
+}
+
+/// One output line being built, with its visible width (escapes excluded).
+#[derive(Debug)]
+struct Line {
+    buf: String,
+    width: usize,
+    color: bool,
+}
+
+impl Line {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.width = 0;
+    }
+
+    fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.width += s.chars().count();
+    }
+
+    /// Pushes text from outside (app strings, notes) with control
+    /// characters shown as `\u{..}`, so they cannot break the layout.
+    fn push_clean(&mut self, s: &str) {
+        for c in s.chars() {
+            if c.is_control() {
+                self.fmt(format_args!("{}", c.escape_default()));
+            } else {
+                self.buf.push(c);
+                self.width += 1;
+            }
+        }
+    }
+
+    fn repeat(&mut self, c: char, n: usize) {
+        for _ in 0..n {
+            self.buf.push(c);
+        }
+        self.width += n;
+    }
+
+    fn pad_to(&mut self, col: usize) {
+        if self.width < col {
+            let n = col - self.width;
+            self.repeat(' ', n);
+        }
+    }
+
+    fn fmt(&mut self, args: fmt::Arguments<'_>) {
+        let start = self.buf.len();
+        let _ = self.buf.write_fmt(args);
+        self.width += self.buf.get(start..).map_or(0, |s| s.chars().count());
+    }
+
+    fn styled(&mut self, style: Style, f: impl FnOnce(&mut Line)) {
+        if self.color {
+            style.start(&mut self.buf);
+        }
+        f(self);
+        if self.color {
+            self.buf.push_str(Style::RESET);
+        }
+    }
+
+    fn trim_end(&mut self) {
+        let len = self.buf.trim_end_matches(' ').len();
+        self.width -= self.buf.len() - len;
+        self.buf.truncate(len);
+    }
+
+    /// Seconds: `1.250` when whole milliseconds, else `1.250300`.
+    fn secs(&mut self, us: u64) {
+        let (s, frac) = (us / 1_000_000, us % 1_000_000);
+        if frac.is_multiple_of(1000) {
+            self.fmt(format_args!("{s}.{:03}", frac / 1000));
+        } else {
+            self.fmt(format_args!("{s}.{frac:06}"));
+        }
+    }
+
+    /// The fixed-width time column: milliseconds, or microseconds when the
+    /// time is not a whole millisecond; the decimal points line up.
+    fn time(&mut self, us: u64) {
+        let (s, frac) = (us / 1_000_000, us % 1_000_000);
+        if frac.is_multiple_of(1000) {
+            self.fmt(format_args!("{s:>4}.{:03}   ", frac / 1000));
+        } else {
+            self.fmt(format_args!("{s:>4}.{frac:06}"));
+        }
+    }
+
+    /// A duration for people: `20 ms`, `1 s`, `500 µs`.
+    fn duration(&mut self, us: u64) {
+        if us >= 1_000_000 && us.is_multiple_of(1_000_000) {
+            self.fmt(format_args!("{} s", us / 1_000_000));
+        } else if us.is_multiple_of(1000) {
+            self.fmt(format_args!("{} ms", us / 1000));
+        } else {
+            self.fmt(format_args!("{us} µs"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line() -> Line {
+        Line {
+            buf: String::new(),
+            width: 0,
+            color: false,
+        }
+    }
+
+    #[test]
+    fn time_column_has_fixed_width_and_aligned_points() {
+        let mut a = line();
+        a.time(20_000);
+        let mut b = line();
+        b.time(1_020_500);
+        assert_eq!(a.buf, "   0.020   ");
+        assert_eq!(b.buf, "   1.020500");
+        assert_eq!(a.width, TIME_W);
+        assert_eq!(b.width, TIME_W);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        for (us, want) in [(20_000, "20 ms"), (2_000_000, "2 s"), (500, "500 µs")] {
+            let mut l = line();
+            l.duration(us);
+            assert_eq!(l.buf, want);
+        }
+    }
+
+    #[test]
+    fn width_ignores_colour_escapes() {
+        let mut l = line();
+        l.color = true;
+        l.styled(Style::CLIENT, |l| l.push("── ▶"));
+        assert_eq!(l.width, 4);
+        assert!(l.buf.starts_with("\x1b[36m"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let mut l = line();
+        l.push_clean("a\nb");
+        assert_eq!(l.buf, "a\\nb");
+        assert_eq!(l.width, 4);
+    }
+}

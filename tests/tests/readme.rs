@@ -1,0 +1,74 @@
+//! README.md keeps its promises: the Quick start block holds exactly the two
+//! commands `.ci/run` relies on, and its JSON example follows the contract.
+
+use std::path::PathBuf;
+
+fn readme() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The lines of the first fenced block after `heading`.
+fn first_block_after(text: &str, heading: &str) -> Vec<String> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| l.trim() != heading)
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "));
+    let _ = lines.by_ref().find(|l| l.starts_with("```"));
+    lines
+        .take_while(|l| !l.starts_with("```"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn quick_start_holds_two_commands_demo_then_tests() {
+    let block = first_block_after(&readme(), "## Quick start");
+    let cmds: Vec<&String> = block
+        .iter()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert!(cmds[0].contains("libpcap-dev"), "{}", cmds[0]);
+    assert!(
+        cmds[0].ends_with("cargo run --release -p synack -- demo"),
+        "{}",
+        cmds[0]
+    );
+    assert_eq!(cmds[1].as_str(), "cargo test --workspace");
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/run");
+    let ci = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(ci.starts_with("#!/usr/bin/env bash\n"));
+    assert!(ci.contains("set -euo pipefail"));
+    assert!(
+        ci.contains("## Quick start"),
+        "CI takes its test command from the README"
+    );
+    assert!(ci.contains("wireshark-common/install-setuid boolean false"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0);
+        assert!(mode & 0o111 != 0, ".ci/run is not executable");
+    }
+}
+
+#[test]
+fn json_example_lines_parse_and_start_with_kind_and_time() {
+    let text = readme();
+    let block = first_block_after(&text, "## JSON transcript");
+    assert!(!block.is_empty());
+    for line in &block {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(line.starts_with("{\"kind\":"), "{line}");
+        assert!(v["t_us"].is_u64(), "{line}");
+    }
+}

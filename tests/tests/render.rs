@@ -1,0 +1,246 @@
+//! The text and JSON renderers on hand-built transcripts covering every kind
+//! of event. Snapshots are named after what they show.
+
+use insta::assert_snapshot;
+use synack::render::{Header, JsonRenderer, TextRenderer};
+use synack_sim::profile::ProfileName;
+use synack_sim::transcript::{ConnInfo, OwnedEvent, Sink};
+use synack_tests::{capture, echo_with_faults};
+
+fn sim_header() -> Header {
+    Header {
+        what: "scenario echo".into(),
+        profile: Some(ProfileName::Rfc),
+        rtt_us: Some(20_000),
+        mss: Some(1460),
+        seed: Some(7),
+        capture: false,
+    }
+}
+
+/// Feeds `events` into `sink`, starting each connection of `conns` before
+/// its first event, then finishes.
+fn feed(sink: &mut dyn Sink, conns: &[ConnInfo], events: &[OwnedEvent]) {
+    let mut begun = Vec::new();
+    for ev in events {
+        if let Some(info) = conns.iter().find(|c| c.conn == ev.conn) {
+            if !begun.contains(&info.conn) {
+                begun.push(info.conn);
+                sink.begin_conn(info)
+                    .expect("rendering into memory cannot fail");
+            }
+        }
+        sink.event(&ev.as_event())
+            .expect("rendering into memory cannot fail");
+    }
+    sink.finish().expect("rendering into memory cannot fail");
+}
+
+fn text(header: Header, color: bool, conns: &[ConnInfo], events: &[OwnedEvent]) -> String {
+    let mut r = TextRenderer::new(Vec::new(), header, color);
+    feed(&mut r, conns, events);
+    String::from_utf8(r.into_inner()).expect("the text transcript is UTF-8")
+}
+
+fn json(conns: &[ConnInfo], events: &[OwnedEvent]) -> String {
+    let mut r = JsonRenderer::new(Vec::new());
+    feed(&mut r, conns, events);
+    String::from_utf8(r.into_inner()).expect("JSON is UTF-8")
+}
+
+/// Removes ANSI SGR sequences.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\x1b' {
+            for d in it.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn text_echo_with_drop_retransmission_duplicate() {
+    let out = text(sim_header(), false, &[], &echo_with_faults());
+    assert_snapshot!("text_echo_with_drop_retransmission_duplicate", out);
+}
+
+#[test]
+fn text_capture_with_frames_and_connections() {
+    let (conns, events) = capture();
+    let header = Header {
+        what: "file two-conns.pcap".into(),
+        capture: true,
+        ..Header::default()
+    };
+    let out = text(header, false, &conns, &events);
+    assert_snapshot!("text_capture_with_frames_and_connections", out);
+}
+
+#[test]
+fn text_without_events_still_says_what_ran() {
+    let out = text(sim_header(), false, &[], &[]);
+    assert_snapshot!("text_empty_run_header_only", out);
+}
+
+#[test]
+fn text_colour_changes_nothing_but_escapes() {
+    let events = echo_with_faults();
+    let plain = text(sim_header(), false, &[], &events);
+    let coloured = text(sim_header(), true, &[], &events);
+    assert_ne!(plain, coloured, "colour was asked for but none was added");
+    assert_eq!(strip_ansi(&coloured), plain);
+    // dropped red, retransmission yellow, state changes bold.
+    assert!(coloured.contains("\x1b[1;31m✗"), "{coloured}");
+    assert!(coloured.contains("\x1b[33m[retransmission]"), "{coloured}");
+    assert!(
+        coloured.contains("\x1b[1;36mCLOSED → SYN-SENT"),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[1;35mCLOSED → LISTEN"), "{coloured}");
+}
+
+#[test]
+fn text_one_line_per_event_columns_aligned() {
+    let events = echo_with_faults();
+    let out = text(sim_header(), false, &[], &events);
+    let lines: Vec<&str> = out.lines().collect();
+    // header, blank, column titles, then one line per event.
+    assert_eq!(lines.len(), 3 + events.len());
+    let server_col = lines[2].chars().position(|c| c == 's').unwrap_or(0);
+    for l in &lines[3..] {
+        // every client→server arrow ends just before the gap to the server column
+        if let Some(end) = l.chars().position(|c| c == '▶') {
+            assert_eq!(end + 3, server_col, "{l}");
+        }
+        // every time has its decimal point in the same place
+        assert_eq!(l.chars().nth(4), Some('.'), "{l}");
+    }
+}
+
+#[test]
+fn json_echo_with_drop_retransmission_duplicate() {
+    let out = json(&[], &echo_with_faults());
+    assert_snapshot!("json_echo_with_drop_retransmission_duplicate", out);
+}
+
+#[test]
+fn json_capture_with_frames_and_connections() {
+    let (conns, events) = capture();
+    let out = json(&conns, &events);
+    assert_snapshot!("json_capture_with_frames_and_connections", out);
+}
+
+/// The keys a line of `kind` has, in contract order.
+fn contract_keys(kind: &str, with_conn: bool) -> Vec<&'static str> {
+    let mut keys = vec!["kind", "t_us"];
+    if with_conn {
+        keys.push("conn");
+    }
+    keys.extend_from_slice(match kind {
+        "segment" => &[
+            "dir", "flags", "seq", "ack", "rel_seq", "rel_ack", "len", "win", "fate", "analysis",
+            "frame",
+        ][..],
+        "state" => &["endpoint", "from", "to"][..],
+        "app" => &["endpoint", "call", "result"][..],
+        "timer" => &["endpoint", "timer", "rto_us"][..],
+        _ => &[][..],
+    });
+    keys
+}
+
+#[test]
+fn json_every_line_parses_with_keys_in_contract_order() {
+    let (conns, capture_events) = capture();
+    for (conns, events) in [(&[][..], echo_with_faults()), (&conns[..], capture_events)] {
+        let out = json(conns, &events);
+        let notes = events
+            .iter()
+            .filter(|e| matches!(e.kind, synack_sim::transcript::OwnedKind::Note { .. }))
+            .count();
+        assert_eq!(
+            out.lines().count(),
+            events.len() - notes,
+            "notes are not in JSON"
+        );
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+            let obj = v.as_object().expect("each line is an object");
+            let kind = obj["kind"].as_str().expect("kind is a string");
+            let want = contract_keys(kind, obj.contains_key("conn"));
+            let mut got: Vec<(usize, &str)> = obj
+                .keys()
+                .map(|k| {
+                    (
+                        line.find(&format!("\"{k}\":")).unwrap_or(usize::MAX),
+                        k.as_str(),
+                    )
+                })
+                .collect();
+            got.sort();
+            let got: Vec<&str> = got.into_iter().map(|(_, k)| k).collect();
+            assert_eq!(got, want, "{line}");
+        }
+    }
+}
+
+#[test]
+fn json_segment_fields_match_the_event() {
+    let out = json(&[], &echo_with_faults());
+    let first: serde_json::Value =
+        serde_json::from_str(out.lines().find(|l| l.contains("segment")).unwrap_or(""))
+            .expect("a segment line");
+    assert_eq!(first["dir"], "client->server");
+    assert_eq!(first["flags"], "SYN");
+    assert_eq!(first["seq"], synack_tests::CLIENT_ISN);
+    assert_eq!(first["ack"], serde_json::Value::Null);
+    assert_eq!(first["rel_ack"], serde_json::Value::Null);
+    assert_eq!(first["rel_seq"], 0);
+    assert_eq!(first["fate"], "delivered");
+    assert_eq!(first["analysis"], serde_json::json!([]));
+    assert_eq!(first["frame"], serde_json::Value::Null);
+    let retrans = out
+        .lines()
+        .find(|l| l.contains("retransmission"))
+        .expect("a retransmission");
+    let v: serde_json::Value = serde_json::from_str(retrans).expect("JSON");
+    // ack wraps: the server's ISN + 1
+    assert_eq!(v["ack"], synack_tests::SERVER_ISN + 1);
+    assert_eq!(v["len"], 7);
+    assert_eq!(v["analysis"], serde_json::json!(["retransmission"]));
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use synack_sim::transcript::{Event, EventKind, Side};
+
+    proptest! {
+        /// Any strings in app calls survive JSON escaping, and the text
+        /// renderer keeps them on one line.
+        #[test]
+        fn any_app_strings_stay_one_line(call in any::<String>(), result in any::<String>(), t in any::<u64>()) {
+            let ev = Event { t_us: t, conn: None, kind: EventKind::App { endpoint: Side::Server, call: &call, result: &result } };
+            let mut j = JsonRenderer::new(Vec::new());
+            prop_assert!(j.event(&ev).is_ok());
+            let out = j.into_inner();
+            let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(v["call"].as_str(), Some(call.as_str()));
+            prop_assert_eq!(v["result"].as_str(), Some(result.as_str()));
+            prop_assert_eq!(v["t_us"].as_u64(), Some(t));
+            let mut r = TextRenderer::new(Vec::new(), Header::default(), false);
+            prop_assert!(r.event(&ev).is_ok());
+            let text = String::from_utf8(r.into_inner()).unwrap_or_default();
+            // header, blank, titles, the event
+            prop_assert_eq!(text.lines().count(), 4);
+        }
+    }
+}
