@@ -110,7 +110,6 @@ fn unknown_scenario_exits_2_and_points_at_the_list() {
 }
 
 #[test]
-#[ignore = "needs the built-in scenarios (the `echo` built-in)"]
 fn unknown_scenario_suggests_a_close_builtin() {
     let o = synack(&["sim", "ecoh"]);
     assert_eq!(o.status.code(), Some(2));
@@ -147,7 +146,6 @@ fn parse_errors_exit_2_with_file_line_col() {
 }
 
 #[test]
-#[ignore = "needs the scenario parser"]
 fn parse_error_names_the_offending_line_and_column() {
     let path = scenario_file("bad-line.tcp", "rtt 20ms\n\nclient frobnicate\n");
     let p = path.to_string_lossy();
@@ -158,7 +156,6 @@ fn parse_error_names_the_offending_line_and_column() {
 }
 
 #[test]
-#[ignore = "needs the scenario parser and the simulated world"]
 fn failed_expect_exits_1_after_the_transcript() {
     let path = scenario_file(
         "expect.tcp",
@@ -175,7 +172,6 @@ fn failed_expect_exits_1_after_the_transcript() {
 }
 
 #[test]
-#[ignore = "needs the built-ins and the simulated world"]
 fn json_output_is_one_object_a_line() {
     let o = synack(&["sim", "echo", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -188,7 +184,6 @@ fn json_output_is_one_object_a_line() {
 }
 
 #[test]
-#[ignore = "needs the built-ins and the simulated world"]
 fn demo_prints_the_legend_then_the_transcript_without_colour_in_a_pipe() {
     let o = synack(&["demo"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -201,7 +196,6 @@ fn demo_prints_the_legend_then_the_transcript_without_colour_in_a_pipe() {
 }
 
 #[test]
-#[ignore = "needs the built-ins and the simulated world"]
 fn output_file_gets_the_transcript_and_unwritable_output_exits_2() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
     std::fs::create_dir_all(&dir).expect("a temporary directory");
@@ -219,7 +213,6 @@ fn output_file_gets_the_transcript_and_unwritable_output_exits_2() {
 }
 
 #[test]
-#[ignore = "needs the built-ins and the simulated world"]
 fn a_closed_pipe_ends_quietly_with_0() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_synack"))
         .args(["sim", "echo"])

@@ -58,7 +58,7 @@ pub struct RunOutcome {
 
 /// `1.5 s`, `20 ms`, `300 us`, `4 min`: a duration for people.
 pub fn fmt_duration(us: u64) -> String {
-    if us >= 60_000_000 && us % 60_000_000 == 0 {
+    if us >= 60_000_000 && us.is_multiple_of(60_000_000) {
         format!("{} min", us / 60_000_000)
     } else if us >= 1_000_000 {
         let s = us as f64 / 1e6;

@@ -121,8 +121,8 @@ impl<'a> World<'a> {
     fn begin(&mut self) -> io::Result<()> {
         let info = ConnInfo {
             conn: None,
-            client: format!("client:{}", self.ports[0]),
-            server: format!("server:{}", self.ports[1]),
+            client: format!("port {}", self.ports[0]),
+            server: format!("port {}", self.ports[1]),
         };
         self.sink.begin_conn(&info)
     }

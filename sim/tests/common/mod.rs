@@ -83,6 +83,7 @@ pub fn states_of(rec: &Recorder, side: Side) -> Vec<State> {
         .collect()
 }
 
+#[allow(unused_imports)]
 pub use Action::*;
 pub fn c() -> Side {
     Side::Client
