@@ -12,3 +12,12 @@ pub use decode::{decode, decode_record, Layer, Malformed, NetProto, NotTcp, TcpP
 pub use error::{FileError, RecordProblem};
 pub use file::{CaptureReader, FileFormat, Record, MAX_CAPLEN};
 pub use link::LinkType;
+pub mod export;
+pub mod stats;
+pub mod write;
+
+pub use export::{build_packet, ExportError, SegmentExporter};
+pub use stats::Stats;
+pub use write::{CaptureWriter, TsResolution};
+pub mod live;
+pub use live::{LiveCapture, LiveError, LiveOptions, LiveStats};

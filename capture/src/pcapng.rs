@@ -92,7 +92,7 @@ pub(crate) fn read_section_header<R: Read>(
         return Err(fatal(RecordProblem::BadByteOrderMagic(bom_le)));
     };
     let len = endian.u32_at(&head, 0).unwrap_or(0);
-    if len % 4 != 0 || !(28..=MAX_BLOCK).contains(&len) {
+    if len & 3 != 0 || !(28..=MAX_BLOCK).contains(&len) {
         return Err(fatal(RecordProblem::BadBlockLength {
             len,
             limit: MAX_BLOCK,
@@ -157,7 +157,7 @@ pub(crate) fn next<R: Read>(
         let len = e.u32(len_bytes);
         let known = matches!(block_type, IDB | PB | SPB | EPB);
         let limit = if known { MAX_BLOCK } else { u32::MAX };
-        if len % 4 != 0 || len < 12 || len > limit {
+        if len & 3 != 0 || len < 12 || len > limit {
             return Err(fatal(RecordProblem::BadBlockLength { len, limit }));
         }
         let body_len = len as usize - 12;
