@@ -222,7 +222,7 @@ pub fn decode(link: LinkType, data: &[u8], orig_len: u32) -> Result<TcpPacket<'_
                 (Some(t), _) | (None, Some(t)) => t,
                 (None, None) => {
                     return Err(NotTcp::NonIp(NetProto::AddressFamily(
-                        u32::from_ne_bytes(b),
+                        u32::from_be_bytes(b).min(u32::from_le_bytes(b)),
                     )))
                 }
             };
