@@ -116,7 +116,10 @@ pub enum Malformed {
     /// The TCP data offset is below 5 words.
     TcpDataOffsetTooSmall { data_offset: u8 },
     /// The TCP data offset points beyond the end of the segment.
-    TcpDataOffsetBeyondSegment { header_len: usize, segment_len: usize },
+    TcpDataOffsetBeyondSegment {
+        header_len: usize,
+        segment_len: usize,
+    },
 }
 
 impl fmt::Display for Malformed {
@@ -218,7 +221,10 @@ pub fn decode(link: LinkType, data: &[u8], orig_len: u32) -> Result<TcpPacket<'_
             let net = data.get(4..).unwrap_or(&[]);
             // NULL is in the writer's byte order, LOOP in network order; both are
             // accepted in either order, as the values cannot be confused.
-            let t = match (address_family(u32::from_be_bytes(b)), address_family(u32::from_le_bytes(b))) {
+            let t = match (
+                address_family(u32::from_be_bytes(b)),
+                address_family(u32::from_le_bytes(b)),
+            ) {
                 (Some(t), _) | (None, Some(t)) => t,
                 (None, None) => {
                     return Err(NotTcp::NonIp(NetProto::AddressFamily(
@@ -352,17 +358,26 @@ fn decode_ip(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
 
 /// Decodes a TCP segment of which `seg` was captured and `missing` bytes were
 /// cut off by the snaplen.
-fn decode_tcp(src: IpAddr, dst: IpAddr, seg: &[u8], missing: usize) -> Result<TcpPacket<'_>, NotTcp> {
+fn decode_tcp(
+    src: IpAddr,
+    dst: IpAddr,
+    seg: &[u8],
+    missing: usize,
+) -> Result<TcpPacket<'_>, NotTcp> {
     let segment_len = seg.len() + missing;
     if segment_len < 20 {
-        return Err(NotTcp::Malformed(Malformed::TcpHeaderShort { len: segment_len }));
+        return Err(NotTcp::Malformed(Malformed::TcpHeaderShort {
+            len: segment_len,
+        }));
     }
     let Some(&offset_byte) = seg.get(12) else {
         return Err(NotTcp::Truncated(Layer::Tcp));
     };
     let data_offset = offset_byte >> 4;
     if data_offset < 5 {
-        return Err(NotTcp::Malformed(Malformed::TcpDataOffsetTooSmall { data_offset }));
+        return Err(NotTcp::Malformed(Malformed::TcpDataOffsetTooSmall {
+            data_offset,
+        }));
     }
     let header_len = usize::from(data_offset) * 4;
     if header_len > segment_len {

@@ -91,7 +91,9 @@ pub enum RecordProblem {
     BadByteOrderMagic(u32),
     #[error("the pcapng section header has version {major}.{minor}; synack reads version 1.x")]
     UnsupportedSectionVersion { major: u16, minor: u16 },
-    #[error("the file starts with a pcapng block of type {0:#x} instead of a section header block")]
+    #[error(
+        "the file starts with a pcapng block of type {0:#x} instead of a section header block"
+    )]
     NoSectionHeader(u32),
     #[error("the pcapng {what} body is {len} bytes, too short for its {need}-byte fixed part")]
     BodyTooShort {
@@ -99,8 +101,12 @@ pub enum RecordProblem {
         len: usize,
         need: usize,
     },
-    #[error("the enhanced packet block's caplen {caplen} is larger than its {room}-byte body allows")]
+    #[error(
+        "the enhanced packet block's caplen {caplen} is larger than its {room}-byte body allows"
+    )]
     CaplenBeyondBlock { caplen: u32, room: usize },
-    #[error("the packet names interface {id}, but the section has described only {count} interface(s)")]
+    #[error(
+        "the packet names interface {id}, but the section has described only {count} interface(s)"
+    )]
     UnknownInterface { id: u32, count: usize },
 }

@@ -99,7 +99,12 @@ impl<W: Write> SegmentExporter<W> {
     }
 
     /// Writes a simulator [`Segment`] (header and payload).
-    pub fn write_sim_segment(&mut self, t_us: u64, dir: Dir, seg: &Segment) -> Result<(), ExportError> {
+    pub fn write_sim_segment(
+        &mut self,
+        t_us: u64,
+        dir: Dir,
+        seg: &Segment,
+    ) -> Result<(), ExportError> {
         self.write_segment(t_us, dir, &seg.hdr, &seg.payload)
     }
 

@@ -281,7 +281,10 @@ mod tests {
         assert!(e.is_permission());
         let msg = e.to_string();
         assert!(msg.contains("run synack as root"), "{msg}");
-        assert!(msg.contains("setcap cap_net_raw,cap_net_admin=eip"), "{msg}");
+        assert!(
+            msg.contains("setcap cap_net_raw,cap_net_admin=eip"),
+            "{msg}"
+        );
         assert!(!msg.contains('\n'));
         let e = classify_text(
             "eth0",
@@ -304,7 +307,11 @@ mod tests {
         // Works as root or not: libpcap checks the device name either way, or
         // reports missing privilege first.
         match open("synack-no-such-if0", None, 1500) {
-            Err(LiveError::NoSuchDevice { .. } | LiveError::Permission { .. } | LiveError::Pcap { .. }) => {}
+            Err(
+                LiveError::NoSuchDevice { .. }
+                | LiveError::Permission { .. }
+                | LiveError::Pcap { .. },
+            ) => {}
             Err(other) => panic!("unexpected error: {other}"),
             Ok(_) => panic!("opened an interface that does not exist"),
         }

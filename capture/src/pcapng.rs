@@ -111,12 +111,18 @@ pub(crate) fn read_section_header<R: Read>(
     }
     let trail = endian.u32_at(body, need - 4).unwrap_or(0);
     if trail != len {
-        return Err(fatal(RecordProblem::BlockLengthMismatch { lead: len, trail }));
+        return Err(fatal(RecordProblem::BlockLengthMismatch {
+            lead: len,
+            trail,
+        }));
     }
     let major = endian.u16_at(body, 0).unwrap_or(0);
     let minor = endian.u16_at(body, 2).unwrap_or(0);
     if major != 1 {
-        return Err(fatal(RecordProblem::UnsupportedSectionVersion { major, minor }));
+        return Err(fatal(RecordProblem::UnsupportedSectionVersion {
+            major,
+            minor,
+        }));
     }
     state.endian = endian;
     state.interfaces.clear();
@@ -180,7 +186,10 @@ pub(crate) fn next<R: Read>(
             }
             let trail = e.u32(trail);
             if trail != len {
-                return Err(fatal(RecordProblem::BlockLengthMismatch { lead: len, trail }));
+                return Err(fatal(RecordProblem::BlockLengthMismatch {
+                    lead: len,
+                    trail,
+                }));
             }
             continue;
         }
@@ -191,7 +200,10 @@ pub(crate) fn next<R: Read>(
         }
         let trail = e.u32_at(block, body_len).unwrap_or(0);
         if trail != len {
-            return Err(fatal(RecordProblem::BlockLengthMismatch { lead: len, trail }));
+            return Err(fatal(RecordProblem::BlockLengthMismatch {
+                lead: len,
+                trail,
+            }));
         }
         let body = block.get(..body_len).unwrap_or(&[]);
         if block_type == IDB {

@@ -68,9 +68,19 @@ impl Stats {
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plural = |n: u64| if n == 1 { "" } else { "s" };
-        write!(f, "{} record{}: {} TCP", self.records, plural(self.records), self.tcp)?;
+        write!(
+            f,
+            "{} record{}: {} TCP",
+            self.records,
+            plural(self.records),
+            self.tcp
+        )?;
         if self.tcp_payload_truncated > 0 {
-            write!(f, " ({} payload cut by snaplen)", self.tcp_payload_truncated)?;
+            write!(
+                f,
+                " ({} payload cut by snaplen)",
+                self.tcp_payload_truncated
+            )?;
         }
         for (proto, n) in &self.other_ip {
             match ip_proto_name(*proto) {
@@ -82,7 +92,12 @@ impl fmt::Display for Stats {
             write!(f, ", {n} {proto}")?;
         }
         if self.fragments > 0 {
-            write!(f, ", {} IP fragment{}", self.fragments, plural(self.fragments))?;
+            write!(
+                f,
+                ", {} IP fragment{}",
+                self.fragments,
+                plural(self.fragments)
+            )?;
         }
         if self.truncated > 0 {
             write!(f, ", {} cut by snaplen inside headers", self.truncated)?;
@@ -94,7 +109,12 @@ impl fmt::Display for Stats {
             write!(f, ", {n} of unsupported {link}")?;
         }
         if self.file_errors > 0 {
-            write!(f, ", {} unreadable (file error{})", self.file_errors, plural(self.file_errors))?;
+            write!(
+                f,
+                ", {} unreadable (file error{})",
+                self.file_errors,
+                plural(self.file_errors)
+            )?;
         }
         Ok(())
     }

@@ -18,10 +18,26 @@ fn every_link_type_decodes_the_same_segment() {
         ("raw dlt 12", LinkType::RAW_12, ip.clone()),
         ("ipv4", LinkType::IPV4, ip.clone()),
         ("ethernet", LinkType::ETHERNET, ethernet(&ip)),
-        ("802.1Q", LinkType::ETHERNET, ethernet_vlan(&ip, &[(0x8100, 42)])),
-        ("QinQ", LinkType::ETHERNET, ethernet_vlan(&ip, &[(0x88a8, 100), (0x8100, 42)])),
-        ("null LE", LinkType::NULL, null_loopback(&ip, 2, Endian::Little)),
-        ("null BE", LinkType::NULL, null_loopback(&ip, 2, Endian::Big)),
+        (
+            "802.1Q",
+            LinkType::ETHERNET,
+            ethernet_vlan(&ip, &[(0x8100, 42)]),
+        ),
+        (
+            "QinQ",
+            LinkType::ETHERNET,
+            ethernet_vlan(&ip, &[(0x88a8, 100), (0x8100, 42)]),
+        ),
+        (
+            "null LE",
+            LinkType::NULL,
+            null_loopback(&ip, 2, Endian::Little),
+        ),
+        (
+            "null BE",
+            LinkType::NULL,
+            null_loopback(&ip, 2, Endian::Big),
+        ),
         ("loop", LinkType::LOOP, null_loopback(&ip, 2, Endian::Big)),
         ("sll", LinkType::LINUX_SLL, sll(&ip)),
         ("sll2", LinkType::LINUX_SLL2, sll2(&ip)),
@@ -98,13 +114,25 @@ fn snaplen_cut_payload_keeps_the_real_length() {
 fn snaplen_cut_headers_are_truncated_not_malformed() {
     let frame = ethernet(&ipv4_data(&[7u8; 100]));
     let len = frame.len() as u32;
-    assert_eq!(decode(LinkType::ETHERNET, &frame[..10], len), Err(NotTcp::Truncated(Layer::Link)));
-    assert_eq!(decode(LinkType::ETHERNET, &frame[..20], len), Err(NotTcp::Truncated(Layer::Ip)));
-    assert_eq!(decode(LinkType::ETHERNET, &frame[..40], len), Err(NotTcp::Truncated(Layer::Tcp)));
+    assert_eq!(
+        decode(LinkType::ETHERNET, &frame[..10], len),
+        Err(NotTcp::Truncated(Layer::Link))
+    );
+    assert_eq!(
+        decode(LinkType::ETHERNET, &frame[..20], len),
+        Err(NotTcp::Truncated(Layer::Ip))
+    );
+    assert_eq!(
+        decode(LinkType::ETHERNET, &frame[..40], len),
+        Err(NotTcp::Truncated(Layer::Tcp))
+    );
     // The very same bytes, captured whole: the packet itself is broken.
     assert_eq!(
         decode(LinkType::ETHERNET, &frame[..10], 10),
-        Err(NotTcp::Malformed(Malformed::LinkHeaderShort { need: 14, len: 10 }))
+        Err(NotTcp::Malformed(Malformed::LinkHeaderShort {
+            need: 14,
+            len: 10
+        }))
     );
     assert_eq!(
         decode(LinkType::ETHERNET, &frame[..20], 20),
@@ -112,7 +140,10 @@ fn snaplen_cut_headers_are_truncated_not_malformed() {
     );
     assert_eq!(
         decode(LinkType::ETHERNET, &frame[..40], 40),
-        Err(NotTcp::Malformed(Malformed::IpLengthBeyondFrame { claimed: 140, available: 26 }))
+        Err(NotTcp::Malformed(Malformed::IpLengthBeyondFrame {
+            claimed: 140,
+            available: 26
+        }))
     );
 }
 
@@ -121,10 +152,19 @@ fn tcp_data_offset_below_five_is_malformed() {
     let mut ip = ipv4_syn();
     ip[20 + 12] = 0x40; // data offset 4
     let e = whole(LinkType::RAW, &ip).unwrap_err();
-    assert_eq!(e, NotTcp::Malformed(Malformed::TcpDataOffsetTooSmall { data_offset: 4 }));
-    assert_eq!(e.to_string(), "malformed: the TCP data offset 4 is below the minimum of 5");
+    assert_eq!(
+        e,
+        NotTcp::Malformed(Malformed::TcpDataOffsetTooSmall { data_offset: 4 })
+    );
+    assert_eq!(
+        e.to_string(),
+        "malformed: the TCP data offset 4 is below the minimum of 5"
+    );
     // Even when the snaplen cut the packet, a bad offset is malformed.
-    assert!(matches!(decode(LinkType::RAW, &ip, 1500), Err(NotTcp::Malformed(_))));
+    assert!(matches!(
+        decode(LinkType::RAW, &ip, 1500),
+        Err(NotTcp::Malformed(_))
+    ));
 }
 
 #[test]
@@ -133,7 +173,10 @@ fn tcp_data_offset_beyond_the_segment_is_malformed() {
     ip[20 + 12] = 0xf0; // 60-byte header
     assert_eq!(
         whole(LinkType::RAW, &ip),
-        Err(NotTcp::Malformed(Malformed::TcpDataOffsetBeyondSegment { header_len: 60, segment_len: 22 }))
+        Err(NotTcp::Malformed(Malformed::TcpDataOffsetBeyondSegment {
+            header_len: 60,
+            segment_len: 22
+        }))
     );
 }
 
@@ -168,11 +211,27 @@ fn non_tcp_is_classified_and_counted() {
     let cases: Vec<(LinkType, Vec<u8>, Result<(), NotTcp>)> = vec![
         (LinkType::RAW, ipv4_syn(), Ok(())),
         (LinkType::RAW, udp, Err(NotTcp::OtherIp(17))),
-        (LinkType::ETHERNET, arp, Err(NotTcp::NonIp(NetProto::EtherType(0x0806)))),
+        (
+            LinkType::ETHERNET,
+            arp,
+            Err(NotTcp::NonIp(NetProto::EtherType(0x0806))),
+        ),
         (LinkType::RAW, frag, Err(NotTcp::Fragment)),
-        (LinkType::RAW, v5, Err(NotTcp::Malformed(Malformed::IpVersion { version: 5 }))),
-        (LinkType(147), vec![1, 2, 3], Err(NotTcp::UnknownLink(LinkType(147)))),
-        (LinkType::NULL, null_loopback(&ipv4_syn(), 99, Endian::Big), Err(NotTcp::NonIp(NetProto::AddressFamily(99)))),
+        (
+            LinkType::RAW,
+            v5,
+            Err(NotTcp::Malformed(Malformed::IpVersion { version: 5 })),
+        ),
+        (
+            LinkType(147),
+            vec![1, 2, 3],
+            Err(NotTcp::UnknownLink(LinkType(147))),
+        ),
+        (
+            LinkType::NULL,
+            null_loopback(&ipv4_syn(), 99, Endian::Big),
+            Err(NotTcp::NonIp(NetProto::AddressFamily(99))),
+        ),
     ];
     for (link, frame, want) in &cases {
         let got = whole(*link, frame);

@@ -6,7 +6,8 @@ use common::*;
 use std::net::SocketAddr;
 use std::process::Command;
 use synack_capture::{
-    decode_record, CaptureReader, CaptureWriter, FileFormat, LinkType, SegmentExporter, TsResolution,
+    decode_record, CaptureReader, CaptureWriter, FileFormat, LinkType, SegmentExporter,
+    TsResolution,
 };
 use synack_sim::{Dir, Flags, Segment, SeqNum, TcpHeader, TcpOptions};
 
@@ -15,8 +16,10 @@ fn writer_round_trips_through_the_reader() {
     let syn = ethernet(&ipv4_syn());
     for format in [FileFormat::Pcap, FileFormat::Pcapng] {
         for res in [TsResolution::Micro, TsResolution::Nano] {
-            let mut w = CaptureWriter::new(Vec::new(), format, LinkType::ETHERNET, 40, res).unwrap();
-            w.write_packet(1_700_000_000_123_456_789, &syn, syn.len() as u32).unwrap();
+            let mut w =
+                CaptureWriter::new(Vec::new(), format, LinkType::ETHERNET, 40, res).unwrap();
+            w.write_packet(1_700_000_000_123_456_789, &syn, syn.len() as u32)
+                .unwrap();
             w.write_packet(5, &syn[..10], 10).unwrap();
             assert_eq!(w.packets(), 2);
             let bytes = w.into_inner().unwrap();
@@ -27,7 +30,10 @@ fn writer_round_trips_through_the_reader() {
                 TsResolution::Micro => 1_700_000_000_123_456_000,
                 TsResolution::Nano => 1_700_000_000_123_456_789,
             };
-            assert_eq!((a.ts_ns, a.data, a.orig_len), (want_ts, &syn[..40], syn.len() as u32));
+            assert_eq!(
+                (a.ts_ns, a.data, a.orig_len),
+                (want_ts, &syn[..40], syn.len() as u32)
+            );
             assert!(a.is_cut(), "snaplen 40 cut the packet");
             let b = r.next_record().unwrap().unwrap();
             assert_eq!((b.number, b.data, b.orig_len), (2, &syn[..10], 10));
@@ -47,8 +53,16 @@ fn conversation() -> Vec<(u64, Dir, Segment)> {
         ..Default::default()
     };
     let h = |dir: Dir, seq: SeqNum, ack: SeqNum, flags: Flags| TcpHeader {
-        src_port: if dir == Dir::ClientToServer { 49152 } else { 9999 },
-        dst_port: if dir == Dir::ClientToServer { 9999 } else { 49152 },
+        src_port: if dir == Dir::ClientToServer {
+            49152
+        } else {
+            9999
+        },
+        dst_port: if dir == Dir::ClientToServer {
+            9999
+        } else {
+            49152
+        },
         seq,
         ack,
         flags,
@@ -59,11 +73,46 @@ fn conversation() -> Vec<(u64, Dir, Segment)> {
     let c = Dir::ClientToServer;
     let s = Dir::ServerToClient;
     vec![
-        (0, c, Segment::new(TcpHeader { options: syn_opts, ..h(c, isn_c, SeqNum(0), Flags::SYN) }, vec![])),
-        (10_000, s, Segment::new(TcpHeader { options: syn_opts, ..h(s, isn_s, isn_c + 1, Flags::SYN | Flags::ACK) }, vec![])),
-        (20_000, c, Segment::new(h(c, isn_c + 1, isn_s + 1, Flags::ACK), vec![])),
-        (20_500, c, Segment::new(h(c, isn_c + 1, isn_s + 1, Flags::PSH | Flags::ACK), b"Michael".to_vec())),
-        (30_500, s, Segment::new(h(s, isn_s + 1, isn_c + 8, Flags::FIN | Flags::ACK), vec![])),
+        (
+            0,
+            c,
+            Segment::new(
+                TcpHeader {
+                    options: syn_opts,
+                    ..h(c, isn_c, SeqNum(0), Flags::SYN)
+                },
+                vec![],
+            ),
+        ),
+        (
+            10_000,
+            s,
+            Segment::new(
+                TcpHeader {
+                    options: syn_opts,
+                    ..h(s, isn_s, isn_c + 1, Flags::SYN | Flags::ACK)
+                },
+                vec![],
+            ),
+        ),
+        (
+            20_000,
+            c,
+            Segment::new(h(c, isn_c + 1, isn_s + 1, Flags::ACK), vec![]),
+        ),
+        (
+            20_500,
+            c,
+            Segment::new(
+                h(c, isn_c + 1, isn_s + 1, Flags::PSH | Flags::ACK),
+                b"Michael".to_vec(),
+            ),
+        ),
+        (
+            30_500,
+            s,
+            Segment::new(h(s, isn_s + 1, isn_c + 8, Flags::FIN | Flags::ACK), vec![]),
+        ),
     ]
 }
 
@@ -91,7 +140,11 @@ fn exported_segments_decode_back_to_the_same_headers() {
                 let p = decode_record(&rec).unwrap();
                 assert_eq!(p.hdr, seg.hdr);
                 assert_eq!(p.payload, &seg.payload[..]);
-                let (src, dst) = if dir == Dir::ClientToServer { (c, s) } else { (s, c) };
+                let (src, dst) = if dir == Dir::ClientToServer {
+                    (c, s)
+                } else {
+                    (s, c)
+                };
                 assert_eq!((p.src, p.dst), (src, dst));
             }
             assert!(r.next_record().is_none());
@@ -106,7 +159,8 @@ fn export_pads_a_missing_payload_and_rejects_mixed_families() {
     assert!(SegmentExporter::new(Vec::new(), FileFormat::Pcap, LinkType::RAW, c, s6).is_err());
     assert!(SegmentExporter::new(Vec::new(), FileFormat::Pcap, LinkType::LINUX_SLL, c, c).is_err());
     let mut x = SegmentExporter::new(Vec::new(), FileFormat::Pcap, LinkType::RAW, c, c).unwrap();
-    x.write_segment(1, Dir::ClientToServer, &data_hdr(5), b"ab").unwrap();
+    x.write_segment(1, Dir::ClientToServer, &data_hdr(5), b"ab")
+        .unwrap();
     let bytes = x.finish().unwrap();
     let mut r = CaptureReader::new(&bytes[..]).unwrap();
     let rec = r.next_record().unwrap().unwrap();
@@ -121,7 +175,10 @@ fn require_live() -> bool {
 #[test]
 fn tshark_reads_exported_files_with_the_right_flags_and_numbers() {
     if Command::new("tshark").arg("--version").output().is_err() {
-        assert!(!require_live(), "SYNACK_REQUIRE_LIVE=1 but tshark is not installed");
+        assert!(
+            !require_live(),
+            "SYNACK_REQUIRE_LIVE=1 but tshark is not installed"
+        );
         println!("skipped: tshark is not installed");
         return;
     }
@@ -138,13 +195,40 @@ fn tshark_reads_exported_files_with_the_right_flags_and_numbers() {
         let out = Command::new("tshark")
             .args(["-n", "-r"])
             .arg(&path)
-            .args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-o", "tcp.relative_sequence_numbers:FALSE"])
+            .args([
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "tcp.relative_sequence_numbers:FALSE",
+            ])
             .args(["-T", "fields", "-E", "separator=|"])
-            .args(["-e", "tcp.flags.str", "-e", "tcp.seq", "-e", "tcp.ack", "-e", "tcp.len"])
-            .args(["-e", "tcp.checksum.status", "-e", "ip.checksum.status", "-e", "tcp.options.mss_val"])
+            .args([
+                "-e",
+                "tcp.flags.str",
+                "-e",
+                "tcp.seq",
+                "-e",
+                "tcp.ack",
+                "-e",
+                "tcp.len",
+            ])
+            .args([
+                "-e",
+                "tcp.checksum.status",
+                "-e",
+                "ip.checksum.status",
+                "-e",
+                "tcp.options.mss_val",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "tshark failed on {name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tshark failed on {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 5, "{name}: {text}");

@@ -12,14 +12,27 @@ fn pcap_all_four_magics() {
     for e in [Endian::Little, Endian::Big] {
         for nanos in [false, true] {
             let frac = if nanos { 123_456_789 } else { 123_456 };
-            let file = pcap(e, nanos, 65535, 101, &[rec(1_700_000_000, frac, &syn), rec(1_700_000_001, 0, &data)]);
+            let file = pcap(
+                e,
+                nanos,
+                65535,
+                101,
+                &[rec(1_700_000_000, frac, &syn), rec(1_700_000_001, 0, &data)],
+            );
             let items = read_all(&file).unwrap();
             let want_ts = 1_700_000_000_000_000_000 + if nanos { 123_456_789 } else { 123_456_000 };
             assert_eq!(
                 items,
                 vec![
                     Ok((1, 24, want_ts, 101, syn.clone(), syn.len() as u32)),
-                    Ok((2, 24 + 16 + syn.len() as u64, 1_700_000_001_000_000_000, 101, data.clone(), data.len() as u32)),
+                    Ok((
+                        2,
+                        24 + 16 + syn.len() as u64,
+                        1_700_000_001_000_000_000,
+                        101,
+                        data.clone(),
+                        data.len() as u32
+                    )),
                 ],
                 "{e:?} nanos={nanos}"
             );
@@ -62,8 +75,22 @@ fn pcapng_two_interfaces_both_byte_orders() {
         assert_eq!(
             items,
             vec![
-                Ok((1, first, 1_700_000_000_000_001_000, 101, syn.clone(), syn.len() as u32)),
-                Ok((2, second, 1_700_000_000_000_000_002, 1, eth.clone(), eth.len() as u32)),
+                Ok((
+                    1,
+                    first,
+                    1_700_000_000_000_001_000,
+                    101,
+                    syn.clone(),
+                    syn.len() as u32
+                )),
+                Ok((
+                    2,
+                    second,
+                    1_700_000_000_000_000_002,
+                    1,
+                    eth.clone(),
+                    eth.len() as u32
+                )),
                 Ok((3, third, 0, 101, syn.clone(), syn.len() as u32)),
                 Ok((4, fourth, 5, 1, eth.clone(), eth.len() as u32)),
             ],
@@ -92,8 +119,16 @@ fn pcapng_second_section_changes_byte_order_and_interfaces() {
     f.extend(epb(Endian::Big, 0, 2, &eth, eth.len() as u32));
     let items = read_all(&f).unwrap();
     assert_eq!(items.len(), 2);
-    assert_eq!(items[1].as_ref().unwrap().3, 1, "link type of the new section");
-    assert_eq!(items[1].as_ref().unwrap().0, 2, "numbers continue across sections");
+    assert_eq!(
+        items[1].as_ref().unwrap().3,
+        1,
+        "link type of the new section"
+    );
+    assert_eq!(
+        items[1].as_ref().unwrap().0,
+        2,
+        "numbers continue across sections"
+    );
 }
 
 #[test]
@@ -116,14 +151,23 @@ fn empty_file_and_bad_magic_are_clear_errors() {
 
 #[test]
 fn header_only_file_has_no_records() {
-    assert_eq!(read_all(&pcap_header(Endian::Little, false, 65535, 1)).unwrap(), vec![]);
+    assert_eq!(
+        read_all(&pcap_header(Endian::Little, false, 65535, 1)).unwrap(),
+        vec![]
+    );
     assert_eq!(read_all(&shb(Endian::Big)).unwrap(), vec![]);
 }
 
 #[test]
 fn pcap_record_header_cut_short_ends_after_the_good_records() {
     let syn = ipv4_syn();
-    let mut f = pcap(Endian::Little, false, 65535, 101, &[rec(1, 0, &syn), rec(2, 0, &syn)]);
+    let mut f = pcap(
+        Endian::Little,
+        false,
+        65535,
+        101,
+        &[rec(1, 0, &syn), rec(2, 0, &syn)],
+    );
     let offset = f.len();
     f.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7]);
     let items = read_all(&f).unwrap();
@@ -144,7 +188,10 @@ fn pcap_data_cut_short_is_an_error() {
     let items = read_all(&f[..f.len() - 5]).unwrap();
     assert_eq!(items.len(), 1);
     let err = items[0].as_ref().unwrap_err();
-    assert!(err.starts_with("Record 1 at byte offset 24: the packet data is cut short"), "{err}");
+    assert!(
+        err.starts_with("Record 1 at byte offset 24: the packet data is cut short"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -165,7 +212,10 @@ fn oversized_caplen_is_a_fatal_error_naming_record_and_offset() {
     );
     assert!(e.is_fatal());
     assert_eq!((e.record(), e.offset()), (Some(2), Some(offset as u64)));
-    assert!(r.next_record().is_none(), "never invents records after a lost frame");
+    assert!(
+        r.next_record().is_none(),
+        "never invents records after a lost frame"
+    );
 }
 
 #[test]
@@ -204,8 +254,15 @@ fn pcapng_bad_packet_body_is_skipped_and_reading_goes_on() {
             "Record 2 at byte offset {bad_at}: the packet names interface 7, but the section has described only 1 interface(s)."
         ))
     );
-    assert!(items[2].as_ref().unwrap_err().contains("caplen 5000 is larger than its"));
-    assert_eq!(items[3].as_ref().unwrap().0, 4, "the bad blocks kept their numbers");
+    assert!(items[2]
+        .as_ref()
+        .unwrap_err()
+        .contains("caplen 5000 is larger than its"));
+    assert_eq!(
+        items[3].as_ref().unwrap().0,
+        4,
+        "the bad blocks kept their numbers"
+    );
 }
 
 #[test]
@@ -223,7 +280,9 @@ fn pcapng_broken_framing_is_fatal() {
     f.extend(epb(e, 0, 3, &syn, syn.len() as u32));
     let items = read_all(&f).unwrap();
     assert_eq!(items.len(), 2);
-    assert!(items[1].as_ref().unwrap_err().starts_with(&format!("Record 2 at byte offset {at}: the pcapng block length")));
+    assert!(items[1].as_ref().unwrap_err().starts_with(&format!(
+        "Record 2 at byte offset {at}: the pcapng block length"
+    )));
     // A block length that is not a multiple of 4.
     let mut g = shb(e);
     g.extend(idb(e, 101, 0, None));
@@ -232,7 +291,10 @@ fn pcapng_broken_framing_is_fatal() {
     g.extend(b);
     let items = read_all(&g).unwrap();
     assert_eq!(items.len(), 1);
-    assert!(items[0].as_ref().unwrap_err().contains("block length 13 is invalid"));
+    assert!(items[0]
+        .as_ref()
+        .unwrap_err()
+        .contains("block length 13 is invalid"));
     // Cut inside a block.
     let mut h = shb(e);
     h.extend(idb(e, 101, 0, None));

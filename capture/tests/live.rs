@@ -56,7 +56,10 @@ fn captures_a_loopback_connection() {
             continue;
         };
         let p = decode_record(&rec).unwrap_or_else(|e| panic!("record {}: {e}", rec.number));
-        assert!(p.src.port() == port || p.dst.port() == port, "the filter let {p:?} through");
+        assert!(
+            p.src.port() == port || p.dst.port() == port,
+            "the filter let {p:?} through"
+        );
         let f = p.hdr.flags;
         if f.syn() && !f.ack() {
             syn = true;
@@ -74,7 +77,10 @@ fn captures_a_loopback_connection() {
             break;
         }
     }
-    assert!(syn && syn_ack && data, "saw SYN {syn}, SYN-ACK {syn_ack}, data {data}");
+    assert!(
+        syn && syn_ack && data,
+        "saw SYN {syn}, SYN-ACK {syn_ack}, data {data}"
+    );
     let stats = cap.stats().unwrap();
     assert!(stats.captured >= 3, "{stats:?}");
     cap.flush().unwrap();

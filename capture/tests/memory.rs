@@ -74,7 +74,10 @@ fn peak_memory_does_not_grow_with_the_file() {
     assert_eq!(bytes, records * 1400);
     assert_eq!(reader.position(), 24 + records * record_len);
     match peak_rss_kib() {
-        Some(kib) => assert!(kib < 64 * 1024, "peak RSS {kib} KiB after streaming 512 MiB"),
+        Some(kib) => assert!(
+            kib < 64 * 1024,
+            "peak RSS {kib} KiB after streaming 512 MiB"
+        ),
         None => println!("skipped the RSS check: /proc/self/status has no VmHWM"),
     }
 }

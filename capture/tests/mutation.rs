@@ -62,7 +62,12 @@ fn corpus() -> Vec<Vec<u8>> {
         let f = &eth[i as usize % 3];
         pcap_le.extend(pcap_record(Endian::Little, &rec(i, i * 10, f)));
         let p = [&syn, &data, &v6][i as usize % 3];
-        let cut = PcapRec { sec: i, frac: 0, data: &p[..p.len().min(70)], orig_len: p.len() as u32 };
+        let cut = PcapRec {
+            sec: i,
+            frac: 0,
+            data: &p[..p.len().min(70)],
+            orig_len: p.len() as u32,
+        };
         pcap_be.extend(pcap_record(Endian::Big, &cut));
     }
     let mut ng = shb(Endian::Big);
@@ -115,7 +120,11 @@ fn mutate_and_compare(per_mille: u64, rounds: u64, seed: u64) {
             if end > first_damage as u64 {
                 break;
             }
-            assert_eq!(got.get(i), Some(item), "round {round}: record {i} before damage at {first_damage}");
+            assert_eq!(
+                got.get(i),
+                Some(item),
+                "round {round}: record {i} before damage at {first_damage}"
+            );
             compared += 1;
         }
     }

@@ -180,7 +180,7 @@ pub fn block(e: Endian, ty: u32, body: &[u8]) -> Vec<u8> {
     let mut b = e.u32(ty).to_vec();
     b.extend_from_slice(&e.u32(len));
     b.extend_from_slice(body);
-    b.extend(std::iter::repeat(0).take(pad));
+    b.extend(std::iter::repeat_n(0, pad));
     b.extend_from_slice(&e.u32(len));
     b
 }
