@@ -1,1 +1,61 @@
+//! synack-capture: every touch of the outside world. The input layer of
+//! `synack annotate` and `synack capture`, and the pcap export of simulated runs.
+//!
+//! # Reading files ([`mod@file`], [`error`])
+//! * [`CaptureReader::new`]`(r: impl Read) -> Result<CaptureReader<R>, FileError>`:
+//!   detects pcap (micro/nanosecond, both byte orders) or pcapng (both byte
+//!   orders, several interfaces and sections, EPB/SPB/obsolete PB, unknown
+//!   blocks skipped), buffered, one reusable record buffer.
+//! * [`CaptureReader::next_record`]`(&mut self) -> Option<Result<Record<'_>, FileError>>`:
+//!   a lending iterator. [`Record`] `{ number, offset, ts_ns, link, interface, data, orig_len }`.
+//!   [`FileError`] names the record number and byte offset in a full sentence;
+//!   [`FileError::is_fatal`] tells whether reading goes on (see [`mod@file`] for
+//!   the recovery rules).
+//!
+//! # Decoding ([`mod@decode`])
+//! * [`decode()`]`(link, data, orig_len) -> Result<TcpPacket<'_>, NotTcp>` and
+//!   [`decode_record`]`(&Record) -> Result<TcpPacket, NotTcp>`: zero-copy, no
+//!   allocation. [`TcpPacket`] `{ src, dst, hdr: synack_sim::TcpHeader, payload, payload_truncated }`,
+//!   `hdr.payload_len` from the IP length even when the snaplen cut the payload.
+//!   [`NotTcp`] says why not: unknown link, non-IP, other IP protocol, fragment,
+//!   truncated by snaplen (which layer), malformed (what).
+//! * Link types ([`LinkType`]): ETHERNET (with 802.1Q/QinQ), NULL, LOOP, RAW
+//!   (101, and 12/14), IPV4, IPV6, LINUX_SLL, LINUX_SLL2.
+//! * [`Stats`]: counters for the summary line; `Display` gives it.
+//!
+//! # Live capture ([`live`])
+//! * [`live::open`]`(iface, filter: Option<&str>, snaplen) -> Result<LiveCapture, LiveError>`
+//!   or [`LiveCapture::open_with`]`(&LiveOptions)`: immediate mode, BPF filter,
+//!   a read timeout. [`LiveCapture::next_record`] returns `Ok(None)` on timeout
+//!   so a loop can check a stop flag; [`LiveCapture::write_to`]`(path)` writes
+//!   pcap or pcapng by extension; [`LiveCapture::stats`] gives captured and
+//!   dropped counts. [`LiveError::Permission`] says how to get the privilege
+//!   (exit 3 in the CLI: [`LiveError::is_permission`]).
+//!
+//! # Writing ([`mod@write`], [`export`])
+//! * [`CaptureWriter`]`::new(w, FileFormat, LinkType, snaplen, TsResolution)`,
+//!   `write_packet(ts_ns, data, orig_len)`: deterministic little-endian pcap/pcapng.
+//! * [`SegmentExporter`]`::new(w, format, LinkType::RAW | ETHERNET, client, server)`,
+//!   `write_segment(t_us, dir, &TcpHeader, payload)` / `write_sim_segment(t_us, dir, &Segment)`:
+//!   real IPv4/IPv6 + TCP packets with checksums and options, for Wireshark.
+//!   [`build_packet`] builds one such packet into a `Vec<u8>`.
 
+pub mod decode;
+pub mod error;
+pub mod export;
+pub mod file;
+pub mod link;
+pub mod live;
+mod pcap;
+mod pcapng;
+pub mod stats;
+pub mod write;
+
+pub use decode::{decode, decode_record, Layer, Malformed, NetProto, NotTcp, TcpPacket};
+pub use error::{FileError, RecordProblem};
+pub use export::{build_packet, ExportError, SegmentExporter};
+pub use file::{CaptureReader, FileFormat, Record, MAX_CAPLEN};
+pub use link::LinkType;
+pub use live::{LiveCapture, LiveError, LiveOptions, LiveStats};
+pub use stats::Stats;
+pub use write::{CaptureWriter, TsResolution};
