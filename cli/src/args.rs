@@ -106,7 +106,8 @@ pub struct RunFlags {
 /// Flags that choose where and how output goes.
 #[derive(Debug, Args, Default)]
 pub struct OutputFlags {
-    /// Output format: text (for people) or json (JSON Lines, one event a line).
+    /// Output format: text (for people), json (JSON Lines, one event a line), or pcap/pcapng
+    /// (the segments as a capture file that opens in Wireshark).
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
     /// Write to FILE instead of standard output.
@@ -125,6 +126,10 @@ pub enum Format {
     Text,
     /// JSON Lines: one object per event.
     Json,
+    /// A pcap capture file of the segments, for Wireshark (needs -o FILE or a pipe).
+    Pcap,
+    /// A pcapng capture file of the segments, for Wireshark (needs -o FILE or a pipe).
+    Pcapng,
 }
 
 /// `--profile`.

@@ -10,6 +10,8 @@ pub struct Output {
     pub writer: BufWriter<Box<dyn Write>>,
     /// Resolved from `--color`, the terminal and `NO_COLOR`.
     pub color: bool,
+    /// The output is a terminal (binary formats refuse to go there).
+    pub is_terminal: bool,
 }
 
 impl Output {
@@ -33,6 +35,7 @@ impl Output {
         Ok(Output {
             writer: BufWriter::with_capacity(64 * 1024, inner),
             color: flags.color.resolve(is_terminal, no_color.as_deref()),
+            is_terminal,
         })
     }
 }

@@ -17,7 +17,11 @@ fn render_text(name: &str) -> String {
         let mut sink = TextRenderer::new(&mut out, header(&sc, &opts), false);
         let outcome = run(&sc, &opts, &mut sink).expect("rendering into memory");
         sink.finish().expect("rendering into memory");
-        assert!(outcome.expect_failures.is_empty(), "{name}: {:?}", outcome.expect_failures);
+        assert!(
+            outcome.expect_failures.is_empty(),
+            "{name}: {:?}",
+            outcome.expect_failures
+        );
     }
     String::from_utf8(out).expect("text transcripts are UTF-8")
 }
@@ -46,7 +50,10 @@ fn every_builtin_has_text_and_json_snapshots() {
             let lines: Vec<&str> = json.lines().collect();
             let head = lines[..40.min(lines.len())].join("\n");
             let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-            assert_snapshot!(format!("builtin_{}_json", b.name), format!("{head}\n…\n{tail}"));
+            assert_snapshot!(
+                format!("builtin_{}_json", b.name),
+                format!("{head}\n…\n{tail}")
+            );
         } else {
             assert_snapshot!(format!("builtin_{}_json", b.name), render_json(b.name));
         }

@@ -1,11 +1,13 @@
 //! `synack sim SCENARIO`: run a scenario in the simulator, print its transcript.
 
 use crate::args::{Format, OutputFlags, RunFlags, SimArgs};
+use crate::error::CliError;
 use crate::output::Output;
-use crate::render::{Header, JsonRenderer, TextRenderer};
+use crate::render::{Header, JsonRenderer, PcapRenderer, TextRenderer};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::io::Write;
+use synack_capture::FileFormat;
 use synack_sim::scenario::Scenario;
 use synack_sim::transcript::{Discard, Side, Sink};
 use synack_sim::world::{self, RunOptions, RunOutcome, Stats};
@@ -20,6 +22,12 @@ pub fn run(args: &SimArgs) -> Result<Outcome> {
         match args.output.format {
             Format::Text => write_summary(&mut out.writer, &scenario, &opts, &outcome.stats),
             Format::Json => write_summary_json(&mut out.writer, &outcome.stats),
+            Format::Pcap | Format::Pcapng => {
+                return Err(CliError::Usage(
+                    "--summary prints text or json, not a capture file".into(),
+                )
+                .into())
+            }
         }
         .and_then(|()| out.writer.flush())
         .context("cannot write the summary")?;
@@ -42,6 +50,24 @@ pub fn transcript(
             out.color,
         )),
         Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
+        Format::Pcap | Format::Pcapng => {
+            if out.is_terminal {
+                return Err(CliError::Usage(
+                    "a capture file is binary: write it with -o FILE or pipe it (e.g. | wireshark -k -i -)"
+                        .into(),
+                )
+                .into());
+            }
+            let format = match flags.format {
+                Format::Pcap => FileFormat::Pcap,
+                _ => FileFormat::Pcapng,
+            };
+            let [client, server] = world::ports(scenario);
+            Box::new(
+                PcapRenderer::new(&mut out.writer, format, client, server)
+                    .context("cannot start the capture file")?,
+            )
+        }
     };
     let outcome = simulate(scenario, run, sink.as_mut())?;
     sink.finish().context("cannot write the transcript")?;

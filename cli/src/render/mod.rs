@@ -3,8 +3,10 @@
 
 pub mod color;
 pub mod json;
+pub mod pcap;
 pub mod text;
 
 pub use color::ColorChoice;
 pub use json::JsonRenderer;
+pub use pcap::PcapRenderer;
 pub use text::{Header, TextRenderer};

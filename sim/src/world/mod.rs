@@ -8,7 +8,7 @@
 mod app;
 mod sim;
 
-pub use sim::{run, World};
+pub use sim::{ports, run, World};
 
 use crate::profile::ProfileName;
 use crate::State;

@@ -74,6 +74,23 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> io::R
     })
 }
 
+/// The client's and the server's ports: `port client N` (49152), and the
+/// port the server listens on (9999 when it never listens), per DESIGN.md.
+pub fn ports(scenario: &Scenario) -> [u16; 2] {
+    let listen = scenario
+        .steps
+        .iter()
+        .flat_map(|st| &st.actions)
+        .find_map(|a| match a {
+            Action::Listen {
+                side: Side::Server,
+                port,
+            } => Some(*port),
+            _ => None,
+        });
+    [scenario.settings.client_port, listen.unwrap_or(9999)]
+}
+
 impl<'a> World<'a> {
     pub fn new(scenario: &Scenario, opts: &RunOptions, sink: &'a mut dyn Sink) -> World<'a> {
         let s = &scenario.settings;
@@ -91,21 +108,10 @@ impl<'a> World<'a> {
                 iss: SeqNum(iss),
             })
         };
-        let listen_port = scenario
-            .steps
-            .iter()
-            .flat_map(|st| &st.actions)
-            .find_map(|a| match a {
-                Action::Listen {
-                    side: Side::Server,
-                    port,
-                } => Some(*port),
-                _ => None,
-            });
         World {
             now: 0,
             eps: [mk(isn_c), mk(isn_s)],
-            ports: [s.client_port, listen_port.unwrap_or(9999)],
+            ports: ports(scenario),
             listen_port: None,
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), seed),
             queue: BTreeMap::new(),
