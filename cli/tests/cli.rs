@@ -225,3 +225,52 @@ fn a_closed_pipe_ends_quietly_with_0() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn pcap_export_reads_back_segment_for_segment() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    for (format, file) in [("pcap", "lost-data.pcap"), ("pcapng", "lost-data.pcapng")] {
+        let path = dir.join(file);
+        let o = synack(&[
+            "sim",
+            "lost-data",
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json = synack(&["sim", "lost-data", "--format", "json"]);
+        let want: Vec<(String, u64)> = stdout(&json)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["kind"] == "segment")
+            .map(|v| {
+                (
+                    v["flags"].as_str().unwrap_or("").to_string(),
+                    v["len"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        let bytes = std::fs::read(&path).expect("the capture was written");
+        let mut reader = synack_capture::CaptureReader::new(&bytes[..]).expect("a capture file");
+        let mut got = Vec::new();
+        while let Some(rec) = reader.next_record() {
+            let rec = rec.expect("every record is whole");
+            let pkt = synack_capture::decode_record(&rec).expect("every record is TCP");
+            got.push((
+                pkt.hdr.flags.names().to_string(),
+                pkt.hdr.payload_len as u64,
+            ));
+        }
+        assert_eq!(got, want, "{format}");
+    }
+}
+
+#[test]
+fn binary_formats_refuse_a_summary() {
+    let o = synack(&["sim", "echo", "--format", "pcap", "--summary"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_one_clear_line(&o);
+}
