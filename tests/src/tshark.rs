@@ -257,7 +257,11 @@ mod tests {
     fn row(base: [&str; 7], flags: &[&str]) -> String {
         let mut cells: Vec<String> = base.iter().map(|s| s.to_string()).collect();
         for f in ANALYSIS_FLAGS {
-            cells.push(if flags.contains(&f) { "1".into() } else { String::new() });
+            cells.push(if flags.contains(&f) {
+                "1".into()
+            } else {
+                String::new()
+            });
         }
         cells.join("\t")
     }

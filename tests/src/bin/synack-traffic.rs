@@ -12,7 +12,7 @@
 //!   the client writes until blocked, then reads everything: zero window,
 //!   window full, zero-window probes, window update.
 //! - `keepalive PORT`: SO_KEEPALIVE with TCP_KEEPIDLE = TCP_KEEPINTVL = 1 s,
-//!   then 3.5 s idle: keep-alive probes and their ACKs.
+//!   then 2.5 s idle: keep-alive probes and their ACKs.
 //! - `rst PORT`: connect, send, then close with SO_LINGER 0: an RST.
 //! - `refused PORT`: connect to PORT where nobody listens: SYN, RST/ACK.
 //! - `reuse PORT N`: N short connections from client ports 40000..=40003; the
@@ -195,7 +195,7 @@ fn bulk(port: u16, n: usize) -> io::Result<()> {
 }
 
 fn noread(port: u16) -> io::Result<()> {
-    const TOTAL: usize = 96 * 1024;
+    const TOTAL: usize = 16 * 1024;
     let l = listen(port, Some(2048))?;
     pair(
         l,
@@ -235,7 +235,7 @@ fn keepalive(port: u16) -> io::Result<()> {
                 .with_interval(Duration::from_secs(1));
             SockRef::from(&c).set_tcp_keepalive(&ka)?;
             c.write_all(b"hello, keep me alive")?;
-            thread::sleep(Duration::from_millis(3500));
+            thread::sleep(Duration::from_millis(2500));
             c.shutdown(Shutdown::Write)?;
             drain(&mut c).map(|_| ())
         },

@@ -67,7 +67,7 @@ impl Capture {
             thread::spawn(move || {
                 let mut lines = Vec::new();
                 for line in BufReader::new(err).lines().map_while(Result::ok) {
-                    if line.starts_with("listening on") {
+                    if line.contains("listening on") {
                         // The receiver may be gone after a timeout: fine.
                         let _ = tx.send(());
                     }

@@ -23,7 +23,9 @@ pub enum CompareError {
     },
     #[error("line {line} of synack's JSON output is not a JSON object: {reason}")]
     BadJson { line: usize, reason: String },
-    #[error("line {line} of synack's JSON output is a segment without a valid `frame` or `analysis`.")]
+    #[error(
+        "line {line} of synack's JSON output is a segment without a valid `frame` or `analysis`."
+    )]
     BadSegment { line: usize },
 }
 

@@ -6,9 +6,8 @@
 //! the wire", exactly what Wireshark's retransmission analysis needs).
 //!
 //! Exactly one packet is dropped with `-m statistic --mode nth`: with
-//! `--every E --packet P` the counter starts at P and the packet that brings
-//! it to E-1 matches, so the k-th matching packet is hit with
-//! `--packet E-k`; E is large enough that no second packet is ever hit.
+//! `--every E --packet P` the (P+1)-th matching packet is hit, then every
+//! E-th after it; E is large enough that no second packet is ever hit.
 
 /// Which way the dropped packet goes, relative to the server's port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +83,11 @@ impl Fault {
             }
         }
         let nth = self.nth.clamp(1, EVERY);
+        // --packet is 0-based: --packet 0 hits the first matching packet.
         r.extend(["-m", "statistic", "--mode", "nth", "--every"].map(String::from));
         r.push(EVERY.to_string());
         r.push("--packet".into());
-        r.push((EVERY - nth).to_string());
+        r.push((nth - 1).to_string());
         r.extend(["-j", "DROP"].map(String::from));
         r
     }
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(
             Fault::drop_syn(9999, 1).rule().join(" "),
             "-A INPUT -p tcp --dport 9999 --tcp-flags SYN,ACK SYN -m statistic \
-             --mode nth --every 1000000 --packet 999999 -j DROP"
+             --mode nth --every 1000000 --packet 0 -j DROP"
         );
     }
 
@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(
             Fault::drop_data(9999, 5).rule().join(" "),
             "-A INPUT -p tcp --dport 9999 -m length --length 100:65535 -m statistic \
-             --mode nth --every 1000000 --packet 999995 -j DROP"
+             --mode nth --every 1000000 --packet 4 -j DROP"
         );
     }
 

@@ -104,7 +104,9 @@ impl Netns {
         S: AsRef<OsStr>,
     {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name]).arg(program).args(args);
+        c.args(["netns", "exec", &self.name])
+            .arg(program)
+            .args(args);
         c
     }
 
@@ -160,7 +162,10 @@ impl Drop for Netns {
         // Processes still inside keep it alive until they end; the capture
         // and traffic processes are stopped by their own guards first.
         if let Err(e) = run(Command::new("ip").args(["netns", "del", &self.name])) {
-            eprintln!("warning: could not delete network namespace {}: {e}", self.name);
+            eprintln!(
+                "warning: could not delete network namespace {}: {e}",
+                self.name
+            );
         }
     }
 }
