@@ -98,10 +98,23 @@ pub fn compare_with_synack(
     capture: &Path,
     tshark: &BTreeMap<u64, BTreeSet<String>>,
 ) -> Result<Comparison, CompareError> {
-    let Some(bin) = synack_bin().filter(|b| has_annotate(b)) else {
+    match synack_bin() {
+        Some(bin) => compare_using(&bin, capture, tshark),
+        None => Ok(Comparison::NotAvailable),
+    }
+}
+
+/// [`compare_with_synack`] with the given `synack` binary; `NotAvailable`
+/// when `bin annotate --help` does not succeed.
+pub fn compare_using(
+    bin: &Path,
+    capture: &Path,
+    tshark: &BTreeMap<u64, BTreeSet<String>>,
+) -> Result<Comparison, CompareError> {
+    if !has_annotate(bin) {
         return Ok(Comparison::NotAvailable);
-    };
-    let out = Command::new(&bin)
+    }
+    let out = Command::new(bin)
         .arg("annotate")
         .arg(capture)
         .args(["--format", "json"])
@@ -217,6 +230,62 @@ mod tests {
             parse_annotate("\n{\"kind\":\"segment\",\"analysis\":[]}"),
             Err(CompareError::BadSegment { line: 2 })
         ));
+    }
+
+    /// A fake `synack`: `annotate --help` exits with `help`, `annotate`
+    /// prints `body` (or fails when `body` is None).
+    fn fake(dir: &Path, name: &str, help: u8, body: Option<&str>) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let run = match body {
+            Some(b) => format!("cat <<'JSON'\n{b}JSON\n"),
+            None => "echo 'synack: no such file' >&2; exit 2\n".to_owned(),
+        };
+        let script = format!("#!/bin/sh\nif [ \"$2\" = --help ]; then exit {help}; fi\n{run}");
+        let path = dir.join(name);
+        std::fs::write(&path, script).expect("write the fake synack");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make the fake synack executable");
+        path
+    }
+
+    #[test]
+    fn runs_the_binary_when_it_has_annotate() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let agrees = fake(
+            dir.path(),
+            "agrees",
+            0,
+            Some("{\"kind\":\"segment\",\"frame\":2,\"analysis\":[\"retransmission\"]}\n"),
+        );
+        let old = fake(dir.path(), "old", 2, None);
+        let broken = fake(dir.path(), "broken", 0, None);
+        let tshark = map(&[(1, &[]), (2, &["retransmission"])]);
+        let cap = Path::new("x.pcap");
+        assert_eq!(
+            compare_using(&agrees, cap, &tshark).expect("runs"),
+            Comparison::Compared {
+                frames: 2,
+                differences: vec![]
+            }
+        );
+        let tshark_more = map(&[(1, &["keep_alive"]), (2, &["retransmission"])]);
+        assert_eq!(
+            compare_using(&agrees, cap, &tshark_more).expect("runs"),
+            Comparison::Compared {
+                frames: 2,
+                differences: vec!["frame 1: synack {} vs tshark {keep_alive}".to_owned()]
+            }
+        );
+        assert_eq!(
+            compare_using(&old, cap, &tshark).expect("no annotate"),
+            Comparison::NotAvailable
+        );
+        let err = compare_using(&broken, cap, &tshark).expect_err("annotate fails");
+        assert!(err.to_string().contains("no such file"), "{err}");
+        assert_eq!(
+            Comparison::NotAvailable.summary(),
+            "synack annotate not available yet; compared 0 frames"
+        );
     }
 
     #[test]

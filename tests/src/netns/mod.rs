@@ -19,9 +19,10 @@ pub use capture::Capture;
 pub use fault::{Fault, Kind, Toward};
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
 
 /// Why a namespace operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,8 @@ impl Netns {
     /// its offloads off. An offload that cannot change is not an error; it
     /// is listed in [`Netns::offload_report`].
     pub fn new() -> Result<Netns, NetnsError> {
+        static SWEEP: Once = Once::new();
+        SWEEP.call_once(sweep_stale);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = format!("synack-t-{}-{n}", std::process::id());
         run(Command::new("ip").args(["netns", "add", &name]))?;
@@ -166,6 +169,28 @@ impl Drop for Netns {
                 "warning: could not delete network namespace {}: {e}",
                 self.name
             );
+        }
+    }
+}
+
+/// Deletes namespaces left by test processes that were killed before their
+/// `Drop` ran: `synack-t-<pid>-<n>` whose pid is no longer running.
+fn sweep_stale() {
+    let Ok(out) = run(Command::new("ip").args(["netns", "list"])) else {
+        return;
+    };
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    for name in listing.lines().filter_map(|l| l.split_whitespace().next()) {
+        let Some(pid) = name
+            .strip_prefix("synack-t-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            // Best effort: a failure here only leaves the old namespace.
+            let _ = run(Command::new("ip").args(["netns", "del", name]));
         }
     }
 }
