@@ -3,6 +3,9 @@
 //! This library holds hand-built transcripts the tests render; the tests live
 //! under `tests/`.
 
+pub mod netns;
+pub mod tshark;
+
 use synack_sim::segment::{Flags, TcpHeader};
 use synack_sim::seq::SeqNum;
 use synack_sim::transcript::{
