@@ -8,6 +8,7 @@
 //! the passive observer that annotates any stream of segments ([`observer`]),
 //! and the transcript model ([`transcript`]) they all write to.
 
+pub mod observer;
 pub mod profile;
 pub mod scenario;
 pub mod segment;

@@ -216,7 +216,9 @@ impl Analysis {
         self.0 == 0
     }
     pub fn iter(self) -> impl Iterator<Item = AnalysisFlag> {
-        AnalysisFlag::ALL.into_iter().filter(move |f| self.contains(*f))
+        AnalysisFlag::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
     }
     pub fn with(mut self, f: AnalysisFlag) -> Analysis {
         self.insert(f);
@@ -299,7 +301,9 @@ pub enum EventKind<'a> {
     },
     /// A free-text remark for readers of the text transcript (e.g. "capture
     /// starts mid-connection: states assumed ESTABLISHED"). Not in JSON.
-    Note { text: &'a str },
+    Note {
+        text: &'a str,
+    },
 }
 
 /// One line of a transcript.

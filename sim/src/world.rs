@@ -53,7 +53,13 @@ pub struct RunOutcome {
 /// Runs `scenario` in the simulator, streaming its transcript into `sink`.
 ///
 /// Deterministic: the same scenario, options and seed give the same events.
-pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> std::io::Result<RunOutcome> {
+pub fn run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+) -> std::io::Result<RunOutcome> {
     let _ = (scenario, opts, sink);
-    Err(std::io::Error::other("the simulated world is not built yet"))
+    Err(std::io::Error::other(
+        "the simulated world is not built yet",
+    ))
 }

@@ -148,18 +148,43 @@ pub enum RecvMax {
 /// One action of a step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    Listen { side: Side, port: u16 },
+    Listen {
+        side: Side,
+        port: u16,
+    },
     /// `connect [PORT]`; `None`: the peer's listening port, else 9999.
-    Connect { side: Side, port: Option<u16> },
-    Accept { side: Side },
-    Send { side: Side, data: SendData },
-    Recv { side: Side, max: RecvMax },
-    Shutdown { side: Side },
-    Close { side: Side },
-    Abort { side: Side },
+    Connect {
+        side: Side,
+        port: Option<u16>,
+    },
+    Accept {
+        side: Side,
+    },
+    Send {
+        side: Side,
+        data: SendData,
+    },
+    Recv {
+        side: Side,
+        max: RecvMax,
+    },
+    Shutdown {
+        side: Side,
+    },
+    Close {
+        side: Side,
+    },
+    Abort {
+        side: Side,
+    },
     /// `wait 5s`, microseconds.
-    Wait { us: u64 },
-    Expect { side: Side, state: State },
+    Wait {
+        us: u64,
+    },
+    Expect {
+        side: Side,
+        state: State,
+    },
 }
 
 /// One line of actions; several when joined with `&` (same instant).
