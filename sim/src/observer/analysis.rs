@@ -32,6 +32,9 @@ pub const DEFAULT_OOO_THRESHOLD_US: u64 = 3_000;
 /// (`t<20000000` ns in `tcp_analyze_sequence_number()`).
 pub const FAST_RETRANSMISSION_WINDOW_US: u64 = 20_000;
 
+/// The C code's `dupacknum = -1` in an unsigned counter.
+const NEUTRALIZED: u32 = u32::MAX;
+
 /// Window scale of one direction, as Wireshark's `win_scale` field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WinScale {
@@ -75,14 +78,21 @@ pub struct SegmentAnalysis {
 struct Flow {
     base_seq: Option<SeqNum>,
     win_scale: WinScale,
-    /// Last window seen from this flow, scaled (`G_MAXUINT32` before any).
+    /// Raw window field of this flow's last segment (`G_MAXUINT32` before
+    /// any). Wireshark 4.0 compares raw windows for window update, duplicate
+    /// ACK and the probe ACKs (checked against tshark 4.0.17).
     window: u32,
+    /// The same window in bytes as shown (SYNs unscaled), for window full.
+    window_bytes: u32,
     nextseq: u32,
     nextseq_time: u64,
     lastack: u32,
     lastack_time: u64,
-    /// -1 neutralizes "ACKed unseen segment" repeats (see `finished_fwd`).
-    dupacknum: i32,
+    /// Duplicate-ACK counter. `guint32` in C, where the "-1" that
+    /// neutralizes repeated "ACKed unseen segment" reports is `u32::MAX`,
+    /// which then also counts as ">= 2 duplicate ACKs" for fast
+    /// retransmission (observed in tshark 4.0.17; replicated on purpose).
+    dupacknum: u32,
     maxseqtobeacked: u32,
     /// The flags of the last segment of this flow (`lastsegmentflags`).
     lastsegmentflags: Analysis,
@@ -94,6 +104,7 @@ impl Default for Flow {
             base_seq: None,
             win_scale: WinScale::Unknown,
             window: u32::MAX,
+            window_bytes: u32::MAX,
             nextseq: 0,
             nextseq_time: 0,
             lastack: 0,
@@ -190,7 +201,8 @@ impl TcpAnalyzer {
         };
 
         let mut a = Analysis::NONE;
-        let dup_ack_num = self.sequence_analysis(f, r, t_us, hdr, win_bytes, &mut a);
+        let dup_ack_num = self.sequence_analysis(f, r, t_us, hdr, &mut a);
+        self.flows[f].window_bytes = win_bytes;
 
         // dissect_tcp(): a SYN without ACK stamps ts_mru_syn; the first pure
         // ACK after it gives the handshake RTT (after the analysis above).
@@ -232,9 +244,9 @@ impl TcpAnalyzer {
         r: usize,
         t_us: u64,
         hdr: &TcpHeader,
-        window: u32,
         a: &mut Analysis,
     ) -> u32 {
+        let window = u32::from(hdr.window);
         let seq = hdr.seq.raw();
         let ack = hdr.ack.raw();
         let seglen = hdr.payload_len;
@@ -286,7 +298,7 @@ impl TcpAnalyzer {
             // (scaled) window, when the peer's scale is known.
             if seglen > 0
                 && rev.win_scale != WinScale::Unknown
-                && hdr.seq.raw().wrapping_add(seglen) == rev.lastack.wrapping_add(rev.window)
+                && seq.wrapping_add(seglen) == rev.lastack.wrapping_add(rev.window_bytes)
                 && !syn_fin_rst
             {
                 a.insert(AnalysisFlag::WindowFull);
@@ -317,9 +329,13 @@ impl TcpAnalyzer {
             // DUPLICATE ACK: no data, same window/seq/ack as the flow's last.
             if seglen == 0 && window != 0 && window == fwd.window && same_seq_ack {
                 let n = &mut self.flows[f].dupacknum;
-                *n = if *n == -1 { 1 } else { n.saturating_add(1) };
+                *n = if *n == NEUTRALIZED {
+                    1
+                } else {
+                    n.wrapping_add(1)
+                };
                 a.insert(AnalysisFlag::DuplicateAck);
-                dup_ack_num = u32::try_from(*n).unwrap_or(0);
+                dup_ack_num = *n;
             }
         }
 
@@ -329,18 +345,19 @@ impl TcpAnalyzer {
         }
 
         // ACKED LOST PACKET: acks beyond the highest contiguous seq of the peer.
-        let rev_max = self.flows[r].maxseqtobeacked;
-        if rev_max != 0 && gt(ack, rev_max) && fl.ack() {
-            let rev = &mut self.flows[r];
+        let rev = &mut self.flows[r];
+        if rev.maxseqtobeacked != 0 && gt(ack, rev.maxseqtobeacked) && fl.ack() {
             // The C code compares these two as plain unsigned numbers.
             if rev.maxseqtobeacked > rev.nextseq {
                 rev.maxseqtobeacked = rev.nextseq;
                 a.insert(AnalysisFlag::AckLostSegment);
             } else {
+                // The peer is stalled with pure ACKs: report the same loss
+                // once, until the peer's ack number moves (`dupacknum = -1`).
                 if rev.dupacknum == 0 {
                     a.insert(AnalysisFlag::AckLostSegment);
                 }
-                rev.dupacknum = -1;
+                rev.dupacknum = NEUTRALIZED;
             }
         }
 
