@@ -10,6 +10,7 @@
 
 pub mod endpoint;
 pub mod link;
+pub mod observer;
 pub mod profile;
 pub mod rng;
 pub mod rtt;
