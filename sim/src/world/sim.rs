@@ -3,6 +3,7 @@
 use super::{ExpectFailure, RunOptions, RunOutcome, Stats};
 use crate::endpoint::{reset_for_closed_port, Endpoint, EndpointConfig, EndpointEvent, Transmit};
 use crate::link::{Link, Verdict};
+use crate::observer::analysis::TcpAnalyzer;
 use crate::profile::Profile;
 use crate::rng::Rng;
 use crate::scenario::{Action, Scenario};
@@ -10,8 +11,7 @@ use crate::segment::Segment;
 use crate::seq::SeqNum;
 use crate::state::State;
 use crate::transcript::{
-    Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
-    TimerKind,
+    AnalysisFlag, ConnInfo, Event, EventKind, Fate, SegmentEvent, Side, Sink, TimerKind,
 };
 use std::collections::BTreeMap;
 use std::io;
@@ -38,19 +38,12 @@ pub struct World<'a> {
     link: Link,
     queue: BTreeMap<(u64, u64), Arrival>,
     counter: u64,
-    /// First sequence number seen per direction (Wireshark's base for relative numbers).
-    base: [Option<SeqNum>; 2],
+    /// Wireshark's analysis of the segments as the senders put them on the link.
+    analyzer: TcpAnalyzer,
     pub(super) sink: &'a mut dyn Sink,
     pub(super) stats: Stats,
     pub(super) failures: Vec<ExpectFailure>,
     pub(super) source: String,
-}
-
-fn dir_index(d: Dir) -> usize {
-    match d {
-        Dir::ClientToServer => 0,
-        Dir::ServerToClient => 1,
-    }
 }
 
 /// Runs `scenario` in the simulator, streaming its transcript into `sink`.
@@ -116,7 +109,7 @@ impl<'a> World<'a> {
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), seed),
             queue: BTreeMap::new(),
             counter: 0,
-            base: [None, None],
+            analyzer: TcpAnalyzer::new(),
             sink,
             stats: Stats::default(),
             failures: Vec::new(),
@@ -179,8 +172,7 @@ impl<'a> World<'a> {
                 }
                 while let Some(t) = self.ep_mut(side).poll_transmit() {
                     progressed = true;
-                    let wscale = self.ep(side).rcv_wscale();
-                    self.transmit(side, t, wscale)?;
+                    self.transmit(side, t)?;
                 }
                 if !progressed {
                     break;
@@ -191,26 +183,21 @@ impl<'a> World<'a> {
     }
 
     /// Puts a segment from `from` on the link and writes its transcript line.
-    fn transmit(&mut self, from: Side, t: Transmit, wscale: u8) -> io::Result<()> {
+    fn transmit(&mut self, from: Side, t: Transmit) -> io::Result<()> {
         let dir = from.dir();
         let h = t.seg.hdr;
-        let di = dir_index(dir);
-        let base = *self.base[di].get_or_insert(h.seq);
-        let rel_ack = if h.flags.ack() {
-            let peer_base = self.base[1 - di].unwrap_or(h.ack - 1);
-            Some(h.ack - peer_base)
-        } else {
-            None
-        };
+        // The analysis a capture at the sender would show: Wireshark's rules,
+        // the same code that annotates real captures (observer::analysis).
+        let seen = self.analyzer.analyze(dir, self.now, &h);
         let verdict = self.link.verdict(dir, &h);
         self.stats.segments += 1;
-        let mut analysis = Analysis::NONE;
+        let mut analysis = seen.flags;
         if t.retransmission {
+            // The sender knows; Wireshark infers it from the sequence numbers.
             analysis.insert(AnalysisFlag::Retransmission);
-            self.stats.retransmissions += 1;
         }
-        if h.window == 0 && !h.flags.syn() && !h.flags.fin() && !h.flags.rst() {
-            analysis.insert(AnalysisFlag::ZeroWindow);
+        if analysis.contains(AnalysisFlag::Retransmission) {
+            self.stats.retransmissions += 1;
         }
         let fate = match verdict {
             Verdict::Drop => {
@@ -227,17 +214,12 @@ impl<'a> World<'a> {
             }
             Verdict::Pass => Fate::Delivered,
         };
-        let win_bytes = if h.flags.syn() {
-            h.window as u32
-        } else {
-            (h.window as u32) << wscale
-        };
         let ev = SegmentEvent {
             dir,
             hdr: h,
-            rel_seq: h.seq - base,
-            rel_ack,
-            win_bytes,
+            rel_seq: seen.rel_seq,
+            rel_ack: seen.rel_ack,
+            win_bytes: seen.win_bytes,
             fate,
             analysis,
             frame: None,
@@ -345,12 +327,11 @@ impl<'a> World<'a> {
             ep.handle_segment(now, &arr.seg);
         } else if let Some(rst) = reset_for_closed_port(&h) {
             // RFC 9293 3.10.7.1: nobody has this port: the host answers with a RST.
-            let wscale = 0;
             let t = Transmit {
                 seg: Segment::new(rst, Vec::new()),
                 retransmission: false,
             };
-            self.transmit(arr.to, t, wscale)?;
+            self.transmit(arr.to, t)?;
         }
         Ok(())
     }
