@@ -16,6 +16,13 @@
 //! tshark frame by frame, quirks included, e.g. a bare ACK with sequence
 //! number 2^32-1 as the first segment of a flow is a keep-alive).
 //!
+//! Known difference (TODO): when a side ACKs data the capture never showed,
+//! tshark 4.0.17's repeat suppression for `ack_lost_segment` (and its effect
+//! on the duplicate-ACK counter that fast retransmission reads) does not
+//! always match this port of the current source; differential runs on
+//! random segment streams disagree on those two flags only. Ordinary
+//! captures (no ACKs of unseen data) agree.
+//!
 //! Calling order: feed every segment of one connection, in capture order, to
 //! [`TcpAnalyzer::analyze`]; times must not go backwards (if they do, time
 //! differences count as "long ago", as Wireshark's unsigned arithmetic does).
