@@ -63,6 +63,12 @@ pub enum Command {
     Sim(SimArgs),
     /// List the built-in scenarios, one line each.
     Scenarios,
+    /// Annotate every TCP segment of a pcap or pcapng file: states, relative numbers, analysis.
+    #[command(after_help = ANNOTATE_EXAMPLES)]
+    Annotate(AnnotateArgs),
+    /// Capture live (default interface lo) and annotate each segment as it arrives.
+    #[command(after_help = CAPTURE_EXAMPLES)]
+    Capture(CaptureArgs),
     /// The built-in `echo` scenario, simulated, with a legend explaining how to read it.
     #[command(after_help = "Example:\n  synack demo\n  synack demo --color never | less")]
     Demo(DemoArgs),
@@ -80,6 +86,73 @@ pub struct SimArgs {
     /// Print a few lines of totals instead of every event.
     #[arg(long)]
     pub summary: bool,
+}
+
+const ANNOTATE_EXAMPLES: &str = "\
+Examples:
+  synack annotate trace.pcap                     every segment, with states and analysis
+  synack annotate trace.pcapng --summary         a table per connection
+  synack annotate trace.pcap --port 443 --format json
+  synack annotate trace.pcap --conn 3            only the third connection
+
+Relative sequence numbers and analysis flags follow Wireshark's rules
+(tcp.analysis.*). Records that are not TCP are counted in the last line.
+A damaged file: every good record is still annotated, then the bad ones are
+named (record number, byte offset) and synack exits 2.";
+
+const CAPTURE_EXAMPLES: &str = "\
+Examples:
+  sudo synack capture                            annotate everything on lo
+  sudo synack capture --port 8080 -w run.pcapng  and keep a copy
+  sudo synack capture --filter 'tcp and host 127.0.0.1' --count 20
+
+Needs the privilege to capture: run as root, or once
+  sudo setcap cap_net_raw,cap_net_admin=eip $(command -v synack)
+Stops at --count packets or on Ctrl-C, then prints what libpcap captured and
+what the kernel dropped.";
+
+/// `synack annotate`.
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// A pcap or pcapng file (from tcpdump -w, Wireshark, `synack capture -w`, ...).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputFlags,
+    /// Print a table per connection (packets, bytes, duration, how it opened and
+    /// closed, analysis counts) instead of every segment.
+    #[arg(long)]
+    pub summary: bool,
+    /// Only connection N (the `conn` numbers of the transcript, from 1).
+    #[arg(long, value_name = "N")]
+    pub conn: Option<u32>,
+    /// Only connections with this port on either side (like BPF `port P`).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+/// `synack capture`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The interface to capture on.
+    #[arg(short = 'i', long, default_value = "lo", value_name = "IFACE")]
+    pub interface: String,
+    /// Only TCP segments with this port on either side.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// A BPF capture filter (as tcpdump takes), e.g. 'tcp and host 127.0.0.1'.
+    #[arg(long, value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Stop after N packets.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Also write what is captured to FILE (pcap or pcapng, by its extension).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Bytes kept of each packet.
+    #[arg(long, default_value_t = 262_144, value_name = "BYTES")]
+    pub snaplen: u32,
+    #[command(flatten)]
+    pub output: OutputFlags,
 }
 
 /// `synack demo`.

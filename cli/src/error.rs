@@ -40,6 +40,15 @@ pub enum CliError {
     /// Missing privilege (e.g. to capture): says exactly how to fix it.
     #[error("{what} needs more privilege than this process has; {fix}")]
     MissingPrivilege { what: String, fix: String },
+    /// A capture file that cannot be opened.
+    #[error("cannot read capture file \"{path}\": {err}")]
+    ReadCapture { path: String, err: io::Error },
+    /// A capture file with bad contents (after what was good was printed).
+    #[error("{0}")]
+    BadCapture(String),
+    /// A live capture that failed for another reason than privilege.
+    #[error("{0}")]
+    Live(String),
     /// A missing system component (a library, a tool): says how to install it.
     #[error("{what} is missing; {fix}")]
     MissingComponent { what: String, fix: String },
@@ -60,7 +69,10 @@ impl CliError {
             | CliError::ReadScenario { .. }
             | CliError::Parse(_)
             | CliError::CreateOutput { .. }
-            | CliError::Usage(_) => EXIT_USAGE,
+            | CliError::Usage(_)
+            | CliError::ReadCapture { .. }
+            | CliError::BadCapture(_)
+            | CliError::Live(_) => EXIT_USAGE,
             CliError::MissingPrivilege { .. } | CliError::MissingComponent { .. } => EXIT_SYSTEM,
         }
     }

@@ -8,8 +8,10 @@
 pub mod args;
 pub mod cmd;
 pub mod error;
+pub mod feed;
 pub mod load;
 pub mod output;
+pub mod progress;
 pub mod render;
 
 pub use args::Cli;
@@ -31,5 +33,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         args::Command::Sim(a) => cmd::sim::run(a),
         args::Command::Scenarios => cmd::scenarios::run(),
         args::Command::Demo(a) => cmd::demo::run(a),
+        args::Command::Annotate(a) => cmd::annotate::run(a),
+        args::Command::Capture(a) => cmd::capture::run(a),
     }
 }

@@ -336,6 +336,10 @@ pub trait Sink {
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// Pushes buffered output out now (live capture shows each segment as it arrives).
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -347,6 +351,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn finish(&mut self) -> std::io::Result<()> {
         (**self).finish()
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        (**self).flush()
     }
 }
 

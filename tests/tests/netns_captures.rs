@@ -26,7 +26,7 @@ use synack_tests::tshark::{self, flag, TsharkFrame};
 const PORT: u16 = 9999;
 /// When true, a `synack` without `annotate` fails the comparison instead of
 /// passing with "compared 0 frames". Flip once `annotate` is merged.
-const ANNOTATE_MANDATORY: bool = false;
+const ANNOTATE_MANDATORY: bool = true;
 /// Connections and client ports of the port-reuse case.
 const REUSE_CONNS: usize = 8;
 const REUSE_PORTS: usize = 4;

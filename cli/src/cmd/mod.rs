@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod annotate;
+pub mod capture;
 pub mod demo;
 pub mod scenarios;
 pub mod sim;

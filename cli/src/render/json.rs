@@ -120,6 +120,10 @@ impl<W: Write> Sink for JsonRenderer<W> {
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// `,"name":` (every key but `kind` follows another).

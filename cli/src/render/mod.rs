@@ -4,6 +4,7 @@
 pub mod color;
 pub mod json;
 pub mod pcap;
+pub mod summary;
 pub mod text;
 
 pub use color::ColorChoice;

@@ -346,6 +346,10 @@ impl<W: Write> Sink for TextRenderer<W> {
         self.start()?;
         self.out.flush()
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn side_style(side: Side) -> Style {

@@ -1,0 +1,141 @@
+//! `synack annotate FILE`: every TCP segment of a pcap or pcapng file,
+//! labelled with both endpoints' inferred states and Wireshark's analysis.
+
+use crate::args::{AnnotateArgs, Format};
+use crate::error::CliError;
+use crate::feed::{port_of, ConnFilter, Feed};
+use crate::output::Output;
+use crate::progress::Progress;
+use crate::render::{summary, Header, JsonRenderer, TextRenderer};
+use crate::Outcome;
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::{BufReader, Write};
+use synack_capture::CaptureReader;
+use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Sink};
+
+/// Runs `synack annotate`.
+pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
+    if matches!(args.output.format, Format::Pcap | Format::Pcapng) {
+        return Err(CliError::Usage(
+            "annotate prints text or json; to copy a capture use tcpdump -r/-w or `synack capture -w`"
+                .into(),
+        )
+        .into());
+    }
+    let path = &args.file;
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|err| CliError::ReadCapture {
+        path: shown.clone(),
+        err,
+    })?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| CliError::BadCapture(format!("{shown}: {e}")))?;
+    let mut out = Output::open(&args.output)?;
+
+    let header = Header {
+        what: format!("file {shown}"),
+        capture: true,
+        ..Header::default()
+    };
+    let mut renderer: Box<dyn Sink + '_> = if args.summary {
+        Box::new(Discard)
+    } else {
+        match args.output.format {
+            Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
+            _ => Box::new(TextRenderer::new(&mut out.writer, header, out.color)),
+        }
+    };
+    let (conn, port) = (args.conn, args.port);
+    let keep = move |info: &ConnInfo| {
+        conn.is_none_or(|c| info.conn == Some(c))
+            && port.is_none_or(|p| {
+                port_of(&info.client) == Some(p) || port_of(&info.server) == Some(p)
+            })
+    };
+    let mut sink = ConnFilter::new(renderer.as_mut(), keep);
+
+    let mut feed = Feed::new();
+    let mut progress = Progress::new(format!("synack: annotating {shown}"), size);
+    let mut errors: Vec<String> = Vec::new();
+    let mut fatal = false;
+    while let Some(next) = reader.next_record() {
+        match next {
+            Ok(rec) => feed
+                .record(&rec, &mut sink)
+                .context("cannot write the transcript")?,
+            Err(e) => {
+                feed.stats.count_file_error();
+                let msg = format!("{shown}: {e}");
+                let text = format!("not annotated: {e}");
+                sink.event(&Event {
+                    t_us: 0,
+                    conn: None,
+                    kind: EventKind::Note { text: &text },
+                })
+                .context("cannot write the transcript")?;
+                errors.push(msg);
+                if e.is_fatal() {
+                    fatal = true;
+                    break;
+                }
+            }
+        }
+        progress.update(reader.position());
+    }
+    progress.finish();
+    let _ = fatal;
+    let summary_line = format!("{}", feed.stats);
+    if !args.summary {
+        sink.event(&Event {
+            t_us: 0,
+            conn: None,
+            kind: EventKind::Note {
+                text: &summary_line,
+            },
+        })
+        .context("cannot write the transcript")?;
+    }
+    sink.finish().context("cannot write the transcript")?;
+    drop(sink);
+    drop(renderer);
+    if args.summary {
+        let conns: Vec<_> = feed
+            .observer
+            .summaries()
+            .into_iter()
+            .filter(|c| {
+                conn.is_none_or(|n| c.conn == n)
+                    && port.is_none_or(|p| c.client.port() == p || c.server.port() == p)
+            })
+            .collect();
+        match args.output.format {
+            Format::Json => summary::write_json(&mut out.writer, &conns, &feed.stats),
+            _ => summary::write_text(&mut out.writer, &conns, &feed.stats),
+        }
+        .context("cannot write the summary")?;
+    }
+    out.writer.flush().context("cannot write the transcript")?;
+    if let Some(conn) = conn {
+        if conn == 0 || conn as usize > feed.observer.conn_count() {
+            return Err(CliError::Usage(format!(
+                "--conn {conn}: the capture has {} connection(s), numbered from 1",
+                feed.observer.conn_count()
+            ))
+            .into());
+        }
+    }
+    if !errors.is_empty() {
+        // Everything good was printed; now the bad records, and exit 2.
+        let n = errors.len();
+        let mut all = errors.join("\nsynack: ");
+        if n > 1 {
+            all.push_str(&format!(
+                "\nsynack: {n} records of {shown} could not be read"
+            ));
+        }
+        return Err(CliError::BadCapture(all).into());
+    }
+    Ok(Outcome::Ok)
+}
