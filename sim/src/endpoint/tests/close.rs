@@ -162,10 +162,15 @@ fn fin_wait_2__fin__time_wait_rfc9293_3_10_7_4() {
     assert_eq!(ep.read(2 * SEC, 10), Ok(Read::Eof));
 }
 
-/// RFC 9293 3.10.7.4 seventh: FIN-WAIT-2 still takes data.
+/// RFC 9293 3.10.7.4 seventh: FIN-WAIT-2 still takes data after a
+/// `shutdown` (after `close` the app reads no more, 3.10.4).
 #[test]
 fn fin_wait_2__data__received_rfc9293_3_10_7_4() {
-    let mut ep = fin_wait_2(RFC);
+    let mut ep = established(RFC);
+    assert_eq!(ep.shutdown(SEC), Ok(()));
+    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 1);
+    send!(ep, SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 2);
+    assert_eq!(ep.state(), State::FinWait2);
     send!(ep, 2 * SEC, PSH | ACK, seq = IRS + 1, ack = ISS + 2, data = b"still");
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 6);
     recv_nothing!(ep);

@@ -195,9 +195,9 @@ fn established__small_rtt__rto_200ms_floor_linux() {
 fn established__three_dup_acks__fast_retransmit_rfc5681_3_2() {
     let mut ep = established(RFC);
     assert_eq!(ep.send_pattern(SEC, 3 * 1460), Ok(()));
-    for i in 0..3 {
-        recv!(ep, ACK, seq = ISS + 1 + i * 1460, len = 1460);
-    }
+    recv!(ep, ACK, seq = ISS + 1, len = 1460);
+    recv!(ep, ACK, seq = ISS + 1461, len = 1460);
+    recv!(ep, PSH | ACK, seq = ISS + 2921, len = 1460);
     send!(ep, SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
     recv_nothing!(ep);
     send!(ep, SEC + 110 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);

@@ -164,7 +164,9 @@ fn established__send__segment_then_nagle_rfc9293_3_7_4() {
 /// a window update releases the rest.
 #[test]
 fn established__send_beyond_peer_window__held_rfc9293_3_8_6() {
-    let mut ep = syn_received(RFC);
+    let mut ep = listen(RFC);
+    send!(ep, 0, SYN, seq = IRS, win = 1000, mss = 1460);
+    recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
     send!(ep, 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1, win = 1000);
     assert_eq!(ep.send(SEC, &[7u8; 3000]), Ok(()));
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1, len = 1000);
