@@ -101,7 +101,11 @@ fn isn_just_below_the_wrap_matches_isn_zero() {
         };
         let reference: Vec<_> = record(&base).events.iter().map(relative).collect();
         assert!(reference.len() > 100, "the scenario exchanges data");
-        for isns in [[u32::MAX, u32::MAX - 65_535], [u32::MAX - 1, 5], [7, u32::MAX - 30_000]] {
+        for isns in [
+            [u32::MAX, u32::MAX - 65_535],
+            [u32::MAX - 1, 5],
+            [7, u32::MAX - 30_000],
+        ] {
             let mut c = base.clone();
             c.isn = [Some(isns[0]), Some(isns[1])];
             let got: Vec<_> = record(&c).events.iter().map(relative).collect();

@@ -59,7 +59,12 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         );
     }
     for ev in &rec.events {
-        if let OwnedKind::App { endpoint, call, result } = &ev.kind {
+        if let OwnedKind::App {
+            endpoint,
+            call,
+            result,
+        } = &ev.kind
+        {
             prop_assert!(
                 !result.starts_with("error"),
                 "{} {} failed: {}\n{}",
@@ -122,10 +127,30 @@ fn fixed_cases_with_faults_deliver_and_close() {
             ending,
             extra: vec![Payload::Text(b"after the FIN".to_vec())],
             faults: vec![
-                rule(FaultAction::Drop, Dir::ClientToServer, SegKind::Data, vec![2, 3]),
-                rule(FaultAction::Duplicate, Dir::ServerToClient, SegKind::Any, vec![1, 4]),
-                rule(FaultAction::Delay(700_000), Dir::ServerToClient, SegKind::Data, vec![1]),
-                rule(FaultAction::Drop, Dir::ClientToServer, SegKind::Fin, vec![1]),
+                rule(
+                    FaultAction::Drop,
+                    Dir::ClientToServer,
+                    SegKind::Data,
+                    vec![2, 3],
+                ),
+                rule(
+                    FaultAction::Duplicate,
+                    Dir::ServerToClient,
+                    SegKind::Any,
+                    vec![1, 4],
+                ),
+                rule(
+                    FaultAction::Delay(700_000),
+                    Dir::ServerToClient,
+                    SegKind::Data,
+                    vec![1],
+                ),
+                rule(
+                    FaultAction::Drop,
+                    Dir::ClientToServer,
+                    SegKind::Fin,
+                    vec![1],
+                ),
             ],
             losses: vec![LossRule {
                 line: 1,

@@ -205,7 +205,10 @@ impl Case {
         let (c, s) = (Side::Client, Side::Server);
         let mut steps: Vec<Vec<Action>> = vec![
             vec![Listen { side: s, port: 80 }],
-            vec![Connect { side: c, port: None }],
+            vec![Connect {
+                side: c,
+                port: None,
+            }],
             vec![Accept { side: s }],
         ];
         for op in &self.ops {
@@ -219,12 +222,18 @@ impl Case {
                 let first = self.second().peer();
                 let second = self.second();
                 steps.push(vec![Shutdown { side: first }]);
-                steps.push(vec![Recv { side: second, max: ALL }]);
+                steps.push(vec![Recv {
+                    side: second,
+                    max: ALL,
+                }]);
                 for p in &self.extra {
                     steps.push(vec![send_action(second, p)]);
                 }
                 steps.push(vec![Close { side: second }]);
-                steps.push(vec![Recv { side: first, max: ALL }]);
+                steps.push(vec![Recv {
+                    side: first,
+                    max: ALL,
+                }]);
                 steps.push(vec![Close { side: first }]);
             }
             Ending::Together => {

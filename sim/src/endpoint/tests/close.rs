@@ -28,7 +28,13 @@ fn established__send_then_close__fin_after_data_rfc9293_3_10_4() {
     assert_eq!(ep.send(SEC, b"!"), Ok(()));
     recv_nothing!(ep); // Nagle holds it
     assert_eq!(ep.close(SEC), Ok(()));
-    recv!(ep, FIN | PSH | ACK, seq = ISS + 4, ack = IRS + 1, data = b"!");
+    recv!(
+        ep,
+        FIN | PSH | ACK,
+        seq = ISS + 4,
+        ack = IRS + 1,
+        data = b"!"
+    );
     recv_nothing!(ep);
 }
 
@@ -48,7 +54,14 @@ fn established__fin__close_wait_rfc9293_3_10_7_4() {
 #[test]
 fn established__data_with_fin__data_then_eof_rfc9293_3_10_7_4() {
     let mut ep = established(RFC);
-    send!(ep, SEC, FIN | PSH | ACK, seq = IRS + 1, ack = ISS + 1, data = b"last");
+    send!(
+        ep,
+        SEC,
+        FIN | PSH | ACK,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"last"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 6);
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::CloseWait);
@@ -75,7 +88,14 @@ fn established__abort__rst_rfc9293_3_10_5() {
 #[test]
 fn established__close_with_unread_data__rst_rfc2525_2_17() {
     let mut ep = established(RFC);
-    send!(ep, SEC, ACK | PSH, seq = IRS + 1, ack = ISS + 1, data = b"unread");
+    send!(
+        ep,
+        SEC,
+        ACK | PSH,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"unread"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 7);
     assert_eq!(ep.close(2 * SEC), Ok(()));
     recv!(ep, RST, seq = ISS + 1);
@@ -90,10 +110,24 @@ fn established__shutdown__half_close_still_receives_rfc9293_3_10_7_4() {
     let mut ep = established(RFC);
     assert_eq!(ep.shutdown(SEC), Ok(()));
     recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 1);
-    send!(ep, SEC + 10 * MS, ACK, seq = IRS + 1, ack = ISS + 1, data = b"more");
+    send!(
+        ep,
+        SEC + 10 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"more"
+    );
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 5);
     assert_eq!(ep.state(), State::FinWait1);
-    send!(ep, SEC + 20 * MS, ACK, seq = IRS + 5, ack = ISS + 2, data = b"data");
+    send!(
+        ep,
+        SEC + 20 * MS,
+        ACK,
+        seq = IRS + 5,
+        ack = ISS + 2,
+        data = b"data"
+    );
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 9);
     assert_eq!(ep.state(), State::FinWait2);
     assert_eq!(ep.read(SEC, 100), Ok(Read::Data(b"moredata".to_vec())));
@@ -128,7 +162,10 @@ fn fin_wait_1__fin_with_ack_of_fin__time_wait_rfc9293_3_10_7_4() {
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 2);
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::TimeWait);
-    assert_eq!(ep.timer(TimerKind::TimeWait), Some(SEC + 50 * MS + 240 * SEC));
+    assert_eq!(
+        ep.timer(TimerKind::TimeWait),
+        Some(SEC + 50 * MS + 240 * SEC)
+    );
 }
 
 /// RFC 6298 5.4: the FIN is retransmitted when the timer expires.
@@ -158,7 +195,10 @@ fn fin_wait_1__rst__reset_rfc9293_3_10_7_4() {
 fn fin_wait_2__fin__time_wait_rfc9293_3_10_7_4() {
     let mut ep = time_wait(RFC);
     assert!(transitions(&mut ep).contains(&(State::FinWait2, State::TimeWait)));
-    assert_eq!(ep.timer(TimerKind::TimeWait), Some(SEC + 200 * MS + 240 * SEC));
+    assert_eq!(
+        ep.timer(TimerKind::TimeWait),
+        Some(SEC + 200 * MS + 240 * SEC)
+    );
     assert_eq!(ep.read(2 * SEC, 10), Ok(Read::Eof));
 }
 
@@ -171,7 +211,14 @@ fn fin_wait_2__data__received_rfc9293_3_10_7_4() {
     recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 1);
     send!(ep, SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 2);
     assert_eq!(ep.state(), State::FinWait2);
-    send!(ep, 2 * SEC, PSH | ACK, seq = IRS + 1, ack = ISS + 2, data = b"still");
+    send!(
+        ep,
+        2 * SEC,
+        PSH | ACK,
+        seq = IRS + 1,
+        ack = ISS + 2,
+        data = b"still"
+    );
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 6);
     recv_nothing!(ep);
     assert_eq!(ep.read(2 * SEC, 10), Ok(Read::Data(b"still".to_vec())));
@@ -213,11 +260,18 @@ fn close_wait__rst__reset_rfc9293_3_10_7_4() {
 fn closing__ack_of_fin__time_wait_rfc9293_3_10_7_4() {
     let mut ep = closing(RFC);
     send!(ep, SEC + 60 * MS, ACK, seq = IRS + 2, ack = ISS + 1);
-    assert_eq!(ep.state(), State::Closing, "an ACK not covering our FIN is ignored");
+    assert_eq!(
+        ep.state(),
+        State::Closing,
+        "an ACK not covering our FIN is ignored"
+    );
     send!(ep, SEC + 70 * MS, ACK, seq = IRS + 2, ack = ISS + 2);
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::TimeWait);
-    assert_eq!(ep.timer(TimerKind::TimeWait), Some(SEC + 70 * MS + 240 * SEC));
+    assert_eq!(
+        ep.timer(TimerKind::TimeWait),
+        Some(SEC + 70 * MS + 240 * SEC)
+    );
     assert_eq!(ep.timer(TimerKind::Retransmit), None);
 }
 

@@ -88,10 +88,7 @@ fn listen__ack__rst_rfc9293_3_10_7_2() {
 #[test]
 fn listen__syn__syn_ack_rfc9293_3_10_7_2() {
     let mut ep = syn_received(RFC);
-    assert_eq!(
-        transitions(&mut ep),
-        [(State::Listen, State::SynReceived)]
-    );
+    assert_eq!(transitions(&mut ep), [(State::Listen, State::SynReceived)]);
     assert_eq!(ep.timer(TimerKind::Retransmit), Some(SEC));
     assert_eq!(ep.remote_port(), REMOTE);
 }
@@ -132,10 +129,7 @@ fn syn_sent__syn_ack__established_rfc9293_3_10_7_3() {
     send!(ep, 20 * MS, SYN | ACK, seq = IRS, ack = ISS + 1, mss = 1460);
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1, win = 65_535);
     recv_nothing!(ep);
-    assert_eq!(
-        transitions(&mut ep),
-        [(State::SynSent, State::Established)]
-    );
+    assert_eq!(transitions(&mut ep), [(State::SynSent, State::Established)]);
     assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
     // RFC 6298 2.2: the first sample: SRTT = R, RTTVAR = R/2.
     assert_eq!(ep.rtt().srtt_us(), Some(20 * MS));
@@ -152,7 +146,11 @@ fn syn_sent__rst_with_acceptable_ack__refused_rfc9293_3_10_7_3() {
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::Closed);
     assert_eq!(ep.error(), Some(SockError::Refused));
-    assert_eq!(ep.poll_timeout(), None, "no timer survives a refused connect");
+    assert_eq!(
+        ep.poll_timeout(),
+        None,
+        "no timer survives a refused connect"
+    );
     assert_eq!(
         ep.send(30 * MS, b"x"),
         Err(CallError::Failed(SockError::Refused))
@@ -201,17 +199,24 @@ fn syn_sent__syn__syn_received_simultaneous_open_rfc9293_3_10_7_3() {
     send!(ep, 10 * MS, SYN, seq = IRS, mss = 1460);
     recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
     recv_nothing!(ep);
-    assert_eq!(
-        transitions(&mut ep),
-        [(State::SynSent, State::SynReceived)]
-    );
+    assert_eq!(transitions(&mut ep), [(State::SynSent, State::SynReceived)]);
     send!(ep, 20 * MS, SYN | ACK, seq = IRS, ack = ISS + 1);
     assert_eq!(ep.state(), State::Established);
     assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
     // Data flows both ways afterwards.
-    send!(ep, 30 * MS, ACK | PSH, seq = IRS + 1, ack = ISS + 1, data = b"hi");
+    send!(
+        ep,
+        30 * MS,
+        ACK | PSH,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"hi"
+    );
     while ep.poll_transmit().is_some() {}
-    assert_eq!(ep.read(30 * MS, 10), Ok(crate::endpoint::Read::Data(b"hi".to_vec())));
+    assert_eq!(
+        ep.read(30 * MS, 10),
+        Ok(crate::endpoint::Read::Data(b"hi".to_vec()))
+    );
 }
 
 /// RFC 9293 3.10.7.3 fourth: neither SYN nor RST: "drop the segment and return".
@@ -283,11 +288,12 @@ fn syn_received__rst_passive__back_to_listen_rfc9293_3_10_7_4() {
     transitions(&mut ep);
     send!(ep, 50 * MS, RST, seq = IRS + 1);
     recv_nothing!(ep);
+    assert_eq!(transitions(&mut ep), [(State::SynReceived, State::Listen)]);
     assert_eq!(
-        transitions(&mut ep),
-        [(State::SynReceived, State::Listen)]
+        ep.poll_timeout(),
+        None,
+        "the SYN,ACK is no longer retransmitted"
     );
-    assert_eq!(ep.poll_timeout(), None, "the SYN,ACK is no longer retransmitted");
     assert_eq!(ep.error(), None, "the listener's app is not told");
     // The listener takes the next SYN.
     send!(ep, 60 * MS, SYN, seq = 5_000, mss = 1460);
@@ -314,10 +320,7 @@ fn syn_received__syn_in_window_passive__back_to_listen_rfc9293_3_10_7_4() {
     let mut ep = syn_received(RFC);
     transitions(&mut ep);
     send!(ep, 50 * MS, SYN, seq = IRS + 100);
-    assert_eq!(
-        transitions(&mut ep),
-        [(State::SynReceived, State::Listen)]
-    );
+    assert_eq!(transitions(&mut ep), [(State::SynReceived, State::Listen)]);
 }
 
 /// RFC 9293 3.10.7.4 first: the retransmitted SYN (SEG.SEQ = IRS < RCV.NXT)
@@ -347,7 +350,11 @@ fn syn_received__timeout__syn_ack_retransmitted_rfc6298_5_4() {
     expire(&mut ep, TimerKind::Retransmit, SEC);
     recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
     recv_nothing!(ep);
-    assert_eq!(ep.timer(TimerKind::Retransmit), Some(3 * SEC), "RFC 6298 5.5");
+    assert_eq!(
+        ep.timer(TimerKind::Retransmit),
+        Some(3 * SEC),
+        "RFC 6298 5.5"
+    );
 }
 
 /// RFC 9293 3.10.4, CLOSE in SYN-RECEIVED: FIN-WAIT-1; the FIN follows once

@@ -237,9 +237,8 @@ pub(super) fn expire(ep: &mut Endpoint, kind: TimerKind, at: u64) {
     expect_no_tx(ep);
     assert_eq!(ep.timer(kind), Some(at), "{kind} fired early");
     ep.handle_timeout(at);
-    let fired = std::iter::from_fn(|| ep.poll_event()).any(|e| {
-        matches!(e, EndpointEvent::TimerFired { timer, .. } if timer == kind)
-    });
+    let fired = std::iter::from_fn(|| ep.poll_event())
+        .any(|e| matches!(e, EndpointEvent::TimerFired { timer, .. } if timer == kind));
     assert!(fired, "the {kind} timer did not fire at {at}");
 }
 
@@ -257,8 +256,19 @@ pub(super) fn listen(p: ProfileName) -> Endpoint {
 pub(super) fn syn_received(p: ProfileName) -> Endpoint {
     let mut ep = listen(p);
     send!(ep, 0, SYN, seq = IRS, mss = 1460);
-    let win = if p == ProfileName::Rfc { 65_535 } else { 64_240 };
-    recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1, win = win, mss = 1460);
+    let win = if p == ProfileName::Rfc {
+        65_535
+    } else {
+        64_240
+    };
+    recv!(
+        ep,
+        SYN | ACK,
+        seq = ISS,
+        ack = IRS + 1,
+        win = win,
+        mss = 1460
+    );
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::SynReceived);
     ep

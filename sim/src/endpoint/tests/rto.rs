@@ -74,7 +74,14 @@ fn syn_sent__retry_limit__timed_out_rfc9293_3_8_3() {
 fn syn_sent__syn_timed_out__rto_3s_for_data_rfc6298_5_7() {
     let mut ep = syn_sent(RFC);
     expect_syn_retransmissions(&mut ep, &[SEC]);
-    send!(ep, SEC + 500 * MS, SYN | ACK, seq = IRS, ack = ISS + 1, mss = 1460);
+    send!(
+        ep,
+        SEC + 500 * MS,
+        SYN | ACK,
+        seq = IRS,
+        ack = ISS + 1,
+        mss = 1460
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1);
     // Karn (RFC 6298 3): no sample from the retransmitted SYN.
     assert_eq!(ep.rtt().srtt_us(), None);
@@ -124,7 +131,11 @@ fn established__ack_of_retransmission__no_sample_karn_rfc6298_3() {
     send!(ep, 2 * SEC + 10 * MS, ACK, seq = IRS + 1, ack = ISS + 1);
     assert_eq!(ep.rto_us(), 2 * SEC);
     send!(ep, 2 * SEC + 300 * MS, ACK, seq = IRS + 1, ack = ISS + 6);
-    assert_eq!(ep.rtt().srtt_us(), Some(100 * MS), "no sample from a retransmission");
+    assert_eq!(
+        ep.rtt().srtt_us(),
+        Some(100 * MS),
+        "no sample from a retransmission"
+    );
     assert_eq!(ep.rto_us(), SEC, "new data acknowledged: backoff ends");
     assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
 }

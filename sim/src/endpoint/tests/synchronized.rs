@@ -10,7 +10,14 @@ use crate::endpoint::{CallError, Read, SockError};
 #[test]
 fn established__data__delivered_and_acked_rfc9293_3_10_7_4() {
     let mut ep = established(RFC);
-    send!(ep, SEC, ACK | PSH, seq = IRS + 1, ack = ISS + 1, data = b"hello");
+    send!(
+        ep,
+        SEC,
+        ACK | PSH,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"hello"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 6, win = 65_530);
     recv_nothing!(ep);
     assert_eq!(ep.read(SEC, 100), Ok(Read::Data(b"hello".to_vec())));
@@ -23,9 +30,23 @@ fn established__data__delivered_and_acked_rfc9293_3_10_7_4() {
 #[test]
 fn established__old_duplicate__acked_not_delivered_rfc9293_3_10_7_4() {
     let mut ep = established(RFC);
-    send!(ep, SEC, ACK | PSH, seq = IRS + 1, ack = ISS + 1, data = b"abc");
+    send!(
+        ep,
+        SEC,
+        ACK | PSH,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"abc"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 4);
-    send!(ep, SEC, ACK | PSH, seq = IRS + 1, ack = ISS + 1, data = b"abc");
+    send!(
+        ep,
+        SEC,
+        ACK | PSH,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        data = b"abc"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 4);
     recv_nothing!(ep);
     assert_eq!(ep.read(SEC, 100), Ok(Read::Data(b"abc".to_vec())));
@@ -111,8 +132,8 @@ fn established__syn__challenge_ack_rfc5961_4_2() {
     assert_eq!(ep.state(), State::Established);
 }
 
-/// RFC 9293 3.10.7.4 fifth: "If the ACK acks something not yet sent (SEG.ACK
-/// > SND.NXT), then send an ACK, drop the segment, and return." The data it
+/// RFC 9293 3.10.7.4 fifth: "If the ACK acks something not yet sent
+/// (SEG.ACK > SND.NXT), then send an ACK, drop the segment, and return." The data it
 /// carries is not taken.
 #[test]
 fn established__ack_of_unsent_data__ack_and_drop_rfc9293_3_10_7_4() {
@@ -128,7 +149,14 @@ fn established__ack_of_unsent_data__ack_and_drop_rfc9293_3_10_7_4() {
 #[test]
 fn established__ack_too_old__challenge_ack_rfc5961_5_2() {
     let mut ep = established(RFC);
-    send!(ep, SEC, ACK, seq = IRS + 1, ack = (ISS + 1).wrapping_sub(70_000), data = b"zz");
+    send!(
+        ep,
+        SEC,
+        ACK,
+        seq = IRS + 1,
+        ack = (ISS + 1).wrapping_sub(70_000),
+        data = b"zz"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1);
     recv_nothing!(ep);
     assert_eq!(ep.read(SEC, 10), Ok(Read::WouldBlock));
@@ -171,10 +199,24 @@ fn established__send_beyond_peer_window__held_rfc9293_3_8_6() {
     assert_eq!(ep.send(SEC, &[7u8; 3000]), Ok(()));
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1, len = 1000);
     recv_nothing!(ep);
-    send!(ep, SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1001, win = 1000);
+    send!(
+        ep,
+        SEC + 100 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 1001,
+        win = 1000
+    );
     recv!(ep, ACK, seq = ISS + 1001, ack = IRS + 1, len = 1000);
     recv_nothing!(ep);
-    send!(ep, SEC + 200 * MS, ACK, seq = IRS + 1, ack = ISS + 2001, win = 5000);
+    send!(
+        ep,
+        SEC + 200 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 2001,
+        win = 5000
+    );
     recv!(ep, PSH | ACK, seq = ISS + 2001, ack = IRS + 1, len = 1000);
     recv_nothing!(ep);
 }
@@ -186,7 +228,13 @@ fn fill_receive_window(ep: &mut Endpoint) -> u32 {
         let n = (65_535 - off).min(1460);
         send!(*ep, SEC, ACK, seq = IRS + 1 + off, ack = ISS + 1, len = n);
         off += n;
-        recv!(*ep, ACK, seq = ISS + 1, ack = IRS + 1 + off, win = (65_535 - off) as u16);
+        recv!(
+            *ep,
+            ACK,
+            seq = ISS + 1,
+            ack = IRS + 1 + off,
+            win = (65_535 - off) as u16
+        );
     }
     recv_nothing!(*ep);
     off
@@ -200,7 +248,14 @@ fn established__zero_window__data_refused_ack_with_window_0_rfc9293_3_10_7_4() {
     let mut ep = established(RFC);
     let full = fill_receive_window(&mut ep);
     assert_eq!(full, 65_535);
-    send!(ep, 2 * SEC, ACK, seq = IRS + 1 + full, ack = ISS + 1, data = b"!");
+    send!(
+        ep,
+        2 * SEC,
+        ACK,
+        seq = IRS + 1 + full,
+        ack = ISS + 1,
+        data = b"!"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1 + full, win = 0);
     recv_nothing!(ep);
     assert_eq!(ep.readable(), 65_535);
@@ -268,7 +323,14 @@ fn established__send_across_the_wrap__acked_rfc9293_3_4() {
     let mut ep = endpoint(RFC, iss);
     assert_eq!(ep.connect(0, LOCAL, REMOTE), Ok(()));
     recv!(ep, SYN, seq = iss);
-    send!(ep, 20 * MS, SYN | ACK, seq = IRS, ack = iss.wrapping_add(1), mss = 1460);
+    send!(
+        ep,
+        20 * MS,
+        SYN | ACK,
+        seq = IRS,
+        ack = iss.wrapping_add(1),
+        mss = 1460
+    );
     recv!(ep, ACK, seq = iss.wrapping_add(1), ack = IRS + 1);
     assert_eq!(ep.send(SEC, &[1u8; 100]), Ok(()));
     recv!(ep, PSH | ACK, seq = u32::MAX - 9, ack = IRS + 1, len = 100);
@@ -276,7 +338,10 @@ fn established__send_across_the_wrap__acked_rfc9293_3_4() {
     // A partial ACK past the wrap point.
     send!(ep, SEC + 20 * MS, ACK, seq = IRS + 1, ack = 40);
     assert_eq!(ep.unacked_bytes(), 50);
-    assert_eq!(ep.timer(TimerKind::Retransmit), Some(SEC + 20 * MS + ep.rto_us()));
+    assert_eq!(
+        ep.timer(TimerKind::Retransmit),
+        Some(SEC + 20 * MS + ep.rto_us())
+    );
     send!(ep, SEC + 30 * MS, ACK, seq = IRS + 1, ack = 90);
     recv_nothing!(ep);
     assert_eq!(ep.unacked_bytes(), 0);
@@ -297,7 +362,14 @@ fn established__receive_across_the_wrap__acked_rfc9293_3_4() {
     recv!(ep, SYN | ACK, seq = ISS, ack = u32::MAX - 4);
     send!(ep, 10 * MS, ACK, seq = u32::MAX - 4, ack = ISS + 1);
     assert_eq!(ep.state(), State::Established);
-    send!(ep, 20 * MS, ACK, seq = u32::MAX - 4, ack = ISS + 1, data = b"0123456789");
+    send!(
+        ep,
+        20 * MS,
+        ACK,
+        seq = u32::MAX - 4,
+        ack = ISS + 1,
+        data = b"0123456789"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = 5, win = 65_525);
     // Out of order past the wrap, then the hole.
     send!(ep, 30 * MS, ACK, seq = 10, ack = ISS + 1, data = b"fghij");
@@ -328,7 +400,14 @@ fn established__data__delayed_ack_linux_rfc9293_3_8_6_3() {
     recv_nothing!(ep);
     send!(ep, 2 * SEC, ACK, seq = IRS + 101, ack = ISS + 1, len = 1460);
     recv_nothing!(ep);
-    send!(ep, 2 * SEC, ACK, seq = IRS + 1561, ack = ISS + 1, len = 1460);
+    send!(
+        ep,
+        2 * SEC,
+        ACK,
+        seq = IRS + 1561,
+        ack = ISS + 1,
+        len = 1460
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 3021);
     recv_nothing!(ep);
     assert_eq!(ep.timer(TimerKind::DelayedAck), None);
@@ -369,7 +448,28 @@ fn closed__connect__syn_options_per_profile() {
     recv_nothing!(rfc);
     let mut rfc2 = endpoint(RFC, ISS);
     assert_eq!(rfc2.connect(0, LOCAL, REMOTE), Ok(()));
-    let r = recv!(rfc2, SYN, seq = ISS, win = 65_535, mss = 1460).hdr.options;
-    assert_eq!((r.wscale, r.sack_permitted, r.timestamps), (None, false, None));
+    let r = recv!(rfc2, SYN, seq = ISS, win = 65_535, mss = 1460)
+        .hdr
+        .options;
+    assert_eq!(
+        (r.wscale, r.sack_permitted, r.timestamps),
+        (None, false, None)
+    );
     assert_eq!(rfc.state(), State::SynSent);
+}
+
+/// The read digest covers exactly the bytes the app read, in order.
+#[test]
+fn established__reads__digest_of_bytes_read() {
+    let mut ep = established(RFC);
+    send!(ep, SEC, ACK, seq = IRS + 1, ack = ISS + 1, data = b"abcdef");
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 7);
+    assert_eq!(ep.read(SEC, 2), Ok(Read::Data(b"ab".to_vec())));
+    assert_eq!(ep.read_discard(SEC, 10), 4);
+    let mut want = crate::endpoint::ReadDigest::default();
+    want.update(*b"abcdef");
+    assert_eq!(ep.read_digest(), want);
+    let mut other = crate::endpoint::ReadDigest::default();
+    other.update(*b"abcdfe");
+    assert_ne!(ep.read_digest(), other);
 }
