@@ -25,9 +25,16 @@ fn record(c: &Case) -> Recorder {
 /// The event with raw `seq`/`ack` cleared; `rel_seq`, `rel_ack`, flags,
 /// length, window, options, payload, fate, times, states, timers and app
 /// results all stay.
+///
+/// One exception: a closed port answers a segment without ACK with
+/// `<SEQ=0><CTL=RST,ACK>` (RFC 9293 3.10.7.1); that zero is absolute, so its
+/// relative number necessarily depends on the ISN and is cleared too.
 fn relative(ev: &OwnedEvent) -> OwnedEvent {
     let mut ev = ev.clone();
     if let OwnedKind::Segment { seg, .. } = &mut ev.kind {
+        if seg.hdr.flags.rst() && seg.hdr.seq == SeqNum(0) {
+            seg.rel_seq = 0;
+        }
         seg.hdr.seq = SeqNum(0);
         seg.hdr.ack = SeqNum(0);
     }
