@@ -135,6 +135,25 @@ impl SendBuffer {
     }
 }
 
+/// A running FNV-1a (64-bit) digest of the bytes an app has read, so tests
+/// can check a whole stream's content without keeping it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadDigest(pub u64);
+
+impl Default for ReadDigest {
+    fn default() -> Self {
+        ReadDigest(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl ReadDigest {
+    pub fn update(&mut self, bytes: impl IntoIterator<Item = u8>) {
+        for b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
 /// What a read returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Read {
@@ -160,6 +179,8 @@ pub struct RecvBuffer {
     fin_reached: bool,
     /// Bytes the app has read in total.
     read_total: u64,
+    /// Digest of every byte the app has read, in order.
+    digest: ReadDigest,
 }
 
 impl RecvBuffer {
@@ -182,6 +203,10 @@ impl RecvBuffer {
 
     pub fn read_total(&self) -> u64 {
         self.read_total
+    }
+
+    pub fn read_digest(&self) -> ReadDigest {
+        self.digest
     }
 
     /// Stores `data` at stream offset `off` (already trimmed to the window by
@@ -243,6 +268,7 @@ impl RecvBuffer {
         }
         let n = max.min(self.ready.len());
         let out: Vec<u8> = self.ready.drain(..n).collect();
+        self.digest.update(out.iter().copied());
         self.read_total += n as u64;
         Read::Data(out)
     }
@@ -250,7 +276,7 @@ impl RecvBuffer {
     /// Reads and discards up to `max` bytes, returning how many (bulk readers).
     pub fn read_discard(&mut self, max: usize) -> usize {
         let n = max.min(self.ready.len());
-        self.ready.drain(..n);
+        self.digest.update(self.ready.drain(..n));
         self.read_total += n as u64;
         n
     }

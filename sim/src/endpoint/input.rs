@@ -363,6 +363,11 @@ impl Endpoint {
                 if !in_order || had_ooo {
                     self.ack_now = true;
                 }
+            } else if fin && !in_order {
+                // RFC 5681 4.2: an out-of-order FIN is an out-of-order
+                // segment too: a duplicate ACK at once.
+                got_data = true;
+                self.ack_now = true;
             }
             let _ = before_next;
         }
@@ -420,6 +425,9 @@ impl Endpoint {
             && !h.flags.syn()
             && !h.flags.fin()
             && scaled_wnd == self.snd_wnd
+            // The ACK of a zero-window probe is no duplicate ACK: fast
+            // retransmit would send into a closed window (RFC 9293 3.8.6.1).
+            && scaled_wnd > 0
             && self.snd_max > self.snd_una
         {
             // RFC 5681 2: a duplicate acknowledgment.

@@ -24,7 +24,7 @@ mod timers;
 #[cfg(test)]
 mod tests;
 
-pub use buffers::{pattern_byte, Read, RecvBuffer, SendBuffer};
+pub use buffers::{pattern_byte, Read, ReadDigest, RecvBuffer, SendBuffer};
 pub use input::reset_for_closed_port;
 
 use crate::profile::Profile;
@@ -319,6 +319,10 @@ impl Endpoint {
     /// Total bytes the app has read.
     pub fn bytes_read(&self) -> u64 {
         self.recv_buf.read_total()
+    }
+    /// Digest of every byte the app has read, in order (for stream checks).
+    pub fn read_digest(&self) -> ReadDigest {
+        self.recv_buf.read_digest()
     }
     /// When a timer is armed, the earliest deadline.
     pub fn poll_timeout(&self) -> Option<u64> {

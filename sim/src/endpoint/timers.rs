@@ -66,8 +66,10 @@ impl Endpoint {
             return;
         }
         // RFC 6298 5.5: back off the timer. Linux tcp_syn_linear_timeouts: the
-        // first N SYN retransmissions keep the initial RTO.
-        if !(handshake && self.retries <= self.cfg.profile.syn_linear_timeouts) {
+        // first N SYN retransmissions keep the initial RTO. Only the active
+        // side's SYN: ip-sysctl.rst says it "has no effect on SYNACK".
+        let linear = self.state == State::SynSent;
+        if !(linear && self.retries <= self.cfg.profile.syn_linear_timeouts) {
             self.rtt.on_timeout();
         }
         // Karn (RFC 6298 3): the timed segment is void once anything is resent.

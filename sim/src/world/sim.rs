@@ -61,6 +61,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> io::R
     stats.end_us = world.now;
     stats.final_state = [Some(world.eps[0].state()), Some(world.eps[1].state())];
     stats.bytes_read = [world.eps[0].bytes_read(), world.eps[1].bytes_read()];
+    stats.read_digest = [world.eps[0].read_digest().0, world.eps[1].read_digest().0];
     Ok(RunOutcome {
         expect_failures: std::mem::take(&mut world.failures),
         stats,

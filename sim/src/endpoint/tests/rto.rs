@@ -1,0 +1,220 @@
+//! RFC 6298 retransmission timer and the profiles' timing (initial RTO,
+//! backoff, restart, Karn, bound, retry limit, 5.7).
+
+use super::*;
+use crate::endpoint::{CallError, SockError};
+
+/// Expires the retransmission timer at each of `times` in turn, expecting
+/// our SYN again each time.
+#[track_caller]
+fn expect_syn_retransmissions(ep: &mut Endpoint, times: &[u64]) {
+    for &t in times {
+        expire(ep, TimerKind::Retransmit, t);
+        recv!(*ep, SYN, seq = ISS);
+        recv_nothing!(*ep);
+    }
+}
+
+/// RFC 6298 2.1 (initial RTO 1 s) and 5.5 ("back off the timer"): the rfc
+/// profile retransmits a SYN after 1 s, 2 s, 4 s, 8 s ...
+#[test]
+fn syn_sent__timeouts__backoff_1_2_4_rfc6298_5_5() {
+    let mut ep = syn_sent(RFC);
+    expect_syn_retransmissions(&mut ep, &[SEC, 3 * SEC, 7 * SEC, 15 * SEC]);
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(31 * SEC));
+}
+
+/// Linux profile (`tcp_syn_linear_timeouts` = 4, Documentation/networking/
+/// ip-sysctl.rst: "we would expect SYN RTOs to be: 1, 1, 1, 1, 1, 2, 4, ..."):
+/// the first retransmissions are 1 s apart, then the doubling starts.
+#[test]
+fn syn_sent__timeouts__linear_then_backoff_linux() {
+    let mut ep = syn_sent(LINUX);
+    expect_syn_retransmissions(&mut ep, &[SEC, 2 * SEC, 3 * SEC, 4 * SEC, 5 * SEC, 7 * SEC]);
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(11 * SEC));
+}
+
+/// Linux: the linear SYN timeouts are for the active side only; a SYN,ACK
+/// backs off 1, 2, 4 s (`tcp_syn_linear_timeouts` "has no effect on SYNACK").
+#[test]
+fn syn_received__timeouts__synack_backoff_exponential_linux() {
+    let mut ep = syn_received(LINUX);
+    for t in [SEC, 3 * SEC, 7 * SEC] {
+        expire(&mut ep, TimerKind::Retransmit, t);
+        recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
+    }
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(15 * SEC));
+}
+
+/// RFC 9293 3.8.3 (R2) and RFC 6298: after the retry limit (8 for the rfc
+/// profile) the connection is closed and the app told "timed out".
+#[test]
+fn syn_sent__retry_limit__timed_out_rfc9293_3_8_3() {
+    let mut ep = syn_sent(RFC);
+    let mut t = 0;
+    let mut rto = SEC;
+    for _ in 0..8 {
+        t += rto;
+        expire(&mut ep, TimerKind::Retransmit, t);
+        recv!(ep, SYN, seq = ISS);
+        rto = (rto * 2).min(60 * SEC);
+    }
+    t += rto;
+    expire(&mut ep, TimerKind::Retransmit, t);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.error(), Some(SockError::TimedOut));
+    assert_eq!(ep.poll_timeout(), None);
+}
+
+/// RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment and
+/// the TCP implementation is using an RTO less than 3 seconds, the RTO MUST
+/// be re-initialized to 3 seconds when data transmission begins".
+#[test]
+fn syn_sent__syn_timed_out__rto_3s_for_data_rfc6298_5_7() {
+    let mut ep = syn_sent(RFC);
+    expect_syn_retransmissions(&mut ep, &[SEC]);
+    send!(
+        ep,
+        SEC + 500 * MS,
+        SYN | ACK,
+        seq = IRS,
+        ack = ISS + 1,
+        mss = 1460
+    );
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1);
+    // Karn (RFC 6298 3): no sample from the retransmitted SYN.
+    assert_eq!(ep.rtt().srtt_us(), None);
+    assert_eq!(ep.rto_us(), 3 * SEC);
+    assert_eq!(ep.send(2 * SEC, b"x"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    expire(&mut ep, TimerKind::Retransmit, 5 * SEC);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+}
+
+/// Established with a 100 ms sample, then 5 bytes sent at 1 s.
+fn data_in_flight() -> Endpoint {
+    let mut ep = established(RFC);
+    assert_eq!(ep.rtt().srtt_us(), Some(100 * MS));
+    // RFC 6298 2.2 + 2.4: 100 ms + 4 * 50 ms rounds up to 1 s.
+    assert_eq!(ep.rto_us(), SEC);
+    assert_eq!(ep.send(SEC, b"hello"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, ack = IRS + 1, data = b"hello");
+    ep
+}
+
+/// RFC 6298 5.4-5.6: on expiry, retransmit the earliest unacknowledged
+/// segment, double the RTO and restart the timer with it; the doubling
+/// persists across expiries (1, 2, 4, 8 s).
+#[test]
+fn established__timeouts__retransmit_with_backoff_rfc6298_5_5() {
+    let mut ep = data_in_flight();
+    let mut t = SEC;
+    for gap in [1, 2, 4, 8] {
+        t += gap * SEC;
+        expire(&mut ep, TimerKind::Retransmit, t);
+        recv!(ep, PSH | ACK, seq = ISS + 1, ack = IRS + 1, data = b"hello");
+        recv_nothing!(ep);
+    }
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(t + 16 * SEC));
+}
+
+/// RFC 6298 3 (Karn): no RTT sample from a retransmitted segment; and 5.5's
+/// backoff lasts until an ACK of new data, which ends it.
+#[test]
+fn established__ack_of_retransmission__no_sample_karn_rfc6298_3() {
+    let mut ep = data_in_flight();
+    expire(&mut ep, TimerKind::Retransmit, 2 * SEC);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
+    assert_eq!(ep.rto_us(), 2 * SEC);
+    // A duplicate ACK acknowledges nothing new: the backoff stays.
+    send!(ep, 2 * SEC + 10 * MS, ACK, seq = IRS + 1, ack = ISS + 1);
+    assert_eq!(ep.rto_us(), 2 * SEC);
+    send!(ep, 2 * SEC + 300 * MS, ACK, seq = IRS + 1, ack = ISS + 6);
+    assert_eq!(
+        ep.rtt().srtt_us(),
+        Some(100 * MS),
+        "no sample from a retransmission"
+    );
+    assert_eq!(ep.rto_us(), SEC, "new data acknowledged: backoff ends");
+    assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
+}
+
+/// RFC 6298 2.3: a sample from a segment sent once updates SRTT and RTTVAR.
+#[test]
+fn established__ack_of_fresh_segment__rtt_sample_rfc6298_2_3() {
+    let mut ep = data_in_flight();
+    send!(ep, SEC + 300 * MS, ACK, seq = IRS + 1, ack = ISS + 6);
+    // RTTVAR = 3/4 * 50 + 1/4 * |100 - 300| = 87.5 ms; SRTT = 7/8 * 100 + 1/8 * 300 = 125 ms.
+    assert_eq!(ep.rtt().srtt_us(), Some(125 * MS));
+    assert_eq!(ep.rtt().rttvar_us(), 87_500);
+}
+
+/// RFC 6298 5.3: "When an ACK is received that acknowledges new data,
+/// restart the retransmission timer so that it will expire after RTO seconds".
+#[test]
+fn established__ack_of_new_data__timer_restarted_rfc6298_5_3() {
+    let mut ep = established(RFC);
+    assert_eq!(ep.send(SEC, &[1u8; 2920]), Ok(()));
+    recv!(ep, ACK, seq = ISS + 1, len = 1460);
+    recv!(ep, PSH | ACK, seq = ISS + 1461, len = 1460);
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(2 * SEC));
+    send!(ep, SEC + 500 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
+    let rto = ep.rto_us();
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(SEC + 500 * MS + rto));
+    expire(&mut ep, TimerKind::Retransmit, SEC + 500 * MS + rto);
+    recv!(ep, PSH | ACK, seq = ISS + 1461, len = 1460);
+}
+
+/// RFC 6298 2.5: "A maximum value MAY be placed on RTO provided it is at
+/// least 60 seconds": the rfc profile stops doubling at 60 s; RFC 9293 3.8.3
+/// gives up after 8 retransmissions and the app is told "timed out".
+#[test]
+fn established__many_timeouts__rto_bounded_then_timed_out_rfc6298_2_5() {
+    let mut ep = data_in_flight();
+    let mut t = SEC;
+    for gap in [1, 2, 4, 8, 16, 32, 60, 60] {
+        t += gap * SEC;
+        expire(&mut ep, TimerKind::Retransmit, t);
+        recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
+    }
+    t += 60 * SEC;
+    expire(&mut ep, TimerKind::Retransmit, t);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.error(), Some(SockError::TimedOut));
+    assert_eq!(ep.read(t, 10), Err(CallError::Failed(SockError::TimedOut)));
+}
+
+/// Linux profile: RTO = SRTT + max(4 * RTTVAR, 200 ms) (`tcp_rto_min`).
+#[test]
+fn established__small_rtt__rto_200ms_floor_linux() {
+    let mut ep = syn_received(LINUX);
+    send!(ep, 20 * MS, ACK, seq = IRS + 1, ack = ISS + 1);
+    assert_eq!(ep.state(), State::Established);
+    assert_eq!(ep.rto_us(), 220 * MS);
+    assert_eq!(ep.send(SEC, b"x"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    expire(&mut ep, TimerKind::Retransmit, SEC + 220 * MS);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(SEC + 660 * MS));
+}
+
+/// RFC 5681 3.2: the third duplicate ACK triggers a fast retransmit of the
+/// first unacknowledged segment, before the timer.
+#[test]
+fn established__three_dup_acks__fast_retransmit_rfc5681_3_2() {
+    let mut ep = established(RFC);
+    assert_eq!(ep.send_pattern(SEC, 3 * 1460), Ok(()));
+    recv!(ep, ACK, seq = ISS + 1, len = 1460);
+    recv!(ep, ACK, seq = ISS + 1461, len = 1460);
+    recv!(ep, PSH | ACK, seq = ISS + 2921, len = 1460);
+    send!(ep, SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
+    recv_nothing!(ep);
+    send!(ep, SEC + 110 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
+    send!(ep, SEC + 120 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
+    recv_nothing!(ep);
+    send!(ep, SEC + 130 * MS, ACK, seq = IRS + 1, ack = ISS + 1461);
+    recv!(ep, ACK, seq = ISS + 1461, len = 1460);
+    recv_nothing!(ep);
+}
