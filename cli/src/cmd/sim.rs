@@ -256,6 +256,7 @@ mod tests {
             bytes_read: [15, 7],
             end_us: 1_250_000,
             final_state: [Some(State::TimeWait), Some(State::Closed)],
+            read_digest: [0, 0],
         };
         let opts = RunOptions {
             profile: None,
