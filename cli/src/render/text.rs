@@ -164,12 +164,17 @@ impl<W: Write> TextRenderer<W> {
             };
             self.line.push(" ");
             match frame {
-                Some(f) => self.line.fmt(format_args!("{f:>7}")),
+                Some(f) => self.line.push_num(f, 7),
                 None => self.line.push("       "),
             }
             self.line.push(" ");
             if let Some(c) = ev.conn {
-                self.line.fmt(format_args!("c{c:<3}"));
+                self.line.push("c");
+                self.line.push_num(u64::from(c), 0);
+                let d = digits(u64::from(c));
+                if d < 3 {
+                    self.line.repeat(' ', 3 - d);
+                }
             }
         }
     }
@@ -181,7 +186,11 @@ impl<W: Write> TextRenderer<W> {
             Side::Server => Style::SERVER,
         };
         let dropped = s.fate == Fate::Dropped;
-        let label_w = self.label.chars().count();
+        let label_w = if self.label.is_ascii() {
+            self.label.len()
+        } else {
+            self.label.chars().count()
+        };
         let shaft = ARROW_W.saturating_sub(label_w + 5).max(2);
         let col = self.client_col();
         self.line.pad_to(col);
@@ -375,11 +384,16 @@ fn build_label(out: &mut String, s: &SegmentEvent<'_>) {
     } else {
         flags
     });
-    let _ = write!(out, " seq={}", s.rel_seq);
+    out.push_str(" seq=");
+    push_u64(out, u64::from(s.rel_seq));
     if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
-        let _ = write!(out, " ack={a}");
+        out.push_str(" ack=");
+        push_u64(out, u64::from(a));
     }
-    let _ = write!(out, " len={} win={}", s.hdr.payload_len, s.win_bytes);
+    out.push_str(" len=");
+    push_u64(out, u64::from(s.hdr.payload_len));
+    out.push_str(" win=");
+    push_u64(out, u64::from(s.win_bytes));
     let shown = s.payload.len() == s.hdr.payload_len as usize
         && !s.payload.is_empty()
         && s.payload.len() <= MAX_SHOWN_PAYLOAD
@@ -402,6 +416,37 @@ fn build_label(out: &mut String, s: &SegmentEvent<'_>) {
     }
 }
 
+/// Appends `n` in decimal (the hot path avoids `core::fmt`).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Number of decimal digits of `n`.
+fn digits(n: u64) -> usize {
+    let mut d = 1;
+    let mut n = n / 10;
+    while n > 0 {
+        d += 1;
+        n /= 10;
+    }
+    d
+}
+
+/// A run of box-drawing dashes to slice from (each is 3 bytes of UTF-8).
+const DASHES: &str = "────────────────────────────────────────────────────────────────────────────────────────────────────";
+
 /// One output line being built, with its visible width (escapes excluded).
 #[derive(Debug)]
 struct Line {
@@ -418,7 +463,21 @@ impl Line {
 
     fn push(&mut self, s: &str) {
         self.buf.push_str(s);
-        self.width += s.chars().count();
+        self.width += if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+    }
+
+    /// Pushes `n` right-aligned in `w` columns.
+    fn push_num(&mut self, n: u64, w: usize) {
+        let d = digits(n);
+        if d < w {
+            self.repeat(' ', w - d);
+        }
+        push_u64(&mut self.buf, n);
+        self.width += d;
     }
 
     /// Pushes text from outside (app strings, notes) with control
@@ -435,8 +494,12 @@ impl Line {
     }
 
     fn repeat(&mut self, c: char, n: usize) {
-        for _ in 0..n {
-            self.buf.push(c);
+        if c == '─' && n * 3 <= DASHES.len() {
+            self.buf.push_str(&DASHES[..n * 3]);
+        } else {
+            for _ in 0..n {
+                self.buf.push(c);
+            }
         }
         self.width += n;
     }
@@ -484,11 +547,24 @@ impl Line {
     /// time is not a whole millisecond; the decimal points line up.
     fn time(&mut self, us: u64) {
         let (s, frac) = (us / 1_000_000, us % 1_000_000);
+        self.push_num(s, 4);
+        self.push(".");
         if frac.is_multiple_of(1000) {
-            self.fmt(format_args!("{s:>4}.{:03}   ", frac / 1000));
+            self.push_frac(frac / 1000, 3);
+            self.push("   ");
         } else {
-            self.fmt(format_args!("{s:>4}.{frac:06}"));
+            self.push_frac(frac, 6);
         }
+    }
+
+    /// A fraction with leading zeros, `w` digits.
+    fn push_frac(&mut self, n: u64, w: usize) {
+        let d = digits(n);
+        for _ in d..w {
+            self.buf.push('0');
+        }
+        push_u64(&mut self.buf, n);
+        self.width += w.max(d);
     }
 
     /// A duration for people: `20 ms`, `1 s`, `500 µs`.

@@ -23,6 +23,7 @@ use crate::transcript::{
     Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
 };
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::net::SocketAddr;
 
@@ -153,9 +154,51 @@ fn lower(a: SocketAddr, b: SocketAddr) -> bool {
 pub struct Observer {
     /// 4-tuple to the index in `conns` of its current connection. Lookup
     /// only; nothing iterates it.
-    table: HashMap<Key, usize>,
+    table: HashMap<Key, usize, BuildHasherDefault<FxHasher>>,
     /// Every connection, in order of first appearance (conn id - 1).
     conns: Vec<Conn>,
+    /// The last packet's connection: most packets follow one of the same
+    /// connection, so this skips the hash lookup on the hot path.
+    last: Option<(Key, usize)>,
+}
+
+/// The Fx hash (rustc's): a multiply and a rotate per word. The table is
+/// never iterated, so its order cannot reach output; speed is what matters.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl Observer {
@@ -170,7 +213,10 @@ impl Observer {
         let k = key(pkt.src, pkt.dst);
         let bare_syn = hdr.flags.syn() && !hdr.flags.ack();
 
-        let existing = self.table.get(&k).copied();
+        let existing = match self.last {
+            Some((lk, i)) if lk == k => Some(i),
+            _ => self.table.get(&k).copied(),
+        };
         // dissect_tcp(): a SYN whose seq differs from the flow's base seq
         // starts a new conversation flagged "reused_ports".
         let reused = existing.is_some_and(|i| {
@@ -203,6 +249,7 @@ impl Observer {
                 i
             }
         };
+        self.last = Some((k, idx));
         let Some(conn) = self.conns.get_mut(idx) else {
             return Ok(());
         };
