@@ -13,6 +13,8 @@ pub struct Feed {
     pub stats: Stats,
     /// Timestamp of the first record: times are shown relative to it.
     t0_ns: Option<u64>,
+    /// Time of the latest record, relative to the first.
+    pub last_t_us: u64,
     note: String,
 }
 
@@ -28,6 +30,7 @@ impl Feed {
             observer: Observer::new(),
             stats: Stats::default(),
             t0_ns: None,
+            last_t_us: 0,
             note: String::new(),
         }
     }
@@ -36,6 +39,7 @@ impl Feed {
     pub fn record(&mut self, rec: &Record<'_>, sink: &mut dyn Sink) -> io::Result<()> {
         let t0 = *self.t0_ns.get_or_insert(rec.ts_ns);
         let t_us = rec.ts_ns.saturating_sub(t0) / 1_000;
+        self.last_t_us = self.last_t_us.max(t_us);
         let decoded = decode_record(rec);
         self.stats.count(&decoded);
         match decoded {

@@ -59,7 +59,6 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     let mut feed = Feed::new();
     let mut progress = Progress::new(format!("synack: annotating {shown}"), size);
     let mut errors: Vec<String> = Vec::new();
-    let mut fatal = false;
     while let Some(next) = reader.next_record() {
         match next {
             Ok(rec) => feed
@@ -70,14 +69,13 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
                 let msg = format!("{shown}: {e}");
                 let text = format!("not annotated: {e}");
                 sink.event(&Event {
-                    t_us: 0,
+                    t_us: feed.last_t_us,
                     conn: None,
                     kind: EventKind::Note { text: &text },
                 })
                 .context("cannot write the transcript")?;
                 errors.push(msg);
                 if e.is_fatal() {
-                    fatal = true;
                     break;
                 }
             }
@@ -85,11 +83,10 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         progress.update(reader.position());
     }
     progress.finish();
-    let _ = fatal;
     let summary_line = format!("{}", feed.stats);
     if !args.summary {
         sink.event(&Event {
-            t_us: 0,
+            t_us: feed.last_t_us,
             conn: None,
             kind: EventKind::Note {
                 text: &summary_line,

@@ -20,7 +20,7 @@ pub fn write_text(out: &mut dyn Write, conns: &[ConnSummary], stats: &Stats) -> 
         )?;
         writeln!(
             out,
-            "  {:<10} {:>12} {:>12}",
+            "  {:<10} {:>13} {:>13}",
             "", "client→server", "server→client"
         )?;
         writeln!(
