@@ -8,6 +8,11 @@ use crate::state::State;
 use crate::transcript::{EventKind, Side};
 use std::io;
 
+/// How long a blocking call may wait in virtual time before the world
+/// decides it would block forever (only timers, such as zero-window probes,
+/// still fire, and nothing the scenario does later can run before it returns).
+const BLOCK_LIMIT_US: u64 = 3_600_000_000;
+
 /// How much of received data an app line shows.
 const PREVIEW_BYTES: usize = 40;
 
@@ -52,6 +57,7 @@ impl World<'_> {
             }
             self.flush()?;
         }
+        let started = self.now;
         loop {
             let mut still = Vec::new();
             for p in pending {
@@ -70,6 +76,20 @@ impl World<'_> {
                     _ => None,
                 })
                 .min();
+            let blocked = pending.iter().any(|p| !matches!(p, Pending::Until(_)));
+            if blocked && self.now.saturating_sub(started) > BLOCK_LIMIT_US {
+                // Only timers keep firing (zero-window probes, say) and the call
+                // still cannot return: it would block forever.
+                let mut rest = Vec::new();
+                for p in pending {
+                    match p {
+                        Pending::Until(_) => rest.push(p),
+                        p => self.never_returns_after_limit(p)?,
+                    }
+                }
+                pending = rest;
+                continue;
+            }
             match (self.next_event_time(), next_deadline) {
                 (Some(e), Some(d)) if d < e => self.advance_to(d)?,
                 (Some(_), _) => {
@@ -84,6 +104,17 @@ impl World<'_> {
                     return Ok(());
                 }
             }
+        }
+    }
+
+    fn never_returns_after_limit(&mut self, p: Pending) -> io::Result<()> {
+        let result =
+            "error: still blocked after 1 hour of virtual time; giving up (it would block forever)";
+        match p {
+            Pending::Connect { side, call } => self.app(side, &call, result),
+            Pending::Accept { side } => self.app(side, "accept()", result),
+            Pending::Recv { side, call, .. } => self.app(side, &call, result),
+            Pending::Until(_) => Ok(()),
         }
     }
 
@@ -216,7 +247,7 @@ impl World<'_> {
             Action::Wait { us } => {
                 let text = format!("wait {}", crate::world::fmt_duration(*us));
                 self.note(&text)?;
-                Ok(Some(Pending::Until(now + us)))
+                Ok(Some(Pending::Until(now.saturating_add(*us))))
             }
             Action::Expect { side, state } => {
                 let actual = self.ep(*side).state();

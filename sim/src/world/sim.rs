@@ -231,12 +231,12 @@ impl<'a> World<'a> {
             conn: None,
             kind: EventKind::Segment(ev),
         })?;
-        let arrive = self.now + self.link.one_way_us();
+        let arrive = self.now.saturating_add(self.link.one_way_us());
         let to = from.peer();
         match verdict {
             Verdict::Drop => {}
             Verdict::Pass => self.enqueue(arrive, to, t.seg),
-            Verdict::Delay(d) => self.enqueue(arrive + d, to, t.seg),
+            Verdict::Delay(d) => self.enqueue(arrive.saturating_add(d), to, t.seg),
             Verdict::Duplicate => {
                 self.enqueue(arrive, to, t.seg.clone());
                 self.enqueue(arrive, to, t.seg);
@@ -340,7 +340,7 @@ impl<'a> World<'a> {
     /// After the last step: let segments in flight and retransmissions play
     /// out (not TIME-WAIT, which the transcript reports instead).
     fn drain(&mut self) -> io::Result<()> {
-        let limit = self.now + DRAIN_LIMIT_US;
+        let limit = self.now.saturating_add(DRAIN_LIMIT_US);
         loop {
             self.settle()?;
             let busy = !self.queue.is_empty()
