@@ -1,0 +1,636 @@
+//! End-to-end tests of `synack annotate FILE` through the binary: damaged
+//! captures (every good record still annotated, truncated told apart from
+//! malformed, file errors naming record and offset, exit 2 after the good
+//! output), the `--conn` / `--port` filters, `--summary`, `-o`, and mutated
+//! captures that must never make synack panic.
+//!
+//! Damaged files are made here from the stored fixtures
+//! (`tests/fixtures/captures/*.pcap`), so each test says what it broke.
+
+mod common;
+
+use common::*;
+use std::process::Output;
+
+/// Frames (records) of `syn_lost.pcap`: a SYN lost, then an echo of 100 bytes.
+const SYN_LOST_FRAMES: u64 = 11;
+
+fn syn_lost() -> Vec<u8> {
+    fixture("syn_lost.pcap")
+}
+
+/// `synack annotate PATH --format json ARGS...`.
+fn annotate_json(path: &std::path::Path, args: &[&str]) -> Output {
+    let mut all = vec!["annotate", path_str(path), "--format", "json"];
+    all.extend_from_slice(args);
+    synack(&all)
+}
+
+/// `synack annotate PATH --color never ARGS...` (text).
+fn annotate_text(path: &std::path::Path, args: &[&str]) -> Output {
+    let mut all = vec!["annotate", path_str(path), "--color", "never"];
+    all.extend_from_slice(args);
+    synack(&all)
+}
+
+fn frames_1_to(n: u64) -> Vec<u64> {
+    (1..=n).collect()
+}
+
+/// Asserts stderr is `synack: ` lines only, without a panic, and returns it.
+#[track_caller]
+fn assert_clean_stderr(o: &Output) -> String {
+    let err = stderr(o);
+    assert_no_panic(&err);
+    for line in err.lines() {
+        assert!(line.starts_with("synack: "), "stderr: {err}");
+    }
+    err
+}
+
+#[test]
+fn a_whole_fixture_annotates_every_frame_and_exits_0() {
+    let path = write_tmp("whole.pcap", &syn_lost());
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), frames_1_to(SYN_LOST_FRAMES));
+    assert_eq!(stderr(&o), "");
+    let o = annotate_text(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "SYN seq=0 len=0",
+        "[retransmission]",
+        "SYN,ACK seq=0 ack=1",
+        "PSH,ACK seq=1 ack=1 len=100",
+        "CLOSED → SYN-SENT",
+        "SYN-SENT → ESTABLISHED",
+        "FIN-WAIT-2 → TIME-WAIT",
+        "LAST-ACK → CLOSED",
+        "11 records: 11 TCP",
+    ] {
+        assert!(text.contains(want), "text lacks {want:?}:\n{text}");
+    }
+}
+
+#[test]
+fn an_empty_file_exits_2_with_one_line() {
+    let path = write_tmp("empty.pcap", &[]);
+    for o in [annotate_text(&path, &[]), annotate_json(&path, &[])] {
+        assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+        let err = assert_clean_stderr(&o);
+        assert_eq!(err.lines().count(), 1, "stderr: {err}");
+        assert!(err.contains("empty"), "stderr: {err}");
+        assert!(err.contains(path_str(&path)), "stderr: {err}");
+        assert_eq!(json_frames(&stdout(&o)), Vec::<u64>::new());
+    }
+}
+
+#[test]
+fn a_bad_magic_exits_2_naming_the_bytes() {
+    let mut bytes = syn_lost();
+    bytes[..4].copy_from_slice(b"GIF8");
+    let path = write_tmp("bad_magic.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.contains("neither pcap nor pcapng"), "stderr: {err}");
+    assert!(err.contains("47 49 46 38"), "stderr: {err}");
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn a_cut_short_file_header_exits_2() {
+    let bytes = syn_lost();
+    let path = write_tmp("header_cut.pcap", &bytes[..17]);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = assert_clean_stderr(&o);
+    assert!(err.contains("17 of its 24 bytes"), "stderr: {err}");
+}
+
+#[test]
+fn a_cut_last_record_header_keeps_every_record_before_it() {
+    let bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let last = recs[recs.len() - 1];
+    // The file ends 7 bytes into the last record's 16-byte header.
+    let path = write_tmp("last_header_cut.pcap", &bytes[..last.offset + 7]);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), frames_1_to(SYN_LOST_FRAMES - 1));
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    let want = format!(
+        "Record {SYN_LOST_FRAMES} at byte offset {}: the record header is cut short (7 of 16 bytes)",
+        last.offset
+    );
+    assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
+
+    // The text transcript says so too, after the good records.
+    let o = annotate_text(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("not annotated: Record 11"), "text:\n{text}");
+    assert!(text.contains("FIN,ACK seq=101 ack=102"), "text:\n{text}");
+}
+
+#[test]
+fn cut_packet_data_keeps_every_record_before_it() {
+    let bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let r5 = recs[4];
+    // The file ends 30 bytes into the data of record 5.
+    let path = write_tmp("data_cut.pcap", &bytes[..r5.data + 30]);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), frames_1_to(4));
+    let err = assert_clean_stderr(&o);
+    let want = format!(
+        "Record 5 at byte offset {}: the packet data is cut short (30 of {} bytes)",
+        r5.offset, r5.caplen
+    );
+    assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
+}
+
+#[test]
+fn a_caplen_over_256_kib_ends_the_file_after_the_good_records() {
+    let mut bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let r6 = recs[5];
+    put_u32(&mut bytes, r6.offset + 8, 300_000);
+    let path = write_tmp("caplen_over_limit.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), frames_1_to(5));
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    let want = format!(
+        "Record 6 at byte offset {}: caplen 300000 exceeds the 262144-byte limit",
+        r6.offset
+    );
+    assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
+}
+
+#[test]
+fn a_caplen_over_the_snaplen_ends_the_file_after_the_good_records() {
+    let mut bytes = syn_lost();
+    let snaplen = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    let recs = pcap_records(&bytes);
+    let r3 = recs[2];
+    put_u32(&mut bytes, r3.offset + 8, snaplen + 1);
+    let path = write_tmp("caplen_over_snaplen.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), frames_1_to(2));
+    let err = assert_clean_stderr(&o);
+    let want = format!(
+        "Record 3 at byte offset {}: caplen {} exceeds the file's snaplen of {snaplen} bytes",
+        r3.offset,
+        snaplen + 1
+    );
+    assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
+}
+
+/// Cuts record `index` (0-based) to `caplen` captured bytes, keeping its
+/// `orig_len`: what a small snaplen does.
+fn cut_by_snaplen(bytes: &[u8], index: usize, caplen: usize) -> Vec<u8> {
+    let recs = pcap_records(bytes);
+    let r = recs[index];
+    assert!(caplen < r.caplen);
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..r.data + caplen]);
+    out.extend_from_slice(&bytes[r.data + r.caplen..]);
+    put_u32(&mut out, r.offset + 8, caplen as u32);
+    out
+}
+
+/// Sets the TCP data offset of record `index` (0-based, Ethernet + IPv4
+/// without options) to `words`, in a packet captured whole.
+fn bad_data_offset(bytes: &[u8], index: usize, words: u8) -> Vec<u8> {
+    let recs = pcap_records(bytes);
+    let r = recs[index];
+    let mut out = bytes.to_vec();
+    let at = r.data + 14 + 20 + 12;
+    out[at] = (words << 4) | (out[at] & 0x0f);
+    out
+}
+
+#[test]
+fn a_packet_cut_by_the_snaplen_is_told_apart_from_a_malformed_one() {
+    // Frame 5 cut inside its TCP header (Ethernet 14 + IP 20 + 10 bytes of
+    // TCP), frame 7 whole but with a TCP data offset of 2 words.
+    let cut = cut_by_snaplen(&syn_lost(), 4, 14 + 20 + 10);
+    let both = bad_data_offset(&cut, 6, 2);
+    let path = write_tmp("cut_and_malformed.pcap", &both);
+
+    // Neither is a file error: the records after them are annotated, exit 0.
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let mut want: Vec<u64> = frames_1_to(SYN_LOST_FRAMES);
+    want.retain(|f| *f != 5 && *f != 7);
+    assert_eq!(json_frames(&stdout(&o)), want);
+
+    let o = annotate_text(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    let line5 = line_with(&text, "frame 5: not annotated");
+    let line7 = line_with(&text, "frame 7: not annotated");
+    assert!(
+        line5.contains("cut by the snaplen inside the TCP header"),
+        "{line5}"
+    );
+    assert!(!line5.contains("malformed"), "{line5}");
+    assert!(
+        line7.contains("malformed: the TCP data offset 2 is below the minimum of 5"),
+        "{line7}"
+    );
+    assert!(!line7.contains("snaplen"), "{line7}");
+    assert!(
+        text.contains("11 records: 9 TCP, 1 cut by snaplen inside headers, 1 malformed"),
+        "text:\n{text}"
+    );
+}
+
+#[test]
+fn a_data_offset_beyond_a_whole_segment_is_malformed() {
+    let bytes = bad_data_offset(&syn_lost(), 3, 15);
+    let path = write_tmp("data_offset_beyond.pcap", &bytes);
+    let o = annotate_text(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    let line = line_with(&text, "frame 4: not annotated");
+    assert!(
+        line.contains("malformed: the TCP header length 60 exceeds the 32-byte segment"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_payload_cut_by_the_snaplen_is_still_annotated_with_its_real_length() {
+    // Frame 5 carries 100 bytes; keep its headers (Ethernet 14 + IP 20 + TCP
+    // 32) and 10 bytes of payload.
+    let bytes = cut_by_snaplen(&syn_lost(), 4, 14 + 20 + 32 + 10);
+    let path = write_tmp("payload_cut.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(json_frames(&out), frames_1_to(SYN_LOST_FRAMES));
+    let f5 = json_lines(&out)
+        .into_iter()
+        .find(|v| v["kind"] == "segment" && v["frame"] == 5)
+        .expect("frame 5 is annotated");
+    assert_eq!(f5["len"], 100, "{f5}");
+    assert_eq!(f5["rel_seq"], 1, "{f5}");
+    let o = annotate_text(&path, &[]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("11 records: 11 TCP (1 payload cut by snaplen)"),
+        "text:\n{text}"
+    );
+}
+
+#[test]
+fn a_bad_pcapng_block_is_skipped_and_the_records_after_it_annotated() {
+    let ng = to_pcapng(&syn_lost());
+    let blocks = pcapng_packet_blocks(&ng);
+    assert_eq!(blocks.len() as u64, SYN_LOST_FRAMES);
+    let mut bytes = ng.clone();
+    // Block 4 names interface 7, which the section never described.
+    put_u32(&mut bytes, blocks[3] + 8, 7);
+    let path = write_tmp("unknown_interface.pcapng", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let mut want = frames_1_to(SYN_LOST_FRAMES);
+    want.retain(|f| *f != 4);
+    assert_eq!(json_frames(&stdout(&o)), want);
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    let want = format!(
+        "Record 4 at byte offset {}: the packet names interface 7",
+        blocks[3]
+    );
+    assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
+
+    // Two bad blocks: both named, then a count.
+    put_u32(&mut bytes, blocks[8] + 8, 9);
+    let path = write_tmp("two_unknown_interfaces.pcapng", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let mut want = frames_1_to(SYN_LOST_FRAMES);
+    want.retain(|f| *f != 4 && *f != 9);
+    assert_eq!(json_frames(&stdout(&o)), want);
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 3, "stderr: {err}");
+    assert!(err.contains("Record 9 at byte offset"), "stderr: {err}");
+    assert!(err.contains("2 records of"), "stderr: {err}");
+}
+
+#[test]
+fn the_pcapng_copy_annotates_like_the_pcap() {
+    let pcap = write_tmp("same.pcap", &syn_lost());
+    let ng = write_tmp("same.pcapng", &to_pcapng(&syn_lost()));
+    let a = annotate_json(&pcap, &[]);
+    let b = annotate_json(&ng, &[]);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(b.status.code(), Some(0), "stderr: {}", stderr(&b));
+    assert_eq!(stdout(&a), stdout(&b));
+}
+
+#[test]
+fn a_missing_file_exits_2_naming_it() {
+    let path = std::path::Path::new("/nonexistent/synack/none.pcap");
+    let o = annotate_json(path, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(
+        err.contains("/nonexistent/synack/none.pcap"),
+        "stderr: {err}"
+    );
+}
+
+// --- filters, summary, -o -------------------------------------------------
+
+const PORT_REUSE_CONNS: u64 = 8;
+
+fn port_reuse() -> std::path::PathBuf {
+    fixture_path("port_reuse.pcap")
+}
+
+/// The connection ids of the segment lines.
+fn json_conns(out: &str) -> Vec<u64> {
+    let mut ids: Vec<u64> = json_lines(out)
+        .iter()
+        .filter(|v| v["kind"] == "segment")
+        .filter_map(|v| v["conn"].as_u64())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn port_reuse_has_eight_connections_in_order() {
+    let o = annotate_json(&port_reuse(), &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let ids = json_conns(&stdout(&o));
+    assert_eq!(ids, (1..=PORT_REUSE_CONNS).collect::<Vec<_>>());
+}
+
+#[test]
+fn conn_keeps_only_that_connection_with_its_id() {
+    let all = stdout(&annotate_json(&port_reuse(), &[]));
+    let o = annotate_json(&port_reuse(), &["--conn", "3"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let lines = json_lines(&out);
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|v| v["conn"] == 3), "{out}");
+    // The same lines, byte for byte, as in the unfiltered transcript.
+    let want: Vec<&str> = all.lines().filter(|l| l.contains("\"conn\":3,")).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), want);
+
+    let o = annotate_text(&port_reuse(), &["--conn", "3"]);
+    let text = stdout(&o);
+    assert!(text.contains("connection c3:"), "{text}");
+    assert!(!text.contains(" c2 "), "{text}");
+    assert!(!text.contains(" c4 "), "{text}");
+}
+
+#[test]
+fn conn_out_of_range_exits_2_saying_how_many_there_are() {
+    for n in ["0", "9"] {
+        let o = annotate_json(&port_reuse(), &["--conn", n]);
+        assert_eq!(o.status.code(), Some(2), "--conn {n}");
+        let err = assert_clean_stderr(&o);
+        assert!(
+            err.contains("the capture has 8 connection(s), numbered from 1"),
+            "stderr: {err}"
+        );
+    }
+}
+
+#[test]
+fn port_keeps_the_connections_with_that_port_on_either_side() {
+    // The server port: every connection.
+    let o = annotate_json(&port_reuse(), &["--port", "9999"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(
+        json_conns(&stdout(&o)),
+        (1..=PORT_REUSE_CONNS).collect::<Vec<_>>()
+    );
+    // One client port: only the connections that used it, ids unchanged.
+    // The JSON transcript has no ports, so take them from the summary.
+    let all = stdout(&annotate_json(&port_reuse(), &[]));
+    let summary = stdout(&annotate_json(&port_reuse(), &["--summary"]));
+    let mut by_port: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for s in json_lines(&summary)
+        .iter()
+        .filter(|s| s["kind"] == "conn_summary")
+    {
+        let client = s["client"].as_str().unwrap_or_default();
+        let port = client.rsplit(':').next().unwrap_or_default().to_owned();
+        by_port
+            .entry(port)
+            .or_default()
+            .push(s["conn"].as_u64().unwrap_or(0));
+    }
+    assert!(!by_port.is_empty(), "{summary}");
+    for (port, ids) in &by_port {
+        let o = annotate_json(&port_reuse(), &["--port", port]);
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let got = json_conns(&stdout(&o));
+        assert_eq!(&got, ids, "--port {port}");
+        let kept: Vec<&str> = all
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<serde_json::Value>(l)
+                    .ok()
+                    .and_then(|v| v["conn"].as_u64())
+                    .is_some_and(|c| ids.contains(&c))
+            })
+            .collect();
+        assert_eq!(
+            stdout(&o).lines().collect::<Vec<_>>(),
+            kept,
+            "--port {port}"
+        );
+    }
+    // A port nobody used: nothing but the end.
+    let o = annotate_json(&port_reuse(), &["--port", "1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_frames(&stdout(&o)), Vec::<u64>::new());
+}
+
+#[test]
+fn summary_text_has_a_table_per_connection() {
+    let o = annotate_text(&port_reuse(), &["--summary"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let text = stdout(&o);
+    for n in 1..=PORT_REUSE_CONNS {
+        assert!(
+            text.contains(&format!("conn {n}: client 127.0.0.1:")),
+            "{text}"
+        );
+    }
+    assert_eq!(text.matches("  packets ").count(), 8, "{text}");
+    assert_eq!(text.matches("  bytes ").count(), 8, "{text}");
+    assert_eq!(text.matches("  duration ").count(), 8, "{text}");
+    assert_eq!(text.matches("  opened ").count(), 8, "{text}");
+    assert_eq!(text.matches("  closed ").count(), 8, "{text}");
+    assert_eq!(text.matches("  analysis ").count(), 8, "{text}");
+    assert!(text.contains("→ server 127.0.0.1:9999"), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.starts_with("8 connections; "), "{last}");
+    // No transcript lines.
+    assert!(!text.contains("──"), "{text}");
+
+    let o = annotate_text(&port_reuse(), &["--summary", "--conn", "2"]);
+    let text = stdout(&o);
+    assert!(text.contains("conn 2: "), "{text}");
+    assert!(!text.contains("conn 1: "), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("1 connection; "),
+        "{text}"
+    );
+}
+
+#[test]
+fn summary_json_counts_packets_bytes_and_flags() {
+    let o = annotate_json(&port_reuse(), &["--summary"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let lines = json_lines(&out);
+    let conns: Vec<_> = lines
+        .iter()
+        .filter(|v| v["kind"] == "conn_summary")
+        .collect();
+    assert_eq!(conns.len(), 8, "{out}");
+    let ids: Vec<u64> = conns.iter().filter_map(|c| c["conn"].as_u64()).collect();
+    assert_eq!(ids, (1..=8).collect::<Vec<_>>());
+    // Segments per connection, counted from the transcript, match the summary.
+    let transcript = json_lines(&stdout(&annotate_json(&port_reuse(), &[])));
+    let mut total = 0;
+    for c in &conns {
+        let id = &c["conn"];
+        let count = |dir: &str| {
+            transcript
+                .iter()
+                .filter(|v| v["kind"] == "segment" && &v["conn"] == id && v["dir"] == dir)
+                .count() as u64
+        };
+        assert_eq!(
+            c["packets"]["client->server"],
+            count("client->server"),
+            "{c}"
+        );
+        assert_eq!(
+            c["packets"]["server->client"],
+            count("server->client"),
+            "{c}"
+        );
+        let bytes = |dir: &str| -> u64 {
+            transcript
+                .iter()
+                .filter(|v| v["kind"] == "segment" && &v["conn"] == id && v["dir"] == dir)
+                .filter_map(|v| v["len"].as_u64())
+                .sum()
+        };
+        assert_eq!(c["bytes"]["client->server"], bytes("client->server"), "{c}");
+        assert_eq!(c["bytes"]["server->client"], bytes("server->client"), "{c}");
+        let flags = |flag: &str| -> u64 {
+            transcript
+                .iter()
+                .filter(|v| v["kind"] == "segment" && &v["conn"] == id)
+                .filter(|v| {
+                    v["analysis"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|f| f == flag))
+                })
+                .count() as u64
+        };
+        if let Some(analysis) = c["analysis"].as_object() {
+            for (flag, n) in analysis {
+                assert_eq!(n.as_u64(), Some(flags(flag)), "{flag} in {c}");
+            }
+        }
+        assert_eq!(
+            c["duration_us"].as_u64(),
+            Some(c["last_us"].as_u64().unwrap_or(0) - c["first_us"].as_u64().unwrap_or(0)),
+            "{c}"
+        );
+        total += count("client->server") + count("server->client");
+    }
+    let cap = lines
+        .iter()
+        .find(|v| v["kind"] == "capture_summary")
+        .expect("a capture_summary line");
+    assert_eq!(cap["connections"], 8);
+    assert_eq!(cap["tcp"], total);
+    assert_eq!(cap["records"], total);
+    assert_eq!(cap["file_errors"], 0);
+}
+
+#[test]
+fn summary_of_a_damaged_file_still_exits_2() {
+    let bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let path = write_tmp("summary_cut.pcap", &bytes[..recs[8].offset + 3]);
+    let o = annotate_json(&path, &["--summary"]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let lines = json_lines(&stdout(&o));
+    let cap = lines
+        .iter()
+        .find(|v| v["kind"] == "capture_summary")
+        .expect("a capture_summary line");
+    assert_eq!(cap["records"], 8);
+    assert_eq!(cap["file_errors"], 1);
+    let err = assert_clean_stderr(&o);
+    assert!(err.contains("Record 9 at byte offset"), "stderr: {err}");
+}
+
+#[test]
+fn output_file_gets_what_stdout_would() {
+    let dir = tmp_dir();
+    let out = dir.join("port_reuse.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let o = annotate_json(&port_reuse(), &["-o", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let written = std::fs::read_to_string(&out).expect("the -o file is written");
+    assert_eq!(written, stdout(&annotate_json(&port_reuse(), &[])));
+
+    let out = dir.join("port_reuse.txt");
+    let o = annotate_text(&port_reuse(), &["--summary", "-o", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let written = std::fs::read_to_string(&out).expect("the -o file is written");
+    assert!(written.contains("8 connections; "), "{written}");
+
+    // Damaged input with -o: the good records are in the file, exit 2.
+    let bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let bad = write_tmp("o_cut.pcap", &bytes[..recs[6].offset + 5]);
+    let out = dir.join("o_cut.jsonl");
+    let o = annotate_json(&bad, &["-o", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let written = std::fs::read_to_string(&out).expect("the -o file is written");
+    assert_eq!(json_frames(&written), frames_1_to(6));
+
+    // An output that cannot be created: exit 2, one line.
+    let o = annotate_json(&port_reuse(), &["-o", "/nonexistent/dir/x.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = assert_clean_stderr(&o);
+    assert!(err.contains("/nonexistent/dir/x.jsonl"), "stderr: {err}");
+}
+
+#[test]
+fn pcap_format_is_refused_by_annotate() {
+    let o = annotate_text(&port_reuse(), &["--format", "pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = assert_clean_stderr(&o);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+}
