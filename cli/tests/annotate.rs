@@ -634,3 +634,6 @@ fn pcap_format_is_refused_by_annotate() {
     let err = assert_clean_stderr(&o);
     assert_eq!(err.lines().count(), 1, "stderr: {err}");
 }
+
+#[path = "annotate/mutation.rs"]
+mod mutation;
