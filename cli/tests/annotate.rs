@@ -635,5 +635,79 @@ fn pcap_format_is_refused_by_annotate() {
     assert_eq!(err.lines().count(), 1, "stderr: {err}");
 }
 
+// --- the checked-in bad captures -------------------------------------------
+
+const BAD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/bad");
+
+/// The damaged captures of this file, by name, as `tests/fixtures/bad/`
+/// keeps them for people to try (`synack annotate tests/fixtures/bad/X`).
+fn crafted() -> Vec<(&'static str, Vec<u8>)> {
+    let good = syn_lost();
+    let recs = pcap_records(&good);
+    let mut over_limit = good.clone();
+    put_u32(&mut over_limit, recs[5].offset + 8, 300_000);
+    let mut over_snaplen = good.clone();
+    put_u32(&mut over_snaplen, recs[2].offset + 8, u32_at(&good, 16) + 1);
+    let mut bad_magic = good.clone();
+    bad_magic[..4].copy_from_slice(b"GIF8");
+    let mut unknown_interface = to_pcapng(&good);
+    let blocks = pcapng_packet_blocks(&unknown_interface);
+    put_u32(&mut unknown_interface, blocks[3] + 8, 7);
+    vec![
+        ("empty.pcap", Vec::new()),
+        ("bad_magic.pcap", bad_magic),
+        ("file_header_cut.pcap", good[..17].to_vec()),
+        (
+            "last_record_header_cut.pcap",
+            good[..recs[10].offset + 7].to_vec(),
+        ),
+        ("record_data_cut.pcap", good[..recs[4].data + 30].to_vec()),
+        ("caplen_over_256kib.pcap", over_limit),
+        ("caplen_over_snaplen.pcap", over_snaplen),
+        (
+            "tcp_header_cut_by_snaplen.pcap",
+            cut_by_snaplen(&good, 4, 14 + 20 + 10),
+        ),
+        (
+            "tcp_data_offset_malformed.pcap",
+            bad_data_offset(&good, 6, 2),
+        ),
+        (
+            "payload_cut_by_snaplen.pcap",
+            cut_by_snaplen(&good, 4, 14 + 20 + 32 + 10),
+        ),
+        ("unknown_interface.pcapng", unknown_interface),
+    ]
+}
+
+/// `tests/fixtures/bad/` holds exactly what the tests craft. Regenerate with
+/// `SYNACK_BLESS_BAD=1 cargo test -p synack --test annotate checked_in`.
+#[test]
+fn checked_in_bad_captures_are_what_the_tests_craft() {
+    let bless = std::env::var("SYNACK_BLESS_BAD").is_ok_and(|v| v == "1");
+    for (name, bytes) in crafted() {
+        let path = std::path::Path::new(BAD_DIR).join(name);
+        if bless {
+            std::fs::create_dir_all(BAD_DIR).expect("create tests/fixtures/bad");
+            std::fs::write(&path, &bytes).expect("write a bad capture");
+        }
+        let stored = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (bless with SYNACK_BLESS_BAD=1)", path.display()));
+        assert!(stored == bytes, "{name} differs from what the tests craft");
+        // And synack still treats it as the tests above expect: never a panic,
+        // exit 0 (packet-level damage) or 2 (file-level).
+        let o = annotate_json(&path, &[]);
+        assert_no_panic(&stderr(&o));
+        // Damage inside a packet is told in the transcript; the file reads on.
+        let packet_level = [
+            "tcp_header_cut_by_snaplen.pcap",
+            "tcp_data_offset_malformed.pcap",
+            "payload_cut_by_snaplen.pcap",
+        ];
+        let want = if packet_level.contains(&name) { 0 } else { 2 };
+        assert_eq!(o.status.code(), Some(want), "{name}: {}", stderr(&o));
+    }
+}
+
 #[path = "annotate/mutation.rs"]
 mod mutation;
