@@ -292,6 +292,40 @@ fn a_payload_cut_by_the_snaplen_is_still_annotated_with_its_real_length() {
 }
 
 #[test]
+fn records_that_are_not_tcp_are_counted_not_lost() {
+    // Record 6 becomes UDP (IP protocol 17); the rest stay TCP.
+    let mut bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    bytes[recs[5].data + 14 + 9] = 17;
+    let path = write_tmp("one_udp.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let mut want = frames_1_to(SYN_LOST_FRAMES);
+    want.retain(|f| *f != 6);
+    assert_eq!(json_frames(&stdout(&o)), want);
+    let o = annotate_text(&path, &[]);
+    let text = stdout(&o);
+    assert!(text.contains("11 records: 10 TCP, 1 UDP"), "text:\n{text}");
+
+    // A link type synack does not decode: nothing annotated, all counted.
+    let mut bytes = syn_lost();
+    put_u32(&mut bytes, 20, 147);
+    let path = write_tmp("unknown_link.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(json_frames(&stdout(&o)), Vec::<u64>::new());
+    let o = annotate_json(&path, &["--summary"]);
+    let lines = json_lines(&stdout(&o));
+    let cap = lines
+        .iter()
+        .find(|v| v["kind"] == "capture_summary")
+        .expect("a capture_summary line");
+    assert_eq!(cap["records"], 11);
+    assert_eq!(cap["tcp"], 0);
+    assert_eq!(cap["not_tcp"], 11);
+}
+
+#[test]
 fn a_bad_pcapng_block_is_skipped_and_the_records_after_it_annotated() {
     let ng = to_pcapng(&syn_lost());
     let blocks = pcapng_packet_blocks(&ng);
@@ -348,6 +382,30 @@ fn a_missing_file_exits_2_naming_it() {
     assert!(
         err.contains("/nonexistent/synack/none.pcap"),
         "stderr: {err}"
+    );
+}
+
+/// The time column of a text transcript.
+fn text_times(text: &str) -> Vec<f64> {
+    text.lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+        .collect()
+}
+
+#[test]
+#[ignore = "bug: annotate's notes (file errors, the closing records line) carry t_us 0, \
+            so the text transcript ends at time 0.000 (cli/src/cmd/annotate.rs)"]
+fn the_time_column_never_goes_back() {
+    let bytes = syn_lost();
+    let recs = pcap_records(&bytes);
+    let path = write_tmp("times_cut.pcap", &bytes[..recs[10].offset + 7]);
+    let o = annotate_text(&path, &[]);
+    let times = text_times(&stdout(&o));
+    assert!(times.len() > 10, "{times:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "times go back: {times:?}\n{}",
+        stdout(&o)
     );
 }
 
