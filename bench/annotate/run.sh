@@ -70,7 +70,7 @@ packets() { capinfos -M -c -T -r "$1" | awk -F'\t' 'NR==1 {print $2}'; }
 
 # The first tenth of big.pcap: the same traffic, a tenth of the file.
 BIG_PACKETS=$(packets "$DIR/big.pcap")
-editcap -r "$DIR/big.pcap" "$DIR/big-head.pcap" "1-$((BIG_PACKETS / 10))"
+editcap -F pcap -r "$DIR/big.pcap" "$DIR/big-head.pcap" "1-$((BIG_PACKETS / 10))"
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   synack: $SYNACK; $(tcpdump --version 2>&1 | head -1); $(tshark --version 2>/dev/null | head -1)"
@@ -95,7 +95,7 @@ measure() {
         if [ -z "$best" ] || awk -v s="$s" -v b="$best" 'BEGIN {exit !(s < b)}'; then
             best="$s"
         fi
-        [ "$kib" -gt "$peak" ] && peak="$kib"
+        if [ "$kib" -gt "$peak" ]; then peak="$kib"; fi
     done
     echo "$best" >"$TMP/$key.s"
     echo "$peak" >"$TMP/$key.kib"
