@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
         --tshark-runs) TSHARK_RUNS="$2"; shift 2 ;;
         --synack) SYNACK="$2"; shift 2 ;;
         --no-conv) CONV=0; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) DIR="$1"; shift ;;
     esac
