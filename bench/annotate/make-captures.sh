@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         --bytes) BYTES="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         -*) echo "make-captures.sh: unknown option $1" >&2; exit 2 ;;
         *) DIR="$1"; shift ;;
     esac
