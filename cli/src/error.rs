@@ -138,3 +138,17 @@ mod tests {
         );
     }
 }
+
+/// A full-sentence message from a library, to follow a `prefix: ` in ours:
+/// first letter lowered, final full stop dropped.
+pub fn clause(sentence: &str) -> String {
+    let s = sentence.trim_end_matches('.');
+    let mut chars = s.chars();
+    match chars.next() {
+        // Keep acronyms and names (`IPv4`, `BPF`) as they are.
+        Some(c) if c.is_uppercase() && !chars.next().is_some_and(char::is_uppercase) => {
+            c.to_lowercase().chain(s.chars().skip(1)).collect()
+        }
+        _ => s.to_string(),
+    }
+}

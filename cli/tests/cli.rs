@@ -1,10 +1,6 @@
 //! End-to-end tests of the `synack` binary: exit codes, messages on stderr,
 //! output on stdout. They live in the `synack` package so that
 //! `CARGO_BIN_EXE_synack` names the freshly built binary.
-//!
-//! Tests marked `#[ignore = "needs ..."]` wait for the scenario parser, the
-//! built-ins or the simulated world (stubs today); run them with
-//! `cargo test -p synack -- --ignored`.
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

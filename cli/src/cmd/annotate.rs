@@ -2,7 +2,7 @@
 //! labelled with both endpoints' inferred states and Wireshark's analysis.
 
 use crate::args::{AnnotateArgs, Format};
-use crate::error::CliError;
+use crate::error::{clause, CliError};
 use crate::feed::{port_of, ConnFilter, Feed};
 use crate::output::Output;
 use crate::progress::Progress;
@@ -31,7 +31,7 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     })?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file))
-        .map_err(|e| CliError::BadCapture(format!("{shown}: {e}")))?;
+        .map_err(|e| CliError::BadCapture(format!("{shown}: {}", clause(&e.to_string()))))?;
     let mut out = Output::open(&args.output)?;
 
     let header = Header {
@@ -66,8 +66,8 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
                 .context("cannot write the transcript")?,
             Err(e) => {
                 feed.stats.count_file_error();
-                let msg = format!("{shown}: {e}");
-                let text = format!("not annotated: {e}");
+                let msg = format!("{shown}: {}", clause(&e.to_string()));
+                let text = format!("not annotated: {}", clause(&e.to_string()));
                 sink.event(&Event {
                     t_us: feed.last_t_us,
                     conn: None,

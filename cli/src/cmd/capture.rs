@@ -29,10 +29,10 @@ fn live_error(e: LiveError) -> CliError {
     if e.is_permission() {
         CliError::MissingPrivilege {
             what: "live capture".into(),
-            fix: e.to_string(),
+            fix: crate::error::clause(&e.to_string()),
         }
     } else {
-        CliError::Live(e.to_string())
+        CliError::Live(crate::error::clause(&e.to_string()))
     }
 }
 

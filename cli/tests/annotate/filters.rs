@@ -241,7 +241,7 @@ fn summary_of_a_damaged_file_still_exits_2() {
     assert_eq!(cap["records"], 8);
     assert_eq!(cap["file_errors"], 1);
     let err = assert_clean_stderr(&o);
-    assert!(err.contains("Record 9 at byte offset"), "stderr: {err}");
+    assert!(err.contains("record 9 at byte offset"), "stderr: {err}");
 }
 
 #[test]
