@@ -95,6 +95,20 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// A full-sentence message from a library, to follow a `prefix: ` in ours:
+/// first letter lowered, final full stop dropped.
+pub fn clause(sentence: &str) -> String {
+    let s = sentence.trim_end_matches('.');
+    let mut chars = s.chars();
+    match chars.next() {
+        // Keep acronyms and names (`IPv4`, `BPF`) as they are.
+        Some(c) if c.is_uppercase() && !chars.next().is_some_and(char::is_uppercase) => {
+            c.to_lowercase().chain(s.chars().skip(1)).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,19 +150,5 @@ mod tests {
             "unknown scenario \"ecoh\"; run `synack scenarios` to list the built-ins \
              (did you mean \"echo\"?)"
         );
-    }
-}
-
-/// A full-sentence message from a library, to follow a `prefix: ` in ours:
-/// first letter lowered, final full stop dropped.
-pub fn clause(sentence: &str) -> String {
-    let s = sentence.trim_end_matches('.');
-    let mut chars = s.chars();
-    match chars.next() {
-        // Keep acronyms and names (`IPv4`, `BPF`) as they are.
-        Some(c) if c.is_uppercase() && !chars.next().is_some_and(char::is_uppercase) => {
-            c.to_lowercase().chain(s.chars().skip(1)).collect()
-        }
-        _ => s.to_string(),
     }
 }
