@@ -202,7 +202,7 @@ impl<R: Read> CaptureReader<R> {
     /// header (pcap) or first section header (pcapng).
     pub fn new(reader: R) -> Result<CaptureReader<R>, FileError> {
         let mut input = Input {
-            src: BufReader::with_capacity(64 * 1024, reader),
+            src: BufReader::with_capacity(1024 * 1024, reader),
             pos: 0,
         };
         let mut magic = [0u8; 4];

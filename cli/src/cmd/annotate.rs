@@ -10,7 +10,7 @@ use crate::render::{summary, Header, JsonRenderer, TextRenderer};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use synack_capture::CaptureReader;
 use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Sink};
 
@@ -30,7 +30,7 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         err,
     })?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file))
+    let mut reader = CaptureReader::new(file)
         .map_err(|e| CliError::BadCapture(format!("{shown}: {}", clause(&e.to_string()))))?;
     let mut out = Output::open(&args.output)?;
 
