@@ -418,6 +418,13 @@ impl Endpoint {
             return false;
         }
         let scaled_wnd = (h.window as u32) << self.snd_wscale;
+        if scaled_wnd == 0 {
+            // RFC 1122 4.2.2.17: "As long as the receiving TCP continues to send
+            // acknowledgments in response to the probe segments, the sending TCP
+            // MUST allow the connection to stay open": a closed window is not
+            // an unresponsive peer, so retransmissions into it do not count.
+            self.retries = 0;
+        }
         if h.ack > self.snd_una {
             self.on_new_ack(now, h);
         } else if h.ack == self.snd_una

@@ -498,7 +498,11 @@ impl Endpoint {
             | State::FinWait2
             | State::CloseWait => {
                 // "Send a reset segment: <SEQ=SND.NXT><CTL=RST>"
-                let seg = self.make_segment(crate::Flags::RST, self.snd_nxt, Vec::new(), now);
+                // "<SEQ=SND.NXT>": the next sequence number the peer expects from
+                // us, which after a retransmission timeout is SND.MAX, not the
+                // rolled-back SND.NXT (see `acceptable_seq`).
+                let seq = self.acceptable_seq();
+                let seg = self.make_segment(crate::Flags::RST, seq, Vec::new(), now);
                 self.push_tx(seg, false);
             }
             _ => {}

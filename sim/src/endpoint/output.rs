@@ -135,8 +135,28 @@ impl Endpoint {
 
     /// An empty ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
     pub(super) fn send_ack(&mut self, now: u64) {
-        let seg = self.make_segment(Flags::ACK, self.snd_nxt, Vec::new(), now);
+        // BSD tcp_output(): "For ACK only packets, we do not want the sequence
+        // number of the retransmitted packet, we want the sequence number of
+        // the next unsent octet": after a timeout rolls SND.NXT back, an ACK
+        // carrying it would be old to the peer, which would answer with an
+        // ACK of its own, and so on (an ACK war). Linux never rolls back its
+        // snd_nxt, which is our snd_max.
+        let seq = self.acceptable_seq();
+        let seg = self.make_segment(Flags::ACK, seq, Vec::new(), now);
         self.push_tx(seg, false);
+    }
+
+    /// The sequence number for a segment without data (an ACK, a RST): the
+    /// next unsent octet (SND.MAX, see `send_ack`), but never past the right
+    /// edge of the peer's window, or a peer whose window is closed would find
+    /// it unacceptable and drop the ACK in it (Linux `tcp_acceptable_seq()`).
+    pub(super) fn acceptable_seq(&self) -> SeqNum {
+        let wnd_end = self.snd_una + self.snd_wnd;
+        if self.snd_max <= wnd_end || !self.state.is_synchronized() {
+            self.snd_max
+        } else {
+            wnd_end
+        }
     }
 
     /// Our SYN is still unacknowledged (SND.UNA = ISS).
@@ -169,10 +189,16 @@ impl Endpoint {
             let flight = self.snd_nxt - self.snd_una;
             let usable = wnd.saturating_sub(flight);
             let len = (remaining.min(self.smss as u64) as u32).min(usable);
+            // The FIN takes a sequence number, so it needs room in the window
+            // like a byte of data: a receiver drops a FIN that arrives at a zero
+            // window (RFC 9293 3.10.7.4, first check), and Linux's
+            // tcp_snd_wnd_test() holds it back the same way. With a closed
+            // window the persist timer probes until the FIN fits.
             let fin_now = self.fin_queued
                 && data_off + len as u64 >= buffered
                 && !self.syn_unacked()
-                && !self.fin_outstanding_at_nxt();
+                && !self.fin_outstanding_at_nxt()
+                && (len < usable || self.force_send);
             if len == 0 && !fin_now {
                 break;
             }
@@ -229,7 +255,7 @@ impl Endpoint {
     }
 
     /// The FIN already occupies SND.NXT's place (sent and not rolled back).
-    fn fin_outstanding_at_nxt(&self) -> bool {
+    pub(super) fn fin_outstanding_at_nxt(&self) -> bool {
         matches!(self.fin_seq_sent, Some(f) if self.snd_nxt > f)
     }
 
@@ -240,7 +266,8 @@ impl Endpoint {
         let unsent = self.send_buf.len().saturating_sub(data_off);
         // BSD `tcp_setpersist`: also when the window is merely too small to
         // use (sender SWS avoidance), the persist timer is the override timeout.
-        if unsent > 0
+        let fin_waiting = self.fin_queued && !self.fin_outstanding_at_nxt() && !self.syn_unacked();
+        if (unsent > 0 || fin_waiting)
             && self.timers.get(TimerKind::Retransmit).is_none()
             && self.timers.get(TimerKind::Persist).is_none()
             && self.state.is_synchronized()

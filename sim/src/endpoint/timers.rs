@@ -91,9 +91,12 @@ impl Endpoint {
         // back to SND.UNA and resend as the (now one-segment) window allows.
         self.snd_nxt = self.snd_una;
         let saved_wnd = self.snd_wnd;
-        // The retransmission goes out even into a zero window (it then acts as a probe).
+        // The retransmission goes out even into a zero window (it then acts as
+        // a probe), and even when small (no sender SWS avoidance for it).
         self.snd_wnd = self.snd_wnd.max(1);
+        self.force_send = true;
         self.output(now);
+        self.force_send = false;
         self.snd_wnd = saved_wnd;
         // RFC 6298 5.6: "Start the retransmission timer, such that it expires
         // after RTO seconds (for the value of RTO after the doubling operation)".
@@ -129,6 +132,13 @@ impl Endpoint {
             let mut payload = Vec::with_capacity(1);
             self.send_buf.copy_out(data_off, 1, &mut payload);
             if payload.is_empty() {
+                // Only the FIN waits: it is the probe (BSD forces it out the same way).
+                let saved = self.snd_wnd;
+                self.snd_wnd = self.snd_wnd.max(1);
+                self.force_send = true;
+                self.output(now);
+                self.force_send = false;
+                self.snd_wnd = saved;
                 return;
             }
             let seq = self.snd_nxt;
