@@ -103,6 +103,11 @@ struct Flow {
     maxseqtobeacked: u32,
     /// The flags of the last segment of this flow (`lastsegmentflags`).
     lastsegmentflags: Analysis,
+    /// `nextseq`, `maxseqtobeacked` and `lastack` hold a value (the C code
+    /// uses 0 for "not yet", which a real sequence number can also be).
+    nextseq_set: bool,
+    maxseq_set: bool,
+    lastack_set: bool,
 }
 
 impl Default for Flow {
@@ -119,6 +124,9 @@ impl Default for Flow {
             dupacknum: 0,
             maxseqtobeacked: 0,
             lastsegmentflags: Analysis::NONE,
+            nextseq_set: false,
+            maxseq_set: false,
+            lastack_set: false,
         }
     }
 }
@@ -132,6 +140,12 @@ pub struct TcpAnalyzer {
     mru_syn_us: Option<u64>,
     /// Handshake RTT: most recent SYN to the first pure ACK (`ts_first_rtt`).
     first_rtt_us: Option<u64>,
+    /// Track "not yet seen" apart from sequence number 0, instead of
+    /// Wireshark's 0 sentinel. Off for captures (agree with tshark, quirk
+    /// included); on for the simulator, whose transcript must not depend on
+    /// the raw ISNs (a flow whose next sequence number is exactly 0 would
+    /// otherwise be analysed as if nothing had been seen).
+    modular: bool,
 }
 
 /// `GT_SEQ(a, b)`.
@@ -153,8 +167,44 @@ fn since(now: u64, then: u64) -> u64 {
 }
 
 impl TcpAnalyzer {
+    /// Wireshark's analysis exactly as tshark 4.0 computes it.
     pub fn new() -> TcpAnalyzer {
         TcpAnalyzer::default()
+    }
+
+    /// The same rules, but with "nothing seen yet" kept apart from sequence
+    /// number 0, so the flags never depend on where the ISNs lie (the
+    /// simulator's analysis). Differs from tshark only for flows whose
+    /// sequence numbers pass exactly through 0.
+    pub fn modular() -> TcpAnalyzer {
+        TcpAnalyzer {
+            modular: true,
+            ..TcpAnalyzer::default()
+        }
+    }
+
+    fn next_known(&self, flow: &Flow) -> bool {
+        if self.modular {
+            flow.nextseq_set
+        } else {
+            flow.nextseq != 0
+        }
+    }
+
+    fn maxseq_known(&self, flow: &Flow) -> bool {
+        if self.modular {
+            flow.maxseq_set
+        } else {
+            flow.maxseqtobeacked != 0
+        }
+    }
+
+    fn lastack_known(&self, flow: &Flow) -> bool {
+        if self.modular {
+            flow.lastack_set
+        } else {
+            flow.lastack != 0
+        }
     }
 
     fn idx(dir: Dir) -> (usize, usize) {
@@ -285,16 +335,23 @@ impl TcpAnalyzer {
             }
 
             // LOST PACKET: beyond the highest nextseq seen (not for RST).
-            if fwd.nextseq != 0 && gt(seq, fwd.nextseq) && !fl.rst() {
+            if self.next_known(&fwd) && gt(seq, fwd.nextseq) && !fl.rst() {
                 a.insert(AnalysisFlag::LostSegment);
             }
 
             // KEEP ALIVE: 0 or 1 byte starting one before nextseq.
-            if seglen <= 1 && seq == fwd.nextseq.wrapping_sub(1) && !syn_fin_rst {
+            if seglen <= 1
+                && seq == fwd.nextseq.wrapping_sub(1)
+                && !syn_fin_rst
+                && (!self.modular || fwd.nextseq_set)
+            {
                 a.insert(AnalysisFlag::KeepAlive);
             }
 
-            let same_seq_ack = seq == fwd.nextseq && ack == fwd.lastack && !syn_fin_rst;
+            let same_seq_ack = seq == fwd.nextseq
+                && ack == fwd.lastack
+                && !syn_fin_rst
+                && (!self.modular || (fwd.nextseq_set && fwd.lastack_set));
 
             // WINDOW UPDATE: no data, same seq/ack, a new non-zero window.
             if seglen == 0 && window != 0 && window != fwd.window && same_seq_ack {
@@ -352,10 +409,17 @@ impl TcpAnalyzer {
         }
 
         // ACKED LOST PACKET: acks beyond the highest contiguous seq of the peer.
+        let rev_maxseq_known = self.maxseq_known(&self.flows[r]);
+        let modular = self.modular;
         let rev = &mut self.flows[r];
-        if rev.maxseqtobeacked != 0 && gt(ack, rev.maxseqtobeacked) && fl.ack() {
+        if rev_maxseq_known && gt(ack, rev.maxseqtobeacked) && fl.ack() {
             // The C code compares these two as plain unsigned numbers.
-            if rev.maxseqtobeacked > rev.nextseq {
+            let beyond = if modular {
+                gt(rev.maxseqtobeacked, rev.nextseq)
+            } else {
+                rev.maxseqtobeacked > rev.nextseq
+            };
+            if beyond {
                 rev.maxseqtobeacked = rev.nextseq;
                 a.insert(AnalysisFlag::AckLostSegment);
             } else {
@@ -376,6 +440,8 @@ impl TcpAnalyzer {
         // finished_checking_retransmission_type: advance nextseq, except
         // for zero-window probes.
         let zwp = a.contains(AnalysisFlag::ZeroWindowProbe);
+        let next_known = self.next_known(&self.flows[f]);
+        let maxseq_known = self.maxseq_known(&self.flows[f]);
         let fwd = &mut self.flows[f];
         // SYN and FIN occupy one sequence number. (The C code adds it only
         // while fewer than TCP_MAX_UNACKED_SEGMENTS = 10000 segments are
@@ -383,16 +449,22 @@ impl TcpAnalyzer {
         let nextseq = seq
             .wrapping_add(seglen)
             .wrapping_add(u32::from(fl.syn() || fl.fin()));
-        if (gt(nextseq, fwd.nextseq) || fwd.nextseq == 0) && !zwp {
+        if (gt(nextseq, fwd.nextseq) || !next_known) && !zwp {
             fwd.nextseq = nextseq;
             fwd.nextseq_time = t_us;
+            fwd.nextseq_set = true;
         }
         // Highest contiguous seq for "ACKed unseen segment".
-        if (seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0) && !zwp {
+        if (seq == fwd.maxseqtobeacked || !maxseq_known) && !zwp {
             fwd.maxseqtobeacked = fwd.nextseq;
+            fwd.maxseq_set = fwd.nextseq_set;
         }
         fwd.window = window;
         fwd.lastack = ack;
+        // Without the ACK flag the field is not an acknowledgement; Wireshark
+        // stores it all the same (and so does `new()`), `modular()` does not
+        // count it as one.
+        fwd.lastack_set |= fl.ack();
         fwd.lastack_time = t_us;
         fwd.lastsegmentflags = *a;
         dup_ack_num
@@ -412,7 +484,7 @@ impl TcpAnalyzer {
         let rev = &self.flows[r];
         let seq = hdr.seq.raw();
         let seglen = hdr.payload_len;
-        let mut seq_not_advanced = fwd.nextseq != 0 && lt(seq, fwd.nextseq);
+        let mut seq_not_advanced = self.next_known(fwd) && lt(seq, fwd.nextseq);
 
         // Not a retransmission: more than one byte starting one before
         // nextseq (the previous segment was possibly a zero-window probe).
@@ -421,7 +493,7 @@ impl TcpAnalyzer {
         }
 
         // SPURIOUS: all its data was already acknowledged.
-        if seglen > 0 && rev.lastack != 0 && le(seq.wrapping_add(seglen), rev.lastack) {
+        if seglen > 0 && self.lastack_known(rev) && le(seq.wrapping_add(seglen), rev.lastack) {
             a.insert(AnalysisFlag::SpuriousRetransmission);
             a.insert(AnalysisFlag::Retransmission);
             return;

@@ -110,7 +110,7 @@ impl<'a> World<'a> {
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), seed),
             queue: BTreeMap::new(),
             counter: 0,
-            analyzer: TcpAnalyzer::new(),
+            analyzer: TcpAnalyzer::modular(),
             sink,
             stats: Stats::default(),
             failures: Vec::new(),
