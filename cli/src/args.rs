@@ -5,8 +5,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use synack_sim::profile::ProfileName;
 
-const ABOUT: &str = "Watch TCP work: simulate a connection step by step, see every segment, state \
-change and timer.";
+const ABOUT: &str = "Watch TCP work: simulate a connection step by step, or annotate a real one, \
+and see every segment, state change and timer.";
 
 const LONG_ABOUT: &str = "Watch TCP work.
 
@@ -14,7 +14,11 @@ synack simulates a TCP connection in virtual time, with the states of RFC 9293 a
 of RFC 6298, and prints a transcript a student can read: every segment as an arrow from the \
 side that sends it to the side that receives it, every state change, every socket call and its \
 result, every timer. Faults (drops, duplicates, delays, random loss) are rules in the scenario, \
-so you can watch retransmission, fast retransmit or a half-close happen.";
+so you can watch retransmission, fast retransmit or a half-close happen.
+
+It reads real traffic the same way: `annotate` labels every TCP segment of a pcap or pcapng \
+file, and `capture` every segment on a live interface, with both endpoints' inferred states and \
+Wireshark's analysis (retransmission, duplicate ACK, zero window, ...).";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -24,6 +28,9 @@ Examples:
   synack sim my.tcp --seed 7           run a scenario file with another seed
   synack sim echo --format json        JSON Lines, one event a line
   synack sim echo --summary            totals only
+  synack sim lost-data --format pcap -o lost.pcap    open it in Wireshark
+  synack annotate trace.pcap           a real capture, annotated
+  sudo synack capture --port 8080      live, on lo
 
 Exit codes: 0 ok, 1 a scenario `expect` failed, 2 bad input or usage,
 3 missing privilege or system component.";
