@@ -3,7 +3,8 @@
 //! nanosecond `a1b23c4d`, each in either byte order.
 
 use crate::error::{FileError, RecordProblem};
-use crate::file::{record_error, room, Endian, Input, PcapState, RawRecord, MAX_CAPLEN};
+use crate::file::{record_error, Endian, PcapState, RawRecord, MAX_CAPLEN};
+use crate::input::Input;
 use crate::link::LinkType;
 use std::io::Read;
 
@@ -22,8 +23,7 @@ pub(crate) fn read_file_header<R: Read>(
         (_, NANO) => (Endian::Big, true),
         _ => return Err(FileError::BadMagic(magic)),
     };
-    let mut rest = [0u8; 20];
-    let got = input.read_up_to(&mut rest)?;
+    let (rest, got) = input.take_array::<20>()?;
     if got < rest.len() {
         return Err(FileError::HeaderCutShort { got: got + 4 });
     }
@@ -47,14 +47,12 @@ pub(crate) fn read_file_header<R: Read>(
 /// Reads the next record into `buf`. `Ok(None)` at a clean end of file.
 pub(crate) fn next<R: Read>(
     input: &mut Input<R>,
-    buf: &mut Vec<u8>,
     state: &PcapState,
     next_number: &mut u64,
 ) -> Result<Option<RawRecord>, FileError> {
     let offset = input.pos;
     let number = *next_number;
-    let mut hdr = [0u8; 16];
-    let got = input.read_up_to(&mut hdr)?;
+    let (hdr, got) = input.take_array::<16>()?;
     if got == 0 {
         return Ok(None);
     }
@@ -80,7 +78,8 @@ pub(crate) fn next<R: Read>(
         }));
     }
     let need = caplen as usize;
-    let got = input.read_up_to(room(buf, need))?;
+    let data = input.take(need)?;
+    let got = data.len();
     if got < need {
         return Err(fatal(RecordProblem::DataCutShort { got, need }));
     }
@@ -96,7 +95,7 @@ pub(crate) fn next<R: Read>(
         ts_ns: u64::from(ts_sec) * 1_000_000_000 + frac_ns,
         link: state.link,
         interface: 0,
-        data: 0..need,
+        data,
         orig_len,
     }))
 }

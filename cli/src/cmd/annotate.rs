@@ -30,7 +30,7 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         err,
     })?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = CaptureReader::new(file)
+    let mut reader = CaptureReader::from_file(file)
         .map_err(|e| CliError::BadCapture(format!("{shown}: {}", clause(&e.to_string()))))?;
     let mut out = Output::open(&args.output)?;
 
