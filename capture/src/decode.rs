@@ -298,18 +298,30 @@ fn strip_vlans(mut ether_type: u16, mut net: &[u8], cut: bool) -> Result<&[u8], 
 }
 
 fn decode_ip(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
-    match decode_ipv4_fast(net, cut) {
-        Some(result) => result,
-        None => decode_ip_lax(net, cut),
-    }
+    let ip = match ipv4_fast(net, cut) {
+        Some(result) => result?,
+        None => ip_lax(net, cut)?,
+    };
+    decode_tcp(ip.src, ip.dst, ip.segment, ip.missing)
 }
 
-/// The IPv4 path of [`decode_ip_lax`] without etherparse, for every IPv4
+/// What the IP layer yields: the TCP segment's addresses and bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct IpPart<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    /// The captured part of the TCP segment.
+    segment: &'a [u8],
+    /// Bytes of the segment the snaplen cut off.
+    missing: usize,
+}
+
+/// The IPv4 path of [`ip_lax`] without etherparse, for every IPv4
 /// header that carries no authentication header (which is left to
 /// etherparse): the same results, bit for bit (a property test compares
 /// them). `None` when the packet is not such an IPv4 packet.
 #[inline]
-fn decode_ipv4_fast(net: &[u8], cut: bool) -> Option<Result<TcpPacket<'_>, NotTcp>> {
+fn ipv4_fast(net: &[u8], cut: bool) -> Option<Result<IpPart<'_>, NotTcp>> {
     let first = *net.first()?;
     let header_len = usize::from(first & 0x0f) * 4;
     // Version 4, a valid IHL, the whole header there, and not AH (51).
@@ -351,13 +363,18 @@ fn decode_ipv4_fast(net: &[u8], cut: bool) -> Option<Result<TcpPacket<'_>, NotTc
     };
     let src = IpAddr::from([b[12], b[13], b[14], b[15]]);
     let dst = IpAddr::from([b[16], b[17], b[18], b[19]]);
-    let payload = net.get(header_len..end)?;
-    Some(decode_tcp(src, dst, payload, missing))
+    let segment = net.get(header_len..end)?;
+    Some(Ok(IpPart {
+        src,
+        dst,
+        segment,
+        missing,
+    }))
 }
 
 /// IP through etherparse's lax slices: IPv6 and its extension headers, and
 /// IPv4 with an authentication header.
-fn decode_ip_lax(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
+fn ip_lax(net: &[u8], cut: bool) -> Result<IpPart<'_>, NotTcp> {
     use etherparse::err::ip::{HeaderError, LaxHeaderSliceError};
     let truncated_or = |m: Malformed| {
         if cut {
@@ -412,12 +429,17 @@ fn decode_ip_lax(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
     } else {
         0
     };
-    let (src, dst) = (ip.source_addr(), ip.destination_addr());
-    decode_tcp(src, dst, payload.payload, missing)
+    Ok(IpPart {
+        src: ip.source_addr(),
+        dst: ip.destination_addr(),
+        segment: payload.payload,
+        missing,
+    })
 }
 
 /// Decodes a TCP segment of which `seg` was captured and `missing` bytes were
 /// cut off by the snaplen.
+#[inline]
 fn decode_tcp(
     src: IpAddr,
     dst: IpAddr,

@@ -97,12 +97,14 @@ pub(crate) enum Endian {
 }
 
 impl Endian {
+    #[inline]
     pub(crate) fn u16(self, b: [u8; 2]) -> u16 {
         match self {
             Endian::Little => u16::from_le_bytes(b),
             Endian::Big => u16::from_be_bytes(b),
         }
     }
+    #[inline]
     pub(crate) fn u32(self, b: [u8; 4]) -> u32 {
         match self {
             Endian::Little => u32::from_le_bytes(b),
@@ -110,16 +112,19 @@ impl Endian {
         }
     }
     /// Reads a u16 at `at`, `None` past the end.
+    #[inline]
     pub(crate) fn u16_at(self, s: &[u8], at: usize) -> Option<u16> {
         Some(self.u16(array(s, at)?))
     }
     /// Reads a u32 at `at`, `None` past the end.
+    #[inline]
     pub(crate) fn u32_at(self, s: &[u8], at: usize) -> Option<u32> {
         Some(self.u32(array(s, at)?))
     }
 }
 
 /// `N` bytes of `s` starting at `at`, `None` past the end. Never panics.
+#[inline]
 pub(crate) fn array<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
     s.get(at..at.checked_add(N)?)?.try_into().ok()
 }
@@ -209,7 +214,12 @@ impl<R: Read> CaptureReader<R> {
             return None;
         }
         let result = match &mut self.kind {
-            Kind::Pcap(state) => crate::pcap::next(&mut self.input, state, &mut self.next_number),
+            Kind::Pcap(state) => {
+                match crate::pcap::next_in_place(&mut self.input, state, &mut self.next_number) {
+                    Some(raw) => Ok(Some(raw)),
+                    None => crate::pcap::next(&mut self.input, state, &mut self.next_number),
+                }
+            }
             Kind::Pcapng(state) => {
                 crate::pcapng::next(&mut self.input, state, &mut self.next_number)
             }

@@ -93,7 +93,33 @@ impl<R: Read> Input<R> {
         Ok(range)
     }
 
+    /// The unconsumed bytes already at hand (no I/O) and the index in
+    /// [`Input::window`] where they start: what a fast path may parse in
+    /// place before it calls [`Input::consume`].
+    #[inline]
+    pub(crate) fn ready(&self) -> (&[u8], usize) {
+        match &self.src {
+            Source::Stream(s) => (s.buf.get(s.start..s.end).unwrap_or(&[]), s.start),
+            Source::Mapped(m) => {
+                let map = m.map.as_deref().unwrap_or(&[]);
+                let at = usize::try_from(self.pos.saturating_sub(m.base)).unwrap_or(usize::MAX);
+                (map.get(at..).unwrap_or(&[]), at)
+            }
+        }
+    }
+
+    /// Consumes `n` bytes of those [`Input::ready`] returned (no more).
+    #[inline]
+    pub(crate) fn consume(&mut self, n: usize) {
+        let n = n.min(self.ready().0.len());
+        if let Source::Stream(s) = &mut self.src {
+            s.start += n;
+        }
+        self.pos += n as u64;
+    }
+
     /// The bytes ranges from [`Input::take`] index into.
+    #[inline]
     pub(crate) fn window(&self) -> &[u8] {
         match &self.src {
             Source::Stream(s) => &s.buf,
