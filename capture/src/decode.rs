@@ -192,6 +192,7 @@ impl fmt::Display for NotTcp {
 }
 
 /// Decodes a record (see [`decode`]).
+#[inline]
 pub fn decode_record<'a>(rec: &Record<'a>) -> Result<TcpPacket<'a>, NotTcp> {
     decode(rec.link, rec.data, rec.orig_len)
 }
@@ -199,6 +200,7 @@ pub fn decode_record<'a>(rec: &Record<'a>) -> Result<TcpPacket<'a>, NotTcp> {
 /// Decodes one captured frame of the given link type down to TCP.
 /// `orig_len` is the length on the wire; when it exceeds `data.len()` the
 /// snaplen cut the frame, which tells truncated from malformed.
+#[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32) -> Result<TcpPacket<'_>, NotTcp> {
     let cut = orig_len as usize > data.len();
     let short = |need: usize| {
@@ -297,6 +299,7 @@ fn strip_vlans(mut ether_type: u16, mut net: &[u8], cut: bool) -> Result<&[u8], 
     }
 }
 
+#[inline]
 fn decode_ip(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
     let ip = match ipv4_fast(net, cut) {
         Some(result) => result?,
@@ -504,6 +507,7 @@ fn decode_tcp(
 /// as etherparse's `TcpOptionsIterator` reads them: EOL ends the list, NOP is
 /// skipped, MSS (length 4), window scale (3), SACK permitted (2), SACK (10,
 /// 18, 26 or 34) and timestamps (10) must have exactly their length and fit.
+#[inline(always)]
 fn parse_options(mut rest: &[u8]) -> TcpOptions {
     let mut o = TcpOptions::default();
     loop {

@@ -105,8 +105,9 @@ impl Conn {
         }
     }
 
-    fn dir_of(&self, src: SocketAddr) -> Dir {
-        if src == self.client {
+    #[inline]
+    fn dir_of(&self, src: &SocketAddr) -> Dir {
+        if *src == self.client {
             Dir::ClientToServer
         } else {
             Dir::ServerToClient
@@ -210,6 +211,7 @@ impl Observer {
 
     /// Observes one packet: emits `begin_conn` for a new connection, then the
     /// segment (with its analysis), then any notes and state changes it implies.
+    #[inline]
     pub fn observe(&mut self, pkt: &ObservedPacket<'_>, sink: &mut dyn Sink) -> io::Result<()> {
         // A sink that throws events away gets none: states and counters
         // are still kept, for the summary.
@@ -232,7 +234,7 @@ impl Observer {
         let reused = bare_syn
             && existing.is_some_and(|i| {
                 self.conns.get(i).is_some_and(|c| {
-                    let dir = c.dir_of(pkt.src);
+                    let dir = c.dir_of(&pkt.src);
                     c.analyzer.base_seq(dir).is_some_and(|b| b != hdr.seq)
                 })
             });
@@ -270,7 +272,7 @@ impl Observer {
             self.last = Some((key(pkt.src, pkt.dst), idx));
         }
 
-        let dir = conn.dir_of(pkt.src);
+        let dir = conn.dir_of(&pkt.src);
         let mut seg = conn.analyzer.analyze(dir, pkt.t_us, hdr);
         if reused {
             seg.flags.insert(AnalysisFlag::ReusedPorts);
@@ -337,6 +339,7 @@ impl Observer {
     }
 }
 
+#[inline]
 fn count_flags(counts: &mut [u64; AnalysisFlag::ALL.len()], flags: Analysis) {
     if flags.is_empty() {
         return;
