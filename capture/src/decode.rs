@@ -479,9 +479,8 @@ fn decode_tcp(
         return Err(NotTcp::Truncated(Layer::Tcp));
     };
     let be16 = |at: usize| u16::from_be_bytes([fixed[at], fixed[at + 1]]);
-    let be32 = |at: usize| {
-        u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]])
-    };
+    let be32 =
+        |at: usize| u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]]);
     let payload_len = segment_len - header_len;
     let hdr = TcpHeader {
         src_port: be16(0),

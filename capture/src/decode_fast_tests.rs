@@ -100,8 +100,12 @@ proptest! {
 
 #[test]
 fn the_fast_path_takes_plain_ipv4_and_leaves_the_rest() {
-    let mut net = vec![0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
-    net.extend_from_slice(&[0, 80, 0, 81, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0]);
+    let mut net = vec![
+        0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    net.extend_from_slice(&[
+        0, 80, 0, 81, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0,
+    ]);
     let fast = ipv4_fast(&net, false).expect("plain IPv4 takes the fast path");
     assert_eq!(fast, ip_lax(&net, false));
     let packet = fast.and_then(|ip| decode_tcp(ip.src, ip.dst, ip.segment, ip.missing));

@@ -32,9 +32,9 @@
 //! still takes its number, so later numbers match the block's position.
 
 use crate::error::{FileError, RecordProblem};
+use crate::input::Input;
 use crate::link::LinkType;
 use crate::pcapng::NgState;
-use crate::input::Input;
 use std::fs::File;
 use std::io::Read;
 
@@ -160,7 +160,7 @@ impl<R: Read> CaptureReader<R> {
         CaptureReader::with_input(Input::stream(reader))
     }
 
-    fn with_input(mut input: Input<R>) -> Result<CaptureReader<R>, FileError> {
+    pub(crate) fn with_input(mut input: Input<R>) -> Result<CaptureReader<R>, FileError> {
         let (magic, got) = input.take_array::<4>()?;
         if got == 0 {
             return Err(FileError::Empty);
