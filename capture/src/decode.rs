@@ -10,7 +10,7 @@
 
 use crate::file::{array, Record};
 use crate::link::LinkType;
-use etherparse::{LaxIpSlice, TcpHeaderSlice, TcpOptionElement};
+use etherparse::LaxIpSlice;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use synack_sim::{Flags, SeqNum, TcpHeader, TcpOptions};
@@ -192,6 +192,7 @@ impl fmt::Display for NotTcp {
 }
 
 /// Decodes a record (see [`decode`]).
+#[inline]
 pub fn decode_record<'a>(rec: &Record<'a>) -> Result<TcpPacket<'a>, NotTcp> {
     decode(rec.link, rec.data, rec.orig_len)
 }
@@ -199,6 +200,7 @@ pub fn decode_record<'a>(rec: &Record<'a>) -> Result<TcpPacket<'a>, NotTcp> {
 /// Decodes one captured frame of the given link type down to TCP.
 /// `orig_len` is the length on the wire; when it exceeds `data.len()` the
 /// snaplen cut the frame, which tells truncated from malformed.
+#[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32) -> Result<TcpPacket<'_>, NotTcp> {
     let cut = orig_len as usize > data.len();
     let short = |need: usize| {
@@ -297,7 +299,85 @@ fn strip_vlans(mut ether_type: u16, mut net: &[u8], cut: bool) -> Result<&[u8], 
     }
 }
 
+#[inline]
 fn decode_ip(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
+    let ip = match ipv4_fast(net, cut) {
+        Some(result) => result?,
+        None => ip_lax(net, cut)?,
+    };
+    decode_tcp(ip.src, ip.dst, ip.segment, ip.missing)
+}
+
+/// What the IP layer yields: the TCP segment's addresses and bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct IpPart<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    /// The captured part of the TCP segment.
+    segment: &'a [u8],
+    /// Bytes of the segment the snaplen cut off.
+    missing: usize,
+}
+
+/// The IPv4 path of [`ip_lax`] without etherparse, for every IPv4
+/// header that carries no authentication header (which is left to
+/// etherparse): the same results, bit for bit (a property test compares
+/// them). `None` when the packet is not such an IPv4 packet.
+#[inline]
+fn ipv4_fast(net: &[u8], cut: bool) -> Option<Result<IpPart<'_>, NotTcp>> {
+    let first = *net.first()?;
+    let header_len = usize::from(first & 0x0f) * 4;
+    // Version 4, a valid IHL, the whole header there, and not AH (51).
+    if first >> 4 != 4 || header_len < 20 || net.len() < header_len {
+        return None;
+    }
+    let b: [u8; 20] = array(net, 0)?;
+    let proto = b[9];
+    if proto == 51 {
+        return None;
+    }
+    // etherparse's `LaxIpSlice`: a total length below the header falls back
+    // to the slice; one beyond the slice marks the payload incomplete.
+    let total_len = usize::from(u16::from_be_bytes([b[2], b[3]]));
+    let (end, incomplete) = if total_len < header_len {
+        (net.len(), false)
+    } else if net.len() < total_len {
+        (net.len(), true)
+    } else {
+        (total_len, false)
+    };
+    let fragmented = b[6] & 0x20 != 0 || (u16::from_be_bytes([b[6], b[7]]) & 0x1fff) != 0;
+    if fragmented {
+        return Some(Err(NotTcp::Fragment));
+    }
+    if proto != 6 {
+        return Some(Err(NotTcp::OtherIp(proto)));
+    }
+    let missing = if incomplete {
+        if !cut {
+            return Some(Err(NotTcp::Malformed(Malformed::IpLengthBeyondFrame {
+                claimed: total_len,
+                available: net.len(),
+            })));
+        }
+        total_len.saturating_sub(net.len())
+    } else {
+        0
+    };
+    let src = IpAddr::from([b[12], b[13], b[14], b[15]]);
+    let dst = IpAddr::from([b[16], b[17], b[18], b[19]]);
+    let segment = net.get(header_len..end)?;
+    Some(Ok(IpPart {
+        src,
+        dst,
+        segment,
+        missing,
+    }))
+}
+
+/// IP through etherparse's lax slices: IPv6 and its extension headers, and
+/// IPv4 with an authentication header.
+fn ip_lax(net: &[u8], cut: bool) -> Result<IpPart<'_>, NotTcp> {
     use etherparse::err::ip::{HeaderError, LaxHeaderSliceError};
     let truncated_or = |m: Malformed| {
         if cut {
@@ -352,12 +432,17 @@ fn decode_ip(net: &[u8], cut: bool) -> Result<TcpPacket<'_>, NotTcp> {
     } else {
         0
     };
-    let (src, dst) = (ip.source_addr(), ip.destination_addr());
-    decode_tcp(src, dst, payload.payload, missing)
+    Ok(IpPart {
+        src: ip.source_addr(),
+        dst: ip.destination_addr(),
+        segment: payload.payload,
+        missing,
+    })
 }
 
 /// Decodes a TCP segment of which `seg` was captured and `missing` bytes were
 /// cut off by the snaplen.
+#[inline]
 fn decode_tcp(
     src: IpAddr,
     dst: IpAddr,
@@ -390,16 +475,21 @@ fn decode_tcp(
     let (Some(head), Some(payload)) = (seg.get(..header_len), seg.get(header_len..)) else {
         return Err(NotTcp::Truncated(Layer::Tcp));
     };
-    let tcp = TcpHeaderSlice::from_slice(head).map_err(|_| NotTcp::Truncated(Layer::Tcp))?;
+    let (Some(fixed), Some(options)) = (array::<20>(head, 0), head.get(20..)) else {
+        return Err(NotTcp::Truncated(Layer::Tcp));
+    };
+    let be16 = |at: usize| u16::from_be_bytes([fixed[at], fixed[at + 1]]);
+    let be32 =
+        |at: usize| u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]]);
     let payload_len = segment_len - header_len;
     let hdr = TcpHeader {
-        src_port: tcp.source_port(),
-        dst_port: tcp.destination_port(),
-        seq: SeqNum(tcp.sequence_number()),
-        ack: SeqNum(tcp.acknowledgment_number()),
-        flags: Flags(head.get(13).copied().unwrap_or(0)),
-        window: tcp.window_size(),
-        options: parse_options(&tcp),
+        src_port: be16(0),
+        dst_port: be16(2),
+        seq: SeqNum(be32(4)),
+        ack: SeqNum(be32(8)),
+        flags: Flags(fixed[13]),
+        window: be16(14),
+        options: parse_options(options),
         payload_len: u32::try_from(payload_len).unwrap_or(u32::MAX),
     };
     Ok(TcpPacket {
@@ -411,29 +501,61 @@ fn decode_tcp(
     })
 }
 
-/// The options synack understands; a damaged option ends the list (what came
-/// before it is kept).
-fn parse_options(tcp: &TcpHeaderSlice<'_>) -> TcpOptions {
+/// The options synack understands, from the option bytes of a TCP header;
+/// a damaged or unknown option ends the list (what came before it is kept),
+/// as etherparse's `TcpOptionsIterator` reads them: EOL ends the list, NOP is
+/// skipped, MSS (length 4), window scale (3), SACK permitted (2), SACK (10,
+/// 18, 26 or 34) and timestamps (10) must have exactly their length and fit.
+#[inline(always)]
+fn parse_options(mut rest: &[u8]) -> TcpOptions {
     let mut o = TcpOptions::default();
-    for opt in tcp.options_iterator() {
-        let Ok(opt) = opt else { break };
-        match opt {
-            TcpOptionElement::Noop => {}
-            TcpOptionElement::MaximumSegmentSize(m) => o.mss = Some(m),
-            TcpOptionElement::WindowScale(w) => o.wscale = Some(w),
-            TcpOptionElement::SelectiveAcknowledgementPermitted => o.sack_permitted = true,
-            TcpOptionElement::Timestamp(val, ecr) => o.timestamps = Some((val, ecr)),
-            TcpOptionElement::SelectiveAcknowledgement(first, rest) => {
+    loop {
+        match *rest {
+            [1, ref tail @ ..] => rest = tail,
+            [2, 4, a, b, ref tail @ ..] => {
+                o.mss = Some(u16::from_be_bytes([a, b]));
+                rest = tail;
+            }
+            [3, 3, shift, ref tail @ ..] => {
+                o.wscale = Some(shift);
+                rest = tail;
+            }
+            [4, 2, ref tail @ ..] => {
+                o.sack_permitted = true;
+                rest = tail;
+            }
+            [8, 10, v0, v1, v2, v3, e0, e1, e2, e3, ref tail @ ..] => {
+                o.timestamps = Some((
+                    u32::from_be_bytes([v0, v1, v2, v3]),
+                    u32::from_be_bytes([e0, e1, e2, e3]),
+                ));
+                rest = tail;
+            }
+            [5, len @ (10 | 18 | 26 | 34), ..] if rest.len() >= usize::from(len) => {
+                let len = usize::from(len);
+                let blocks = rest.get(2..len).unwrap_or(&[]);
                 o.sack = [(0, 0); 4];
-                o.sack[0] = first;
-                let mut n = 1;
-                for (slot, block) in o.sack.iter_mut().skip(1).zip(rest.iter().flatten()) {
-                    *slot = *block;
+                let mut n = 0;
+                for (slot, block) in o.sack.iter_mut().zip(blocks.chunks_exact(8)) {
+                    let word = |at: usize| {
+                        block
+                            .get(at..at + 4)
+                            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                            .map_or(0, u32::from_be_bytes)
+                    };
+                    *slot = (word(0), word(4));
                     n += 1;
                 }
                 o.sack_len = n;
+                rest = rest.get(len..).unwrap_or(&[]);
             }
+            // EOL, the end, or anything unknown or damaged.
+            _ => break,
         }
     }
     o
 }
+
+#[cfg(test)]
+#[path = "decode_fast_tests.rs"]
+mod fast_tests;

@@ -1,10 +1,15 @@
 //! A streaming reader of pcap and pcapng files.
 //!
-//! [`CaptureReader`] reads any [`Read`] through a [`BufReader`] into one
-//! reusable record buffer and hands out [`Record`]s that borrow it (a lending
-//! iterator: `while let Some(r) = reader.next_record() { .. }`). Memory stays
-//! bounded by the largest record (at most [`MAX_CAPLEN`] bytes plus block
-//! overhead), however large the file.
+//! [`CaptureReader`] reads any [`Read`] in large chunks into one buffer
+//! ([`CaptureReader::from_file`]: a regular file through a sliding memory map)
+//! and hands out [`Record`]s that borrow it in place (a lending iterator:
+//! `while let Some(r) = reader.next_record() { .. }`). Memory stays bounded by
+//! the buffer (1 MiB, more only for a larger block; a mapped file: a 32 MiB
+//! window), however large the file.
+//!
+//! A mapped file must not be truncated by another process while synack reads
+//! it (the map would raise SIGBUS); capture files being read are finished
+//! files, and `from_file` is only used for regular files.
 //!
 //! # Recovery from damage
 //!
@@ -27,9 +32,11 @@
 //! still takes its number, so later numbers match the block's position.
 
 use crate::error::{FileError, RecordProblem};
+use crate::input::Input;
 use crate::link::LinkType;
 use crate::pcapng::NgState;
-use std::io::{self, BufReader, Read};
+use std::fs::File;
+use std::io::Read;
 
 /// The largest caplen synack accepts (Wireshark's default maximum snaplen).
 pub const MAX_CAPLEN: u32 = 262_144;
@@ -90,12 +97,14 @@ pub(crate) enum Endian {
 }
 
 impl Endian {
+    #[inline]
     pub(crate) fn u16(self, b: [u8; 2]) -> u16 {
         match self {
             Endian::Little => u16::from_le_bytes(b),
             Endian::Big => u16::from_be_bytes(b),
         }
     }
+    #[inline]
     pub(crate) fn u32(self, b: [u8; 4]) -> u32 {
         match self {
             Endian::Little => u32::from_le_bytes(b),
@@ -103,16 +112,19 @@ impl Endian {
         }
     }
     /// Reads a u16 at `at`, `None` past the end.
+    #[inline]
     pub(crate) fn u16_at(self, s: &[u8], at: usize) -> Option<u16> {
         Some(self.u16(array(s, at)?))
     }
     /// Reads a u32 at `at`, `None` past the end.
+    #[inline]
     pub(crate) fn u32_at(self, s: &[u8], at: usize) -> Option<u32> {
         Some(self.u32(array(s, at)?))
     }
 }
 
 /// `N` bytes of `s` starting at `at`, `None` past the end. Never panics.
+#[inline]
 pub(crate) fn array<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
     s.get(at..at.checked_add(N)?)?.try_into().ok()
 }
@@ -131,66 +143,10 @@ pub(crate) enum Kind {
     Pcapng(NgState),
 }
 
-/// Buffered input that counts the bytes it has consumed.
-pub(crate) struct Input<R> {
-    src: BufReader<R>,
-    /// Byte offset of the next unread byte.
-    pub(crate) pos: u64,
-}
-
-impl<R: Read> Input<R> {
-    /// Fills `buf` as far as the input allows; returns how many bytes were read
-    /// (fewer than `buf.len()` only at the end of the input).
-    pub(crate) fn read_up_to(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
-        let mut got = 0;
-        while got < buf.len() {
-            let Some(rest) = buf.get_mut(got..) else {
-                break;
-            };
-            match self.src.read(rest) {
-                Ok(0) => break,
-                Ok(n) => {
-                    got += n;
-                    self.pos += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(source) => {
-                    return Err(FileError::Io {
-                        offset: self.pos,
-                        source,
-                    })
-                }
-            }
-        }
-        Ok(got)
-    }
-
-    /// Discards up to `n` bytes; returns how many were discarded. Does not
-    /// allocate: copies through a stack buffer.
-    pub(crate) fn skip(&mut self, n: u64) -> Result<u64, FileError> {
-        let mut left = n;
-        let mut scratch = [0u8; 4096];
-        while left > 0 {
-            let want = left.min(scratch.len() as u64) as usize;
-            let Some(chunk) = scratch.get_mut(..want) else {
-                break;
-            };
-            let got = self.read_up_to(chunk)?;
-            left -= got as u64;
-            if got < want {
-                break;
-            }
-        }
-        Ok(n - left)
-    }
-}
-
 /// A streaming reader of pcap and pcapng files; see the [module docs](self).
 pub struct CaptureReader<R> {
     pub(crate) input: Input<R>,
     pub(crate) kind: Kind,
-    /// The reusable record buffer; grows to the largest record, never shrinks.
-    pub(crate) buf: Vec<u8>,
     /// Number the next packet record gets.
     pub(crate) next_number: u64,
     pub(crate) finished: bool,
@@ -201,23 +157,21 @@ impl<R: Read> CaptureReader<R> {
     /// both byte orders) or pcapng from its first bytes, and reads the file
     /// header (pcap) or first section header (pcapng).
     pub fn new(reader: R) -> Result<CaptureReader<R>, FileError> {
-        let mut input = Input {
-            src: BufReader::with_capacity(1024 * 1024, reader),
-            pos: 0,
-        };
-        let mut magic = [0u8; 4];
-        let got = input.read_up_to(&mut magic)?;
+        CaptureReader::with_input(Input::stream(reader))
+    }
+
+    pub(crate) fn with_input(mut input: Input<R>) -> Result<CaptureReader<R>, FileError> {
+        let (magic, got) = input.take_array::<4>()?;
         if got == 0 {
             return Err(FileError::Empty);
         }
         if got < 4 {
             return Err(FileError::BadMagic(magic));
         }
-        let mut buf = Vec::new();
         let kind = match magic {
             crate::pcapng::SHB_MAGIC => {
                 let mut state = NgState::default();
-                crate::pcapng::read_section_header(&mut input, &mut buf, &mut state, 0, 1)?;
+                crate::pcapng::read_section_header(&mut input, &mut state, 0, 1)?;
                 Kind::Pcapng(state)
             }
             m => Kind::Pcap(crate::pcap::read_file_header(&mut input, m)?),
@@ -225,7 +179,6 @@ impl<R: Read> CaptureReader<R> {
         Ok(CaptureReader {
             input,
             kind,
-            buf,
             next_number: 1,
             finished: false,
         })
@@ -262,10 +215,13 @@ impl<R: Read> CaptureReader<R> {
         }
         let result = match &mut self.kind {
             Kind::Pcap(state) => {
-                crate::pcap::next(&mut self.input, &mut self.buf, state, &mut self.next_number)
+                match crate::pcap::next_in_place(&mut self.input, state, &mut self.next_number) {
+                    Some(raw) => Ok(Some(raw)),
+                    None => crate::pcap::next(&mut self.input, state, &mut self.next_number),
+                }
             }
             Kind::Pcapng(state) => {
-                crate::pcapng::next(&mut self.input, &mut self.buf, state, &mut self.next_number)
+                crate::pcapng::next(&mut self.input, state, &mut self.next_number)
             }
         };
         match result {
@@ -274,7 +230,7 @@ impl<R: Read> CaptureReader<R> {
                 None
             }
             Ok(Some(raw)) => {
-                let data = self.buf.get(raw.data.clone()).unwrap_or(&[]);
+                let data = self.input.window().get(raw.data.clone()).unwrap_or(&[]);
                 Some(Ok(Record {
                     number: raw.number,
                     offset: raw.offset,
@@ -292,6 +248,19 @@ impl<R: Read> CaptureReader<R> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+impl CaptureReader<File> {
+    /// Opens a capture file like [`CaptureReader::new`], but reads a regular
+    /// file through a sliding read-only memory map instead of `read(2)`
+    /// (no copy of the file's bytes; the resident set stays bounded). Pipes,
+    /// character devices and the like are read as streams. Records, numbers,
+    /// offsets and errors are the same as [`CaptureReader::new`] gives.
+    ///
+    /// The file must not be truncated while it is read (see the module docs).
+    pub fn from_file(file: File) -> Result<CaptureReader<File>, FileError> {
+        CaptureReader::with_input(Input::file(file))
     }
 }
 
@@ -319,13 +288,4 @@ pub(crate) fn record_error(
         problem,
         fatal,
     }
-}
-
-/// Makes `buf` at least `n` bytes long without shrinking it, and returns the
-/// first `n` bytes. Only grows (allocates) when a record is larger than any before.
-pub(crate) fn room(buf: &mut Vec<u8>, n: usize) -> &mut [u8] {
-    if buf.len() < n {
-        buf.resize(n, 0);
-    }
-    buf.get_mut(..n).unwrap_or(&mut [])
 }

@@ -5,7 +5,9 @@
 //! * [`CaptureReader::new`]`(r: impl Read) -> Result<CaptureReader<R>, FileError>`:
 //!   detects pcap (micro/nanosecond, both byte orders) or pcapng (both byte
 //!   orders, several interfaces and sections, EPB/SPB/obsolete PB, unknown
-//!   blocks skipped), buffered, one reusable record buffer.
+//!   blocks skipped), buffered, records parsed in place.
+//!   [`CaptureReader::from_file`]`(File)`: the same, through a sliding memory
+//!   map for regular files (no `read(2)` copy).
 //! * [`CaptureReader::next_record`]`(&mut self) -> Option<Result<Record<'_>, FileError>>`:
 //!   a lending iterator. [`Record`] `{ number, offset, ts_ns, link, interface, data, orig_len }`.
 //!   [`FileError`] names the record number and byte offset in a full sentence;
@@ -44,6 +46,7 @@ pub mod decode;
 pub mod error;
 pub mod export;
 pub mod file;
+mod input;
 pub mod link;
 pub mod live;
 mod pcap;

@@ -3,7 +3,8 @@
 //! nanosecond `a1b23c4d`, each in either byte order.
 
 use crate::error::{FileError, RecordProblem};
-use crate::file::{record_error, room, Endian, Input, PcapState, RawRecord, MAX_CAPLEN};
+use crate::file::{array, record_error, Endian, PcapState, RawRecord, MAX_CAPLEN};
+use crate::input::Input;
 use crate::link::LinkType;
 use std::io::Read;
 
@@ -22,8 +23,7 @@ pub(crate) fn read_file_header<R: Read>(
         (_, NANO) => (Endian::Big, true),
         _ => return Err(FileError::BadMagic(magic)),
     };
-    let mut rest = [0u8; 20];
-    let got = input.read_up_to(&mut rest)?;
+    let (rest, got) = input.take_array::<20>()?;
     if got < rest.len() {
         return Err(FileError::HeaderCutShort { got: got + 4 });
     }
@@ -44,17 +44,60 @@ pub(crate) fn read_file_header<R: Read>(
     })
 }
 
-/// Reads the next record into `buf`. `Ok(None)` at a clean end of file.
+/// The next record when it lies whole in the bytes at hand and is good:
+/// parsed in place, no I/O. `None` sends the caller to [`next`], which
+/// handles every other case (and reports the same record the same way).
+#[inline]
+pub(crate) fn next_in_place<R: Read>(
+    input: &mut Input<R>,
+    state: &PcapState,
+    next_number: &mut u64,
+) -> Option<RawRecord> {
+    let (ready, at) = input.ready();
+    let hdr: [u8; 16] = array(ready, 0)?;
+    let e = state.endian;
+    let word = |i: usize| e.u32([hdr[i], hdr[i + 1], hdr[i + 2], hdr[i + 3]]);
+    let (ts_sec, ts_frac, caplen, orig_len) = (word(0), word(4), word(8), word(12));
+    if caplen > MAX_CAPLEN || (state.snaplen != 0 && caplen > state.snaplen) {
+        return None;
+    }
+    let need = 16 + caplen as usize;
+    if ready.len() < need {
+        return None;
+    }
+    let offset = input.pos;
+    input.consume(need);
+    let number = *next_number;
+    *next_number += 1;
+    Some(RawRecord {
+        number,
+        offset,
+        ts_ns: ts_ns(state, ts_sec, ts_frac),
+        link: state.link,
+        interface: 0,
+        data: at + 16..at + need,
+        orig_len,
+    })
+}
+
+fn ts_ns(state: &PcapState, ts_sec: u32, ts_frac: u32) -> u64 {
+    let frac_ns = if state.nanos {
+        u64::from(ts_frac)
+    } else {
+        u64::from(ts_frac) * 1_000
+    };
+    u64::from(ts_sec) * 1_000_000_000 + frac_ns
+}
+
+/// Reads the next record. `Ok(None)` at a clean end of file.
 pub(crate) fn next<R: Read>(
     input: &mut Input<R>,
-    buf: &mut Vec<u8>,
     state: &PcapState,
     next_number: &mut u64,
 ) -> Result<Option<RawRecord>, FileError> {
     let offset = input.pos;
     let number = *next_number;
-    let mut hdr = [0u8; 16];
-    let got = input.read_up_to(&mut hdr)?;
+    let (hdr, got) = input.take_array::<16>()?;
     if got == 0 {
         return Ok(None);
     }
@@ -80,23 +123,19 @@ pub(crate) fn next<R: Read>(
         }));
     }
     let need = caplen as usize;
-    let got = input.read_up_to(room(buf, need))?;
+    let data = input.take(need)?;
+    let got = data.len();
     if got < need {
         return Err(fatal(RecordProblem::DataCutShort { got, need }));
     }
-    let frac_ns = if state.nanos {
-        u64::from(ts_frac)
-    } else {
-        u64::from(ts_frac) * 1_000
-    };
     *next_number += 1;
     Ok(Some(RawRecord {
         number,
         offset,
-        ts_ns: u64::from(ts_sec) * 1_000_000_000 + frac_ns,
+        ts_ns: ts_ns(state, ts_sec, ts_frac),
         link: state.link,
         interface: 0,
-        data: 0..need,
+        data,
         orig_len,
     }))
 }

@@ -4,7 +4,8 @@
 //! blocks; skips all other block types unbuffered.
 
 use crate::error::{FileError, RecordProblem};
-use crate::file::{array, record_error, room, Endian, Input, RawRecord, MAX_CAPLEN};
+use crate::file::{array, record_error, Endian, RawRecord, MAX_CAPLEN};
+use crate::input::Input;
 use crate::link::LinkType;
 use std::io::Read;
 
@@ -68,14 +69,12 @@ impl Interface {
 /// the section state. Every error here is fatal.
 pub(crate) fn read_section_header<R: Read>(
     input: &mut Input<R>,
-    buf: &mut Vec<u8>,
     state: &mut NgState,
     offset: u64,
     number: u64,
 ) -> Result<(), FileError> {
     let fatal = |problem| record_error(number, offset, problem, true);
-    let mut head = [0u8; 8];
-    let got = input.read_up_to(&mut head)?;
+    let (head, got) = input.take_array::<8>()?;
     if got < head.len() {
         return Err(fatal(RecordProblem::BlockCutShort {
             block_type: 0x0a0d_0d0a,
@@ -100,8 +99,9 @@ pub(crate) fn read_section_header<R: Read>(
     }
     // Version (4) and section length (8), options, trailing length (4).
     let need = len as usize - 12;
-    let body = room(buf, need);
-    let got = input.read_up_to(body)?;
+    let body = input.take(need)?;
+    let got = body.len();
+    let body = input.window().get(body).unwrap_or(&[]);
     if got < need {
         return Err(fatal(RecordProblem::BlockCutShort {
             block_type: 0x0a0d_0d0a,
@@ -132,7 +132,6 @@ pub(crate) fn read_section_header<R: Read>(
 /// Reads blocks until the next packet record, an error, or the end of the file.
 pub(crate) fn next<R: Read>(
     input: &mut Input<R>,
-    buf: &mut Vec<u8>,
     state: &mut NgState,
     next_number: &mut u64,
 ) -> Result<Option<RawRecord>, FileError> {
@@ -140,19 +139,17 @@ pub(crate) fn next<R: Read>(
         let offset = input.pos;
         let number = *next_number;
         let fatal = |problem| record_error(number, offset, problem, true);
-        let mut ty = [0u8; 4];
-        let got = input.read_up_to(&mut ty)?;
+        let (ty, got) = input.take_array::<4>()?;
         if got == 0 {
             return Ok(None);
         }
         if ty == SHB_MAGIC {
-            read_section_header(input, buf, state, offset, number)?;
+            read_section_header(input, state, offset, number)?;
             continue;
         }
         let e = state.endian;
         let block_type = e.u32(ty);
-        let mut len_bytes = [0u8; 4];
-        let got2 = input.read_up_to(&mut len_bytes)?;
+        let (len_bytes, got2) = input.take_array::<4>()?;
         if got < 4 || got2 < 4 {
             return Err(fatal(RecordProblem::BlockCutShort {
                 block_type,
@@ -179,8 +176,7 @@ pub(crate) fn next<R: Read>(
             if skipped < body_len as u64 {
                 return Err(cut(skipped as usize));
             }
-            let mut trail = [0u8; 4];
-            let got = input.read_up_to(&mut trail)?;
+            let (trail, got) = input.take_array::<4>()?;
             if got < 4 {
                 return Err(cut(body_len + got));
             }
@@ -193,8 +189,10 @@ pub(crate) fn next<R: Read>(
             }
             continue;
         }
-        let block = room(buf, body_len + 4);
-        let got = input.read_up_to(block)?;
+        let range = input.take(body_len + 4)?;
+        let block_start = range.start;
+        let got = range.len();
+        let block = input.window().get(range).unwrap_or(&[]);
         if got < body_len + 4 {
             return Err(cut(got));
         }
@@ -222,7 +220,7 @@ pub(crate) fn next<R: Read>(
                 ts_ns: p.ts_ns,
                 link: p.link,
                 interface: p.interface,
-                data: p.data,
+                data: block_start + p.data.start..block_start + p.data.end,
                 orig_len: p.orig_len,
             })),
             Err(problem) => Err(record_error(number, offset, problem, false)),

@@ -34,6 +34,7 @@ pub struct Stats {
 
 impl Stats {
     /// Counts one decoded record.
+    #[inline]
     pub fn count(&mut self, decoded: &Result<TcpPacket<'_>, NotTcp>) {
         self.records += 1;
         match decoded {

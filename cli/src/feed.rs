@@ -127,6 +127,10 @@ impl<F: Fn(&ConnInfo) -> bool> Sink for ConnFilter<'_, F> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+
+    fn wants_events(&self) -> bool {
+        self.inner.wants_events()
+    }
 }
 
 /// The port of an `address:port` string of a [`ConnInfo`].

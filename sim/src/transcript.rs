@@ -340,6 +340,13 @@ pub trait Sink {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// False when the sink would throw every event away (e.g. [`Discard`]):
+    /// a producer may then skip building events and calling `begin_conn` and
+    /// `event` (the observer still infers states and counts; `finish` is
+    /// still called). Asked once per packet, so it must be cheap.
+    fn wants_events(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -354,6 +361,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         (**self).flush()
+    }
+    fn wants_events(&self) -> bool {
+        (**self).wants_events()
     }
 }
 
@@ -493,5 +503,8 @@ pub struct Discard;
 impl Sink for Discard {
     fn event(&mut self, _ev: &Event<'_>) -> std::io::Result<()> {
         Ok(())
+    }
+    fn wants_events(&self) -> bool {
+        false
     }
 }

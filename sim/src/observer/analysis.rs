@@ -214,6 +214,7 @@ impl TcpAnalyzer {
 
     /// The sequence number Wireshark counts relative sequence numbers of
     /// `dir` from: the ISN when the SYN was seen, else the first seq minus 1.
+    #[inline]
     pub fn base_seq(&self, dir: Dir) -> Option<SeqNum> {
         self.flows[Self::idx(dir).0].base_seq
     }
@@ -232,6 +233,7 @@ impl TcpAnalyzer {
     ///
     /// `hdr.ack` must hold the raw acknowledgement field even when ACK is
     /// clear: Wireshark's analysis compares it regardless.
+    #[inline]
     pub fn analyze(&mut self, dir: Dir, t_us: u64, hdr: &TcpHeader) -> SegmentAnalysis {
         let (f, r) = Self::idx(dir);
         let flags = hdr.flags;

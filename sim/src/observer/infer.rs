@@ -59,6 +59,11 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// Empties the list (keeps the storage: nothing to free).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
 }
 
 /// How a connection began, as far as the capture shows.
@@ -252,8 +257,16 @@ impl Inference {
     /// Infers what the segment `hdr`, travelling in `dir`, proves.
     pub fn on_segment(&mut self, dir: Dir, hdr: &TcpHeader) -> Changes {
         let mut out = Changes::default();
+        self.on_segment_into(dir, hdr, &mut out);
+        out
+    }
+
+    /// [`Inference::on_segment`] into a caller's list (cleared first), which
+    /// saves building and copying a fresh one per segment.
+    pub fn on_segment_into(&mut self, dir: Dir, hdr: &TcpHeader, out: &mut Changes) {
+        out.clear();
         if !self.started {
-            self.start(dir, hdr, &mut out);
+            self.start(dir, hdr, out);
         }
         let s = dir.sender();
         let r = dir.receiver();
@@ -261,8 +274,8 @@ impl Inference {
         let f = hdr.flags;
 
         if f.rst() {
-            self.on_rst(s, &mut out);
-            return out;
+            self.on_rst(s, out);
+            return;
         }
 
         if f.ack() {
@@ -271,21 +284,21 @@ impl Inference {
                 if !self.syn_acked[ri] && hdr.ack > isn {
                     self.syn_acked[ri] = true;
                     match self.state[si] {
-                        State::Listen | State::Closed => self.set(s, State::SynReceived, &mut out),
+                        State::Listen | State::Closed => self.set(s, State::SynReceived, out),
                         State::SynSent if self.syn_acked[si] && !f.syn() => {
-                            self.set(s, State::Established, &mut out)
+                            self.set(s, State::Established, out)
                         }
                         State::SynSent => {
-                            self.set(s, State::SynReceived, &mut out);
+                            self.set(s, State::SynReceived, out);
                             if self.syn_acked[si] {
-                                self.set(s, State::Established, &mut out);
+                                self.set(s, State::Established, out);
                             }
                         }
                         _ => {}
                     }
                     // ...which reaches the receiver (3.10.7.4, SYN-RECEIVED).
                     if self.state[ri] == State::SynReceived {
-                        self.set(r, State::Established, &mut out);
+                        self.set(r, State::Established, out);
                     }
                 }
             }
@@ -295,16 +308,16 @@ impl Inference {
                     self.fin_acked[ri] = true;
                     match self.state[si] {
                         State::Established | State::SynReceived => {
-                            self.set(s, State::CloseWait, &mut out)
+                            self.set(s, State::CloseWait, out)
                         }
-                        State::FinWait1 => self.set(s, State::Closing, &mut out),
-                        State::FinWait2 => self.set(s, State::TimeWait, &mut out),
+                        State::FinWait1 => self.set(s, State::Closing, out),
+                        State::FinWait2 => self.set(s, State::TimeWait, out),
                         _ => {}
                     }
                     match self.state[ri] {
-                        State::FinWait1 => self.set(r, State::FinWait2, &mut out),
-                        State::Closing => self.set(r, State::TimeWait, &mut out),
-                        State::LastAck => self.set(r, State::Closed, &mut out),
+                        State::FinWait1 => self.set(r, State::FinWait2, out),
+                        State::Closing => self.set(r, State::TimeWait, out),
+                        State::LastAck => self.set(r, State::Closed, out),
                         _ => {}
                     }
                 }
@@ -318,12 +331,12 @@ impl Inference {
             if f.ack() {
                 self.saw_synack = true;
                 if matches!(self.state[si], State::Listen | State::Closed) {
-                    self.set(s, State::SynReceived, &mut out);
+                    self.set(s, State::SynReceived, out);
                 }
             } else {
                 self.bare_syn[si] = true;
                 if matches!(self.state[si], State::Listen | State::Closed) {
-                    self.set(s, State::SynSent, &mut out);
+                    self.set(s, State::SynSent, out);
                 }
             }
         }
@@ -331,12 +344,11 @@ impl Inference {
         if f.fin() && self.fin[si].is_none() {
             self.fin[si] = Some(hdr.seq + hdr.payload_len + u32::from(f.syn()));
             match self.state[si] {
-                State::Established | State::SynReceived => self.set(s, State::FinWait1, &mut out),
-                State::CloseWait => self.set(s, State::LastAck, &mut out),
+                State::Established | State::SynReceived => self.set(s, State::FinWait1, out),
+                State::CloseWait => self.set(s, State::LastAck, out),
                 _ => {}
             }
         }
-        out
     }
 
     /// RFC 9293 3.10.7: a RST closes the connection.

@@ -105,8 +105,9 @@ impl Conn {
         }
     }
 
-    fn dir_of(&self, src: SocketAddr) -> Dir {
-        if src == self.client {
+    #[inline]
+    fn dir_of(&self, src: &SocketAddr) -> Dir {
+        if *src == self.client {
             Dir::ClientToServer
         } else {
             Dir::ServerToClient
@@ -160,6 +161,8 @@ pub struct Observer {
     /// The last packet's connection: most packets follow one of the same
     /// connection, so this skips the hash lookup on the hot path.
     last: Option<(Key, usize)>,
+    /// Scratch list of the state changes of one segment, reused.
+    changes: Changes,
 }
 
 /// The Fx hash (rustc's): a multiply and a rotate per word. The table is
@@ -208,26 +211,37 @@ impl Observer {
 
     /// Observes one packet: emits `begin_conn` for a new connection, then the
     /// segment (with its analysis), then any notes and state changes it implies.
+    #[inline]
     pub fn observe(&mut self, pkt: &ObservedPacket<'_>, sink: &mut dyn Sink) -> io::Result<()> {
+        // A sink that throws events away gets none: states and counters
+        // are still kept, for the summary.
+        let wants = sink.wants_events();
         let hdr = &pkt.hdr;
-        let k = key(pkt.src, pkt.dst);
         let bare_syn = hdr.flags.syn() && !hdr.flags.ack();
 
+        // The same connection as the last packet, either way: no key to
+        // order and no hash lookup.
         let existing = match self.last {
-            Some((lk, i)) if lk == k => Some(i),
-            _ => self.table.get(&k).copied(),
+            Some(((a, b), i))
+                if (a == pkt.src && b == pkt.dst) || (a == pkt.dst && b == pkt.src) =>
+            {
+                Some(i)
+            }
+            _ => self.table.get(&key(pkt.src, pkt.dst)).copied(),
         };
         // dissect_tcp(): a SYN whose seq differs from the flow's base seq
         // starts a new conversation flagged "reused_ports".
-        let reused = existing.is_some_and(|i| {
-            self.conns.get(i).is_some_and(|c| {
-                let dir = c.dir_of(pkt.src);
-                bare_syn && c.analyzer.base_seq(dir).is_some_and(|b| b != hdr.seq)
-            })
-        });
+        let reused = bare_syn
+            && existing.is_some_and(|i| {
+                self.conns.get(i).is_some_and(|c| {
+                    let dir = c.dir_of(&pkt.src);
+                    c.analyzer.base_seq(dir).is_some_and(|b| b != hdr.seq)
+                })
+            });
         let idx = match existing {
             Some(i) if !reused => i,
             _ => {
+                let k = key(pkt.src, pkt.dst);
                 let (client, server) = if bare_syn {
                     (pkt.src, pkt.dst)
                 } else if hdr.flags.syn() {
@@ -241,20 +255,24 @@ impl Observer {
                 self.conns.push(Conn::new(id, client, server, pkt.t_us));
                 let i = self.conns.len() - 1;
                 self.table.insert(k, i);
-                sink.begin_conn(&ConnInfo {
-                    conn: Some(id),
-                    client: client.to_string(),
-                    server: server.to_string(),
-                })?;
+                if wants {
+                    sink.begin_conn(&ConnInfo {
+                        conn: Some(id),
+                        client: client.to_string(),
+                        server: server.to_string(),
+                    })?;
+                }
                 i
             }
         };
-        self.last = Some((k, idx));
         let Some(conn) = self.conns.get_mut(idx) else {
             return Ok(());
         };
+        if !matches!(self.last, Some((_, i)) if i == idx) {
+            self.last = Some((key(pkt.src, pkt.dst), idx));
+        }
 
-        let dir = conn.dir_of(pkt.src);
+        let dir = conn.dir_of(&pkt.src);
         let mut seg = conn.analyzer.analyze(dir, pkt.t_us, hdr);
         if reused {
             seg.flags.insert(AnalysisFlag::ReusedPorts);
@@ -270,23 +288,29 @@ impl Observer {
         count_flags(&mut conn.flag_counts, seg.flags);
 
         let id = Some(conn.id);
-        sink.event(&Event {
-            t_us: pkt.t_us,
-            conn: id,
-            kind: EventKind::Segment(SegmentEvent {
-                dir,
-                hdr: *hdr,
-                rel_seq: seg.rel_seq,
-                rel_ack: seg.rel_ack,
-                win_bytes: seg.win_bytes,
-                fate: Fate::Captured,
-                analysis: seg.flags,
-                frame: Some(pkt.frame),
-                payload: pkt.payload,
-            }),
-        })?;
+        if wants {
+            sink.event(&Event {
+                t_us: pkt.t_us,
+                conn: id,
+                kind: EventKind::Segment(SegmentEvent {
+                    dir,
+                    hdr: *hdr,
+                    rel_seq: seg.rel_seq,
+                    rel_ack: seg.rel_ack,
+                    win_bytes: seg.win_bytes,
+                    fate: Fate::Captured,
+                    analysis: seg.flags,
+                    frame: Some(pkt.frame),
+                    payload: pkt.payload,
+                }),
+            })?;
+        }
 
-        for change in conn.infer.on_segment(dir, hdr).iter() {
+        conn.infer.on_segment_into(dir, hdr, &mut self.changes);
+        if !wants {
+            return Ok(());
+        }
+        for change in self.changes.iter() {
             let kind = match change {
                 Change::State { side, from, to } => EventKind::State {
                     endpoint: side,
@@ -315,7 +339,11 @@ impl Observer {
     }
 }
 
+#[inline]
 fn count_flags(counts: &mut [u64; AnalysisFlag::ALL.len()], flags: Analysis) {
+    if flags.is_empty() {
+        return;
+    }
     for f in flags.iter() {
         if let Some(c) = counts.get_mut(f as usize) {
             *c += 1;
