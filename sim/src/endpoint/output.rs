@@ -119,15 +119,23 @@ impl Endpoint {
             Flags::SYN | Flags::ACK
         };
         let seg = self.make_segment(flags, self.iss, Vec::new(), now);
-        self.snd_nxt = self.iss + 1;
+        self.send_timed(seg, retransmission, now);
+    }
+
+    /// Puts a segment that occupies sequence space (SYN, data, FIN) on the
+    /// wire: SND.NXT moves past it, the round trip is timed unless it is a
+    /// retransmission (Karn's rule, RFC 6298 3), and RFC 6298 5.1: "Every
+    /// time a packet containing data is sent (including a retransmission), if
+    /// the timer is not running, start it".
+    fn send_timed(&mut self, seg: Segment, retransmission: bool, now: u64) {
+        self.snd_nxt = seg.hdr.seq + seg.hdr.seg_len();
         self.snd_max = self.snd_max.max(self.snd_nxt);
         if retransmission {
-            self.rtt_probe = None; // Karn's rule (RFC 6298 3)
+            self.rtt_probe = None;
         } else if self.rtt_probe.is_none() {
             self.rtt_probe = Some((self.snd_nxt, now));
         }
         self.push_tx(seg, retransmission);
-        // RFC 6298 5.1: start the timer when a segment with data (SYN counts) is sent.
         if self.timers.get(TimerKind::Retransmit).is_none() {
             self.arm_rto(now);
         }
@@ -231,21 +239,8 @@ impl Endpoint {
                 self.fin_seq_sent = Some(seq + len);
             }
             let seg = self.make_segment(flags, seq, payload, now);
-            let seg_len = seg.hdr.seg_len();
             let retransmission = seq < self.snd_max;
-            self.snd_nxt = seq + seg_len;
-            self.snd_max = self.snd_max.max(self.snd_nxt);
-            if retransmission {
-                self.rtt_probe = None; // Karn's rule (RFC 6298 3)
-            } else if self.rtt_probe.is_none() {
-                self.rtt_probe = Some((self.snd_nxt, now));
-            }
-            self.push_tx(seg, retransmission);
-            // RFC 6298 5.1: "Every time a packet containing data is sent
-            // (including a retransmission), if the timer is not running, start it".
-            if self.timers.get(TimerKind::Retransmit).is_none() {
-                self.arm_rto(now);
-            }
+            self.send_timed(seg, retransmission, now);
             self.timers.stop(TimerKind::Persist);
             if fin_now {
                 break;
