@@ -63,6 +63,10 @@ pub struct LiveStats {
     pub dropped_by_interface: u32,
 }
 
+/// The longest a read with no packet waits (bounds Ctrl-C latency and the
+/// delay before a packet that arrives while we sleep is shown).
+const IDLE_POLL_MS: u64 = 10;
+
 /// Options of [`LiveCapture::open_with`].
 #[derive(Clone, Debug)]
 pub struct LiveOptions {
@@ -96,6 +100,8 @@ pub struct LiveCapture {
     iface: String,
     link: LinkType,
     snaplen: u32,
+    /// How long a read with nothing to read waits before returning `None`.
+    idle_ms: u64,
     next_number: u64,
     output: Option<Output>,
 }
@@ -124,6 +130,12 @@ impl LiveCapture {
             .timeout(opts.timeout_ms.max(1))
             .precision(pcap::Precision::Nano)
             .open()
+            .map_err(|e| classify(iface, e))?
+            // In immediate mode libpcap ignores the read timeout and blocks
+            // until a packet comes, so a quiet interface would never let the
+            // caller see its stop flag (Ctrl-C). Non-blocking reads, with a
+            // short sleep when nothing is there, keep `next_record` bounded.
+            .setnonblock()
             .map_err(|e| classify(iface, e))?;
         if let Some(filter) = &opts.filter {
             cap.filter(filter, true).map_err(|e| LiveError::Filter {
@@ -137,6 +149,7 @@ impl LiveCapture {
             iface: iface.to_owned(),
             link,
             snaplen: opts.snaplen,
+            idle_ms: u64::try_from(opts.timeout_ms.max(1)).unwrap_or(1),
             next_number: 1,
             output: None,
         })
@@ -179,7 +192,12 @@ impl LiveCapture {
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, LiveError> {
         let packet = match self.cap.next_packet() {
             Ok(p) => p,
-            Err(pcap::Error::TimeoutExpired) => return Ok(None),
+            Err(pcap::Error::TimeoutExpired) => {
+                std::thread::sleep(std::time::Duration::from_millis(
+                    self.idle_ms.min(IDLE_POLL_MS),
+                ));
+                return Ok(None);
+            }
             Err(e) => return Err(classify(&self.iface, e)),
         };
         let ts = packet.header.ts;

@@ -146,7 +146,7 @@ impl Capturing {
                         let _ = o.read_to_string(&mut out);
                     }
                     panic!(
-                        "synack capture did not stop at --count; stdout:\n{out}\nstderr:\n{}",
+                        "synack capture did not stop (at --count or on SIGINT); stdout:\n{out}\nstderr:\n{}",
                         self.stderr_seen.join("\n")
                     );
                 }
@@ -460,4 +460,46 @@ fn capture_refuses_binary_formats_and_a_bad_filter() {
         assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
         assert!(stderr(&o).contains("nosuchif0"), "{}", stderr(&o));
     }
+}
+
+/// Ctrl-C (SIGINT) on a capture with no `--count`: it stops even when the
+/// interface is quiet, flushes the `-w` file, prints libpcap's counters and
+/// exits 0.
+#[test]
+fn ctrl_c_stops_a_quiet_capture_and_flushes_the_file() {
+    const TEST: &str = "ctrl_c_stops_a_quiet_capture_and_flushes_the_file";
+    if !go_or_skip(TEST, root()) {
+        return;
+    }
+    let (listener, port) = echo_server();
+    let p = port.to_string();
+    let file = scratch(&format!("ctrl-c-{port}.pcap"));
+    let f = file.to_str().expect("a UTF-8 path");
+    let mut cap = Capturing::start(&["--port", &p, "-w", f, "--format", "json"]);
+    if let Err((code, err)) = cap.wait_ready() {
+        panic!("{TEST}: capture did not start (exit {code:?}):\n{err}");
+    }
+    echo_once(listener, port);
+    // Let the last segments reach libpcap, then leave the interface quiet
+    // before the signal: the stop must not need another packet.
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = cap.child.id().to_string();
+    let kill = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success(), "{TEST}: kill -INT {pid} failed");
+    let (out, err) = cap.finish();
+    assert_eq!(out.status.code(), Some(0), "{TEST}: stderr:\n{err}");
+    assert_counters_line(TEST, &err);
+    let o = Command::new(SYNACK)
+        .args(["annotate", f, "--format", "json"])
+        .output()
+        .expect("synack annotate runs");
+    assert!(o.status.success(), "{TEST}: annotate of the -w file failed");
+    let segments = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains(r#""kind":"segment""#))
+        .count() as u64;
+    assert_eq!(segments, ECHO_SEGMENTS, "{TEST}: the -w file lost segments");
 }
