@@ -192,11 +192,10 @@ impl<'a> World<'a> {
         let seen = self.analyzer.analyze(dir, self.now, &h);
         let verdict = self.link.verdict(dir, &h);
         self.stats.segments += 1;
-        let mut analysis = seen.flags;
-        if t.retransmission {
-            // The sender knows; Wireshark infers it from the sequence numbers.
-            analysis.insert(AnalysisFlag::Retransmission);
-        }
+        // The flags are Wireshark's alone, as a capture at the sender would
+        // show them; the endpoint's own `retransmission` (which also counts a
+        // segment that repeats a zero-window probe's byte) serves Karn's rule.
+        let analysis = seen.flags;
         if analysis.contains(AnalysisFlag::Retransmission) {
             self.stats.retransmissions += 1;
         }
