@@ -72,3 +72,37 @@ fn json_example_lines_parse_and_start_with_kind_and_time() {
         assert!(v["t_us"].is_u64(), "{line}");
     }
 }
+
+/// The sample transcript is what `synack sim lost-data` prints today.
+#[test]
+fn the_sample_transcript_is_current() {
+    use synack::cmd::sim::header;
+    use synack::render::TextRenderer;
+    use synack_sim::transcript::Sink;
+    use synack_sim::world::{run, RunOptions};
+
+    let text = readme();
+    let start = text
+        .find("`synack sim lost-data` prints:\n\n```text\n")
+        .expect("README shows the lost-data transcript");
+    let body = &text[start..];
+    let body = &body[body.find("```text\n").map_or(0, |i| i + 8)..];
+    let shown = &body[..body.find("```").expect("the block ends")];
+
+    let sc = synack_sim::scenario::builtin::find("lost-data")
+        .expect("the built-in exists")
+        .scenario()
+        .expect("it parses");
+    let opts = RunOptions::default();
+    let mut out = Vec::new();
+    {
+        let mut sink = TextRenderer::new(&mut out, header(&sc, &opts), false);
+        run(&sc, &opts, &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    let actual = String::from_utf8(out).expect("UTF-8");
+    assert_eq!(
+        shown, actual,
+        "README.md's sample is stale: paste the new output"
+    );
+}
