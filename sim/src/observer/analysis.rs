@@ -419,7 +419,7 @@ impl TcpAnalyzer {
             let beyond = if modular {
                 gt(rev.maxseqtobeacked, rev.nextseq)
             } else {
-                rev.maxseqtobeacked > rev.nextseq
+                lt(rev.maxseqtobeacked, rev.nextseq)
             };
             if beyond {
                 rev.maxseqtobeacked = rev.nextseq;
