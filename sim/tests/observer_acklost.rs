@@ -49,7 +49,11 @@ impl Run {
         let (ci, si) = (client_isn, server_isn);
         r.none(0, C, seg("S", ci, 0, 0));
         r.none(10_000, S, seg("SA", si, ci.wrapping_add(1), 0));
-        r.none(20_000, C, seg("A", ci.wrapping_add(1), si.wrapping_add(1), 0));
+        r.none(
+            20_000,
+            C,
+            seg("A", ci.wrapping_add(1), si.wrapping_add(1), 0),
+        );
         r
     }
 
@@ -195,12 +199,7 @@ fn duplicate_ack_after_silencing_counts_from_one() {
         r.expect(T + 300, S, seg("A", 5201, 1101, 0), &[F::AckLostSegment]);
         let n = r.expect(T + 350, C, seg("A", 1001, 5101, 0), &[F::DuplicateAck]);
         assert_eq!(n, 1, "duplicate ACK number after the silenced counter");
-        r.expect(
-            T + 400,
-            S,
-            seg("PA", 5101, 1001, 100),
-            &[F::Retransmission],
-        );
+        r.expect(T + 400, S, seg("PA", 5101, 1001, 100), &[F::Retransmission]);
     }
 }
 
