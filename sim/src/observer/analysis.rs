@@ -16,12 +16,9 @@
 //! tshark frame by frame, quirks included, e.g. a bare ACK with sequence
 //! number 2^32-1 as the first segment of a flow is a keep-alive).
 //!
-//! Known difference (TODO): when a side ACKs data the capture never showed,
-//! tshark 4.0.17's repeat suppression for `ack_lost_segment` (and its effect
-//! on the duplicate-ACK counter that fast retransmission reads) does not
-//! always match this port of the current source; differential runs on
-//! random segment streams disagree on those two flags only. Ordinary
-//! captures (no ACKs of unseen data) agree.
+//! "ACKed unseen segment" follows tshark 4.0.17, which differs from the
+//! newer source: see the comment in `sequence_analysis` and the tshark
+//! transcripts in `sim/tests/observer_acklost.rs`.
 //!
 //! Calling order: feed every segment of one connection, in capture order, to
 //! [`TcpAnalyzer::analyze`]; times must not go backwards (if they do, time
@@ -411,22 +408,23 @@ impl TcpAnalyzer {
         }
 
         // ACKED LOST PACKET: acks beyond the highest contiguous seq of the peer.
+        //
+        // The rule of tshark 4.0.17 (inferred from differential runs; the
+        // source we could read is newer and tests `maxseqtobeacked >
+        // nextseq` as raw numbers, which 4.0.17 does not do):
+        // - the peer has sent data past its contiguous edge (a hole:
+        //   `LT_SEQ(maxseqtobeacked, nextseq)`): report, and move the edge
+        //   up to `nextseq`;
+        // - else the peer is stalled: report only while its dup-ACK counter
+        //   is 0, then set it to "-1", so the same loss is reported once
+        //   until the peer's ack number moves.
         let rev_maxseq_known = self.maxseq_known(&self.flows[r]);
-        let modular = self.modular;
         let rev = &mut self.flows[r];
         if rev_maxseq_known && gt(ack, rev.maxseqtobeacked) && fl.ack() {
-            // The C code compares these two as plain unsigned numbers.
-            let beyond = if modular {
-                gt(rev.maxseqtobeacked, rev.nextseq)
-            } else {
-                rev.maxseqtobeacked > rev.nextseq
-            };
-            if beyond {
+            if lt(rev.maxseqtobeacked, rev.nextseq) {
                 rev.maxseqtobeacked = rev.nextseq;
                 a.insert(AnalysisFlag::AckLostSegment);
             } else {
-                // The peer is stalled with pure ACKs: report the same loss
-                // once, until the peer's ack number moves (`dupacknum = -1`).
                 if rev.dupacknum == 0 {
                     a.insert(AnalysisFlag::AckLostSegment);
                 }
