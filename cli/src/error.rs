@@ -28,8 +28,9 @@ pub enum CliError {
     /// A scenario file that cannot be read.
     #[error("cannot read scenario file \"{path}\": {err}")]
     ReadScenario { path: String, err: io::Error },
-    /// A scenario that does not parse: `file:line:col: message`.
-    #[error("{0}")]
+    /// A scenario that does not parse: `file:line:col: message`. Transparent,
+    /// so the message is not repeated as its own cause.
+    #[error(transparent)]
     Parse(#[from] ScenarioError),
     /// The `-o` file cannot be created.
     #[error("cannot create output file \"{path}\": {err}")]

@@ -139,6 +139,9 @@ fn parse_errors_exit_2_with_file_line_col() {
     let line = parts.next().and_then(|s| s.parse::<u32>().ok());
     let col = parts.next().and_then(|s| s.parse::<u32>().ok());
     assert!(line.is_some() && col.is_some(), "not file:line:col: {err}");
+    // Said once: the message is not repeated as its own cause.
+    assert_eq!(err.matches("frobnicate").count(), 1, "{err}");
+    assert_eq!(err.matches(&*p).count(), 1, "{err}");
 }
 
 #[test]

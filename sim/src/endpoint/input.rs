@@ -593,6 +593,7 @@ impl Endpoint {
         self.events = events;
         self.tx = tx;
         self.local_port = port;
+        self.used = true;
         self.state = State::SynReceived;
         self.set_state(State::Listen);
     }

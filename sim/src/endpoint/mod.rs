@@ -209,6 +209,8 @@ pub struct Endpoint {
     unacked_segments: u32,
 
     error: Option<SockError>,
+    /// A connection was opened on this endpoint before (see `new_incarnation`).
+    used: bool,
     tx: VecDeque<Transmit>,
     events: VecDeque<EndpointEvent>,
     scratch: Vec<u8>,
@@ -267,6 +269,7 @@ impl Endpoint {
             ack_now: false,
             unacked_segments: 0,
             error: None,
+            used: false,
             tx: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
@@ -346,6 +349,7 @@ impl Endpoint {
         if self.state != State::Closed {
             return Err(CallError::AlreadyOpen);
         }
+        self.new_incarnation();
         self.local_port = port;
         self.active_open = false;
         self.set_state(State::Listen);
@@ -362,6 +366,9 @@ impl Endpoint {
     ) -> Result<(), CallError> {
         if !matches!(self.state, State::Closed | State::Listen) {
             return Err(CallError::AlreadyOpen);
+        }
+        if self.state == State::Closed {
+            self.new_incarnation();
         }
         self.local_port = local_port;
         self.remote_port = remote_port;
@@ -514,6 +521,25 @@ impl Endpoint {
     }
 
     // ----- helpers shared by input/output/timers -----
+
+    /// A socket opened again after a connection: it starts from a fresh TCB
+    /// (nothing of the old connection's buffers, errors or close survives),
+    /// with an ISS past the old one's sequence numbers (RFC 9293 3.4.1: a new
+    /// incarnation must not reuse the sequence space of the old).
+    fn new_incarnation(&mut self) {
+        if !self.used {
+            self.used = true;
+            return;
+        }
+        let mut cfg = self.cfg.clone();
+        cfg.iss = self.snd_max + 64_000;
+        let events = std::mem::take(&mut self.events);
+        let tx = std::mem::take(&mut self.tx);
+        *self = Endpoint::new(cfg);
+        self.events = events;
+        self.tx = tx;
+        self.used = true;
+    }
 
     fn set_state(&mut self, to: State) {
         if self.state != to {

@@ -54,11 +54,14 @@ impl Endpoint {
             rto_us: Some(rto),
         });
         self.retries += 1;
-        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        // Our SYN unacknowledged is the handshake, whatever the state: a CLOSE
+        // in SYN-RECEIVED moves to FIN-WAIT-1 (RFC 9293 3.10.4) while the
+        // SYN,ACK may still need resending.
+        let handshake = self.syn_unacked() && self.state != State::Closed;
         let limit = match self.state {
+            _ if !handshake => self.cfg.profile.data_retries,
             State::SynSent => self.cfg.profile.syn_retries,
-            State::SynReceived => self.cfg.profile.synack_retries,
-            _ => self.cfg.profile.data_retries,
+            _ => self.cfg.profile.synack_retries,
         };
         if self.retries > limit {
             // RFC 9293 3.8.3: after R2 "close the connection"; the app is told.
@@ -74,7 +77,7 @@ impl Endpoint {
         }
         // Karn (RFC 6298 3): the timed segment is void once anything is resent.
         self.rtt_probe = None;
-        if handshake && self.syn_unacked() {
+        if handshake {
             // RFC 6298 5.4: retransmit the earliest unacknowledged segment, the SYN.
             self.syn_retransmitted = true;
             self.send_syn(now, true);

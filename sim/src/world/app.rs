@@ -145,6 +145,9 @@ impl World<'_> {
             Action::Listen { side, port } => {
                 let call = format!("listen({port})");
                 let r = self.ep_mut(*side).listen(*port);
+                if r.is_ok() {
+                    self.accepted[side.index()] = false;
+                }
                 if r.is_ok() && *side == Side::Server {
                     self.listen_port = Some(*port);
                     self.ports[1] = *port;
@@ -293,10 +296,13 @@ impl World<'_> {
             }
             Pending::Accept { side } => {
                 let ep = self.ep(side);
-                if ep.state().is_synchronized()
-                    || (ep.state() == State::Closed && ep.readable() > 0)
-                {
+                // One listen, one connection to accept: a second accept waits
+                // (and, with nobody else connecting, would block forever).
+                let ready = ep.state().is_synchronized()
+                    || (ep.state() == State::Closed && ep.readable() > 0);
+                if ready && !self.accepted[side.index()] {
                     let text = format!("ok: connection from port {}", ep.remote_port());
+                    self.accepted[side.index()] = true;
                     self.app(side, "accept()", &text)?;
                     Ok(None)
                 } else {

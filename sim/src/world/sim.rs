@@ -35,6 +35,8 @@ pub struct World<'a> {
     pub(super) ports: [u16; 2],
     /// Port the server listens on, once it does.
     pub(super) listen_port: Option<u16>,
+    /// `accept` has returned the connection of the current `listen`, per side.
+    pub(super) accepted: [bool; 2],
     link: Link,
     queue: BTreeMap<(u64, u64), Arrival>,
     counter: u64,
@@ -107,6 +109,7 @@ impl<'a> World<'a> {
             eps: [mk(isn_c), mk(isn_s)],
             ports: ports(scenario),
             listen_port: None,
+            accepted: [false, false],
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), seed),
             queue: BTreeMap::new(),
             counter: 0,

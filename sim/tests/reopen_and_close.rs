@@ -1,0 +1,108 @@
+//! Corners found in review: CLOSE in SYN-RECEIVED while our SYN,ACK is still
+//! unacknowledged, a socket opened again after a connection, and one accept
+//! per connection.
+
+mod common;
+use common::dump;
+use synack_sim::scenario::parse;
+use synack_sim::transcript::{OwnedKind, Recorder};
+use synack_sim::world::{run, RunOptions};
+use synack_sim::Side;
+
+fn simulate(text: &str) -> (Recorder, synack_sim::world::RunOutcome) {
+    let sc = parse("test.tcp", text).expect("the scenario parses");
+    let mut rec = Recorder::default();
+    let out = run(&sc, &RunOptions::default(), &mut rec).expect("in memory");
+    (rec, out)
+}
+
+fn app_results(rec: &Recorder, side: Side, call: &str) -> Vec<String> {
+    rec.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            OwnedKind::App {
+                endpoint,
+                call: c,
+                result,
+            } if *endpoint == side && c == call => Some(result.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 9293 3.10.4 (CLOSE in SYN-RECEIVED: FIN-WAIT-1) with RFC 6298 5.4:
+/// the retransmission timer resends the unacknowledged SYN,ACK even though
+/// the state is no longer SYN-RECEIVED, and the FIN follows once it is acked.
+#[test]
+fn close_in_syn_received_with_the_third_ack_lost_still_completes() {
+    let (rec, out) = simulate(
+        "drop client->server ack #1\n\
+         server listen 8080\n\
+         client connect\n\
+         server close\n\
+         wait 3s\n\
+         client close\n\
+         wait 10s\n\
+         expect server TIME-WAIT\n\
+         expect client CLOSED\n",
+    );
+    assert!(
+        out.expect_failures.is_empty(),
+        "{:?}\n{}",
+        out.expect_failures,
+        dump(&rec)
+    );
+    let synacks_resent = rec
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, OwnedKind::Segment { seg, .. }
+            if seg.dir.sender() == Side::Server && seg.hdr.flags.syn() && seg.hdr.flags.ack())
+        })
+        .count();
+    assert_eq!(
+        synacks_resent,
+        2,
+        "the SYN,ACK is sent, then resent once\n{}",
+        dump(&rec)
+    );
+}
+
+/// A socket closed and opened again starts a fresh connection: what arrives
+/// is delivered (not thrown away as for the closed one), RFC 9293 3.10.1.
+#[test]
+fn a_reopened_socket_receives_again() {
+    let (rec, out) = simulate(
+        "server listen 1\n\
+         server close\n\
+         client connect & server connect\n\
+         client send \"hi\"\n\
+         server recv\n\
+         expect server ESTABLISHED\n",
+    );
+    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
+    let results = app_results(&rec, Side::Server, "recv()");
+    assert_eq!(
+        results.last().map(String::as_str),
+        Some("\"hi\" (2 bytes)"),
+        "{}",
+        dump(&rec)
+    );
+}
+
+/// One listen, one connection: a second accept waits for another connection,
+/// and with none coming, says it would block forever.
+#[test]
+fn a_second_accept_does_not_return_the_same_connection() {
+    let (rec, _) = simulate("server listen 1\nclient connect\nserver accept\nserver accept\n");
+    let results = app_results(&rec, Side::Server, "accept()");
+    assert_eq!(
+        results.iter().filter(|r| r.starts_with("ok")).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results.last().is_some_and(|r| r.contains("block forever")),
+        "{results:?}"
+    );
+}
