@@ -74,16 +74,17 @@ impl Link {
     /// non-Pass wins; then random loss.
     pub fn verdict(&mut self, dir: Dir, h: &TcpHeader) -> Verdict {
         let di = dir_index(dir);
+        let mut kinds = 0u8;
         for k in kinds_of(h) {
             self.counts[di][k as usize] += 1;
+            kinds |= 1 << k as u8;
         }
         for rule in &self.faults {
-            if rule.dir != dir {
+            if rule.dir != dir || kinds & (1 << rule.kind as u8) == 0 {
                 continue;
             }
             let n = self.counts[di][rule.kind as usize];
-            let is_kind = kinds_of(h).any(|k| k == rule.kind);
-            if is_kind && rule.nth.contains(&n) {
+            if rule.nth.contains(&n) {
                 return match rule.action {
                     FaultAction::Drop => Verdict::Drop,
                     FaultAction::Duplicate => Verdict::Duplicate,

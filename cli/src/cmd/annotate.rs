@@ -14,6 +14,17 @@ use std::io::Write;
 use synack_capture::CaptureReader;
 use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Sink};
 
+/// `--conn N` and `--port P`: whether connection `id`, between these ports,
+/// is shown (in the transcript and in the summary alike).
+fn selected(
+    conn: Option<u32>,
+    port: Option<u16>,
+    id: Option<u32>,
+    ports: [Option<u16>; 2],
+) -> bool {
+    conn.is_none_or(|c| id == Some(c)) && port.is_none_or(|p| ports.contains(&Some(p)))
+}
+
 /// Runs `synack annotate`.
 pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     if matches!(args.output.format, Format::Pcap | Format::Pcapng) {
@@ -49,10 +60,12 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     };
     let (conn, port) = (args.conn, args.port);
     let keep = move |info: &ConnInfo| {
-        conn.is_none_or(|c| info.conn == Some(c))
-            && port.is_none_or(|p| {
-                port_of(&info.client) == Some(p) || port_of(&info.server) == Some(p)
-            })
+        selected(
+            conn,
+            port,
+            info.conn,
+            [port_of(&info.client), port_of(&info.server)],
+        )
     };
     let mut sink = ConnFilter::new(renderer.as_mut(), keep);
 
@@ -109,8 +122,12 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
             .summaries()
             .into_iter()
             .filter(|c| {
-                conn.is_none_or(|n| c.conn == n)
-                    && port.is_none_or(|p| c.client.port() == p || c.server.port() == p)
+                selected(
+                    conn,
+                    port,
+                    Some(c.conn),
+                    [Some(c.client.port()), Some(c.server.port())],
+                )
             })
             .collect();
         match args.output.format {

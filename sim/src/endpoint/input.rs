@@ -100,7 +100,7 @@ impl Endpoint {
             self.ts_recent = tsval;
         }
         let opt_len = if self.ts_enabled {
-            super::output::ts_option_len()
+            super::output::TS_OPTION_LEN
         } else {
             0
         };
@@ -344,7 +344,6 @@ impl Endpoint {
             }
             let first = h.seq + start;
             let off = self.recv_buf.next_offset() + (first - self.rcv_nxt) as u64;
-            let before_next = self.recv_buf.next_offset();
             let data = seg.payload.get(start as usize..end as usize).unwrap_or(&[]);
             let in_order = first == self.rcv_nxt;
             let had_ooo = self.recv_buf.ooo_bytes() > 0;
@@ -369,7 +368,6 @@ impl Endpoint {
                 got_data = true;
                 self.ack_now = true;
             }
-            let _ = before_next;
         }
 
         // "Eighth, check the FIN bit" — once the FIN is reached in order.

@@ -466,6 +466,16 @@ impl Endpoint {
         }
     }
 
+    /// Whether CLOSE now resets the connection instead of sending FIN: RFC
+    /// 2525 2.17 / RFC 9293 3.10.4 note, closing with unread data resets it so
+    /// the peer learns the data was lost.
+    pub fn close_resets(&self) -> bool {
+        matches!(
+            self.state,
+            State::SynReceived | State::Established | State::CloseWait
+        ) && self.recv_buf.ready_len() > 0
+    }
+
     /// CLOSE (RFC 9293 3.10.4): shut the send side and stop reading.
     pub fn close(&mut self, now: u64) -> Result<(), CallError> {
         self.app_closed = true;
@@ -482,9 +492,7 @@ impl Endpoint {
                 None => Err(CallError::NotConnected),
             },
             State::SynReceived | State::Established | State::CloseWait => {
-                if self.recv_buf.ready_len() > 0 {
-                    // RFC 2525 2.17 / RFC 9293 3.10.4 note: closing with unread
-                    // data resets the connection so the peer learns data was lost.
+                if self.close_resets() {
                     self.abort(now);
                     return Ok(());
                 }
@@ -497,7 +505,6 @@ impl Endpoint {
 
     /// ABORT (RFC 9293 3.10.5): send RST in synchronized states, go to CLOSED.
     pub fn abort(&mut self, now: u64) {
-        let _ = now;
         match self.state {
             State::SynReceived
             | State::Established

@@ -9,7 +9,7 @@ use crate::state::State;
 use crate::transcript::TimerKind;
 
 /// Bytes of option space timestamps take in every segment (RFC 7323 3.2, with 2 NOPs).
-const TS_OPTION_LEN: u32 = 12;
+pub(super) const TS_OPTION_LEN: u32 = 12;
 
 impl Endpoint {
     /// Free receive buffer space (in-order unread and out-of-order data count).
@@ -249,6 +249,19 @@ impl Endpoint {
         self.maybe_arm_persist(now);
     }
 
+    /// `output` for the timers: no sender SWS avoidance, and at least one
+    /// sequence number (a byte or the FIN) goes through a closed window, as a
+    /// retransmission after a timeout or a probe does (RFC 6298 5.4, RFC 9293
+    /// 3.8.6.1 and the SWS override timeout of 3.8.6.2.1).
+    pub(super) fn output_forced(&mut self, now: u64) {
+        let saved = self.snd_wnd;
+        self.snd_wnd = saved.max(1);
+        self.force_send = true;
+        self.output(now);
+        self.force_send = false;
+        self.snd_wnd = saved;
+    }
+
     /// The FIN already occupies SND.NXT's place (sent and not rolled back).
     pub(super) fn fin_outstanding_at_nxt(&self) -> bool {
         matches!(self.fin_seq_sent, Some(f) if self.snd_nxt > f)
@@ -332,8 +345,4 @@ impl Endpoint {
 /// so that it is never zero.
 fn ts_clock(now_us: u64) -> u32 {
     (now_us / 1000) as u32 + 1
-}
-
-pub(super) fn ts_option_len() -> u32 {
-    TS_OPTION_LEN
 }

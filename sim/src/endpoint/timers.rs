@@ -93,14 +93,9 @@ impl Endpoint {
         // RFC 6298 5.4: retransmit the earliest segment not acknowledged; we go
         // back to SND.UNA and resend as the (now one-segment) window allows.
         self.snd_nxt = self.snd_una;
-        let saved_wnd = self.snd_wnd;
         // The retransmission goes out even into a zero window (it then acts as
         // a probe), and even when small (no sender SWS avoidance for it).
-        self.snd_wnd = self.snd_wnd.max(1);
-        self.force_send = true;
-        self.output(now);
-        self.force_send = false;
-        self.snd_wnd = saved_wnd;
+        self.output_forced(now);
         // RFC 6298 5.6: "Start the retransmission timer, such that it expires
         // after RTO seconds (for the value of RTO after the doubling operation)".
         if self.snd_max > self.snd_una {
@@ -120,9 +115,7 @@ impl Endpoint {
         }
         if self.snd_wnd > 0 {
             // RFC 9293 3.8.6.2.1: the SWS "override timeout" expired: send what fits.
-            self.force_send = true;
-            self.output(now);
-            self.force_send = false;
+            self.output_forced(now);
             return;
         }
         if self.cfg.profile.linux_zero_window_probe {
@@ -136,12 +129,7 @@ impl Endpoint {
             self.send_buf.copy_out(data_off, 1, &mut payload);
             if payload.is_empty() {
                 // Only the FIN waits: it is the probe (BSD forces it out the same way).
-                let saved = self.snd_wnd;
-                self.snd_wnd = self.snd_wnd.max(1);
-                self.force_send = true;
-                self.output(now);
-                self.force_send = false;
-                self.snd_wnd = saved;
+                self.output_forced(now);
                 return;
             }
             let seq = self.snd_nxt;

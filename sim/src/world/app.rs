@@ -13,6 +13,12 @@ use std::io;
 /// still fire, and nothing the scenario does later can run before it returns).
 const BLOCK_LIMIT_US: u64 = 3_600_000_000;
 
+/// What a call that nothing will ever unblock returns.
+const BLOCKS_FOREVER: &str = "error: would block forever (nothing more will arrive)";
+/// What a call blocked past `BLOCK_LIMIT_US` returns.
+const GAVE_UP: &str =
+    "error: still blocked after 1 hour of virtual time; giving up (it would block forever)";
+
 /// How much of received data an app line shows.
 const PREVIEW_BYTES: usize = 40;
 
@@ -84,7 +90,7 @@ impl World<'_> {
                 for p in pending {
                     match p {
                         Pending::Until(_) => rest.push(p),
-                        p => self.never_returns_after_limit(p)?,
+                        p => self.give_up(p, GAVE_UP, false)?,
                     }
                 }
                 pending = rest;
@@ -99,7 +105,7 @@ impl World<'_> {
                 (None, None) => {
                     // Nothing will ever happen again: the calls would block forever.
                     for p in pending {
-                        self.never_returns(p)?;
+                        self.give_up(p, BLOCKS_FOREVER, true)?;
                     }
                     return Ok(());
                 }
@@ -107,19 +113,9 @@ impl World<'_> {
         }
     }
 
-    fn never_returns_after_limit(&mut self, p: Pending) -> io::Result<()> {
-        let result =
-            "error: still blocked after 1 hour of virtual time; giving up (it would block forever)";
-        match p {
-            Pending::Connect { side, call } => self.app(side, &call, result),
-            Pending::Accept { side } => self.app(side, "accept()", result),
-            Pending::Recv { side, call, .. } => self.app(side, &call, result),
-            Pending::Until(_) => Ok(()),
-        }
-    }
-
-    fn never_returns(&mut self, p: Pending) -> io::Result<()> {
-        let result = "error: would block forever (nothing more will arrive)";
+    /// A blocked call that will never return gives `result`; with `partial`,
+    /// a `recv` that got data first says how much instead.
+    fn give_up(&mut self, p: Pending, result: &str, partial: bool) -> io::Result<()> {
         match p {
             Pending::Connect { side, call } => self.app(side, &call, result),
             Pending::Accept { side } => self.app(side, "accept()", result),
@@ -129,7 +125,7 @@ impl World<'_> {
                 got,
                 preview,
                 ..
-            } if got > 0 => {
+            } if partial && got > 0 => {
                 let text = format!("{} (no end of stream)", describe_data(got, &preview));
                 self.app(side, &call, &text)
             }
@@ -149,7 +145,6 @@ impl World<'_> {
                     self.accepted[side.index()] = false;
                 }
                 if r.is_ok() && *side == Side::Server {
-                    self.listen_port = Some(*port);
                     self.ports[1] = *port;
                 }
                 self.app(*side, &call, result_text(r))?;
@@ -157,10 +152,8 @@ impl World<'_> {
             }
             Action::Connect { side, port } => {
                 let (local, remote) = match side {
-                    Side::Client => (
-                        self.ports[0],
-                        port.or(self.listen_port).unwrap_or(self.ports[1]),
-                    ),
+                    // ports[1] is the server's listening port (9999 if it never listens).
+                    Side::Client => (self.ports[0], port.unwrap_or(self.ports[1])),
                     Side::Server => (self.ports[1], port.unwrap_or(self.ports[0])),
                 };
                 let call = format!("connect({remote})");
@@ -233,10 +226,10 @@ impl World<'_> {
                 Ok(None)
             }
             Action::Close { side } => {
-                let had_unread = self.ep(*side).readable() > 0;
+                let resets = self.ep(*side).close_resets();
                 let r = self.ep_mut(*side).close(now);
                 let text = match r {
-                    Ok(()) if had_unread => "ok (unread data: connection reset)",
+                    Ok(()) if resets => "ok (unread data: connection reset)",
                     r => result_text(r),
                 };
                 self.app(*side, "close()", text)?;

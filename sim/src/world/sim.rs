@@ -33,8 +33,6 @@ pub struct World<'a> {
     pub(super) eps: [Endpoint; 2],
     /// The client's port and the server's port.
     pub(super) ports: [u16; 2],
-    /// Port the server listens on, once it does.
-    pub(super) listen_port: Option<u16>,
     /// `accept` has returned the connection of the current `listen`, per side.
     pub(super) accepted: [bool; 2],
     link: Link,
@@ -108,7 +106,6 @@ impl<'a> World<'a> {
             now: 0,
             eps: [mk(isn_c), mk(isn_s)],
             ports: ports(scenario),
-            listen_port: None,
             accepted: [false, false],
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), seed),
             queue: BTreeMap::new(),
