@@ -13,21 +13,8 @@ use crate::link::LinkType;
 use etherparse::LaxIpSlice;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use synack_sim::observer::TcpPacket;
 use synack_sim::{Flags, SeqNum, TcpHeader, TcpOptions};
-
-/// A decoded TCP segment, borrowing its payload from the record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TcpPacket<'a> {
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
-    /// The header; `payload_len` is the real payload length from the IP
-    /// length field, even when the snaplen cut the payload short.
-    pub hdr: TcpHeader,
-    /// The captured payload bytes (fewer than `hdr.payload_len` when cut).
-    pub payload: &'a [u8],
-    /// The snaplen cut the payload: `payload.len() < hdr.payload_len`.
-    pub payload_truncated: bool,
-}
 
 /// The protocol a non-IP frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -497,7 +484,6 @@ fn decode_tcp(
         dst: SocketAddr::new(dst, hdr.dst_port),
         hdr,
         payload,
-        payload_truncated: payload.len() < payload_len,
     })
 }
 

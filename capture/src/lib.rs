@@ -17,13 +17,15 @@
 //! # Decoding ([`mod@decode`])
 //! * [`decode()`]`(link, data, orig_len) -> Result<TcpPacket<'_>, NotTcp>` and
 //!   [`decode_record`]`(&Record) -> Result<TcpPacket, NotTcp>`: zero-copy, no
-//!   allocation. [`TcpPacket`] `{ src, dst, hdr: synack_sim::TcpHeader, payload, payload_truncated }`,
+//!   allocation. [`TcpPacket`] (the observer's own type) `{ src, dst, hdr: synack_sim::TcpHeader, payload }`,
 //!   `hdr.payload_len` from the IP length even when the snaplen cut the payload.
 //!   [`NotTcp`] says why not: unknown link, non-IP, other IP protocol, fragment,
 //!   truncated by snaplen (which layer), malformed (what).
 //! * Link types ([`LinkType`]): ETHERNET (with 802.1Q/QinQ), NULL, LOOP, RAW
 //!   (101, and 12/14), IPV4, IPV6, LINUX_SLL, LINUX_SLL2.
 //! * [`Stats`]: counters for the summary line; `Display` gives it.
+//! * [`Feed`]: decode → count → [`synack_sim::observer::Observer`], record by
+//!   record, into any transcript sink (annotate, capture, real).
 //!
 //! # Live capture ([`live`])
 //! * [`live::open`]`(iface, filter: Option<&str>, snaplen) -> Result<LiveCapture, LiveError>`
@@ -45,6 +47,7 @@
 pub mod decode;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod file;
 mod input;
 pub mod link;
@@ -54,11 +57,13 @@ mod pcapng;
 pub mod stats;
 pub mod write;
 
-pub use decode::{decode, decode_record, Layer, Malformed, NetProto, NotTcp, TcpPacket};
+pub use decode::{decode, decode_record, Layer, Malformed, NetProto, NotTcp};
 pub use error::{FileError, RecordProblem};
 pub use export::{build_packet, ExportError, SegmentExporter};
+pub use feed::Feed;
 pub use file::{CaptureReader, FileFormat, Record, MAX_CAPLEN};
 pub use link::LinkType;
 pub use live::{LiveCapture, LiveError, LiveOptions, LiveStats};
 pub use stats::Stats;
+pub use synack_sim::observer::TcpPacket;
 pub use write::{CaptureWriter, TsResolution};

@@ -1,10 +1,11 @@
 //! Counters for the summary line of `synack annotate` and `synack capture`:
 //! nothing a capture holds is silently lost.
 
-use crate::decode::{ip_proto_name, NetProto, NotTcp, TcpPacket};
+use crate::decode::{ip_proto_name, NetProto, NotTcp};
 use crate::link::LinkType;
 use std::collections::BTreeMap;
 use std::fmt;
+use synack_sim::observer::TcpPacket;
 
 /// What a capture held, by kind. Maps are ordered, so the summary is deterministic;
 /// they allocate only when a kind is seen for the first time.
@@ -40,7 +41,7 @@ impl Stats {
         match decoded {
             Ok(p) => {
                 self.tcp += 1;
-                if p.payload_truncated {
+                if p.payload_truncated() {
                     self.tcp_payload_truncated += 1;
                 }
             }

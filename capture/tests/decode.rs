@@ -47,7 +47,7 @@ fn every_link_type_decodes_the_same_segment() {
         assert_eq!(p.hdr, syn_hdr(), "{name}");
         assert_eq!(p.src.to_string(), "10.0.0.1:49152", "{name}");
         assert_eq!(p.dst.to_string(), "10.0.0.2:9999", "{name}");
-        assert!(p.payload.is_empty() && !p.payload_truncated, "{name}");
+        assert!(p.payload.is_empty() && !p.payload_truncated(), "{name}");
     }
 }
 
@@ -107,7 +107,7 @@ fn snaplen_cut_payload_keeps_the_real_length() {
     let p = decode(LinkType::ETHERNET, &frame[..100], frame.len() as u32).unwrap();
     assert_eq!(p.hdr.payload_len, 1000);
     assert_eq!(p.payload.len(), 100 - 14 - 20 - 20);
-    assert!(p.payload_truncated);
+    assert!(p.payload_truncated());
 }
 
 #[test]

@@ -8,7 +8,7 @@
 pub mod args;
 pub mod cmd;
 pub mod error;
-pub mod feed;
+pub mod filter;
 pub mod load;
 pub mod output;
 pub mod progress;

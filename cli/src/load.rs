@@ -29,39 +29,10 @@ pub fn load(arg: &str) -> Result<Scenario, CliError> {
     }
 }
 
-/// The candidate closest to `name`, when it is close enough to be a typo:
-/// at most one edit in three characters (and at least one allowed).
+/// The built-in closest to `name`, when `name` looks like a typo of it.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance in characters, with adjacent swaps counting once.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // prev2, prev, cur: rows i-2, i-1, i of the table.
-    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            if i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) {
-                d = d.min(prev2[j - 1] + 1);
-            }
-            cur[j + 1] = d;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    let names: Vec<&'a str> = candidates.collect();
+    synack_sim::scenario::closest(name, &names)
 }
 
 #[cfg(test)]
@@ -83,14 +54,6 @@ mod tests {
         assert_eq!(closest("handshak", names.into_iter()), Some("handshake"));
         assert_eq!(closest("retransmti", names.into_iter()), Some("retransmit"));
         assert_eq!(closest("zzzz", names.into_iter()), None);
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("abc", "abc"), 0);
-        assert_eq!(edit_distance("abc", "acb"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -171,6 +171,46 @@ fn failed_expect_exits_1_after_the_transcript() {
 }
 
 #[test]
+fn failed_wait_until_exits_1_saying_how_long_it_waited() {
+    let path = scenario_file(
+        "wait-until.tcp",
+        "server listen 9999\nclient connect\nwait until client CLOSED max 30s\n",
+    );
+    let p = path.to_string_lossy();
+    let o = synack(&["sim", &p, "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "wait until client CLOSED failed: client is still ESTABLISHED after 30 s (line 3)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "synack: {p}:3: wait until client CLOSED failed: client is still ESTABLISHED after 30 s"
+        )
+    );
+}
+
+#[test]
+fn every_builtin_exits_0_in_both_profiles() {
+    for b in synack_sim::scenario::builtin::builtins() {
+        for profile in ["rfc", "linux"] {
+            let o = synack(&["sim", b.name, "--profile", profile, "--summary"]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{} --profile {profile}: {}",
+                b.name,
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
 fn json_output_is_one_object_a_line() {
     let o = synack(&["sim", "echo", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

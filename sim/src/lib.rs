@@ -8,6 +8,7 @@
 //! the passive observer that annotates any stream of segments ([`observer`]),
 //! and the transcript model ([`transcript`]) they all write to.
 
+pub mod calls;
 pub mod endpoint;
 pub mod link;
 pub mod observer;

@@ -1,6 +1,12 @@
 //! The simulated link: a one-way delay of rtt/2 and fault rules (turmoil-net
 //! style): `Verdict::{Pass, Drop, Delay, Duplicate}`, first non-Pass wins,
-//! random loss drawn from a seeded RNG.
+//! random loss drawn from the seed. The same rule engine decides the fate of
+//! real packets in `synack real`.
+//!
+//! Random loss is drawn per segment from (seed, direction, the segment's
+//! index in that direction, the rule), not from one running sequence: a
+//! branch of a run that loses one more segment changes that one loss and
+//! nothing else.
 
 use crate::rng::Rng;
 use crate::scenario::{FaultAction, FaultRule, LossRule, SegKind};
@@ -45,7 +51,7 @@ pub struct Link {
     losses: Vec<LossRule>,
     /// Segments seen per (direction, kind): indexed [dir][kind].
     counts: [[u32; 7]; 2],
-    rng: Rng,
+    seed: u64,
 }
 
 fn dir_index(d: Dir) -> usize {
@@ -62,7 +68,7 @@ impl Link {
             faults,
             losses,
             counts: [[0; 7]; 2],
-            rng: Rng::derive(seed, 0x4c4f_5353), // "LOSS"
+            seed,
         }
     }
 
@@ -92,13 +98,21 @@ impl Link {
                 };
             }
         }
-        for loss in &self.losses {
-            if loss.dir == dir && self.rng.chance_ppm(loss.ppm) {
+        // This segment's index in its direction (retransmissions included).
+        let index = self.counts[di][SegKind::Any as usize];
+        for (i, loss) in self.losses.iter().enumerate() {
+            if loss.dir == dir && loss_draw(self.seed, di, index, i).chance_ppm(loss.ppm) {
                 return Verdict::Drop;
             }
         }
         Verdict::Pass
     }
+}
+
+/// The random draw of loss rule `rule` for segment `index` of direction `dir`.
+fn loss_draw(seed: u64, dir: usize, index: u32, rule: usize) -> Rng {
+    let what = ((rule as u64) << 34) | ((dir as u64) << 32) | u64::from(index);
+    Rng::derive(seed ^ 0x4c4f_5353, what) // "LOSS"
 }
 
 #[cfg(test)]
@@ -150,6 +164,33 @@ mod tests {
         assert_eq!(link.verdict(Dir::ServerToClient, &data), Verdict::Pass);
         assert_eq!(link.verdict(Dir::ClientToServer, &data), Verdict::Drop);
         assert_eq!(link.verdict(Dir::ClientToServer, &data), Verdict::Pass);
+    }
+
+    #[test]
+    fn random_loss_of_a_segment_depends_on_its_index_alone() {
+        let loss = LossRule {
+            line: 1,
+            dir: Dir::ClientToServer,
+            ppm: 300_000,
+        };
+        let run = |extra: usize| {
+            let mut link = Link::new(0, vec![], vec![loss.clone()], 42);
+            // Segments the other way in between do not shift the draws.
+            let mut out = Vec::new();
+            for i in 0..200 {
+                if i % 7 == 0 {
+                    for _ in 0..extra {
+                        link.verdict(Dir::ServerToClient, &hdr(Flags::ACK, 0));
+                    }
+                }
+                out.push(link.verdict(Dir::ClientToServer, &hdr(Flags::ACK, 1)));
+            }
+            out
+        };
+        let a = run(0);
+        assert_eq!(a, run(3));
+        let drops = a.iter().filter(|v| **v == Verdict::Drop).count();
+        assert!((30..90).contains(&drops), "{drops} of 200 at 30%");
     }
 
     #[test]

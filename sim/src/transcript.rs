@@ -7,9 +7,11 @@
 //! strings) so the hot path does not allocate; [`Recorder`] keeps owned copies
 //! for tests and for side-by-side alignment.
 
+use crate::calls::{Call, CallResult};
 use crate::segment::TcpHeader;
 use crate::state::State;
 use std::fmt;
+use std::net::SocketAddr;
 
 /// One of the two endpoints of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -261,9 +263,99 @@ impl fmt::Display for TimerKind {
     }
 }
 
+/// Who says an endpoint changed state (JSON `source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StateSource {
+    /// The simulator's own endpoint.
+    Sim,
+    /// Inferred by the observer from the segments on the wire.
+    Wire,
+    /// Reported by the kernel itself (`synack real`).
+    Kernel,
+}
+
+impl StateSource {
+    pub const fn name(self) -> &'static str {
+        match self {
+            StateSource::Sim => "sim",
+            StateSource::Wire => "wire",
+            StateSource::Kernel => "kernel",
+        }
+    }
+}
+
+/// What the observer infers beyond states, for a note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WireNote {
+    /// The capture starts after the handshake: both sides assumed ESTABLISHED.
+    MidConnection,
+    /// The capture starts at the SYN-ACK: the client assumed SYN-SENT.
+    SynMissed,
+    /// The SYN was answered with RST: nobody listened.
+    Refused,
+    /// A RST from this side reset the connection.
+    ResetBy(Side),
+}
+
+/// A remark in a transcript: not a protocol event, but something its reader
+/// should know (JSON kind `note`). Typed, so that the words live in the
+/// renderers alone.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// `wait D` begins.
+    Wait { us: u64 },
+    /// `wait until SIDE STATE [max D]` begins.
+    WaitUntil {
+        side: Side,
+        state: State,
+        max_us: u64,
+    },
+    /// A `wait until` (scenario line `line`) whose state did not come
+    /// within `max_us`; `actual` is the state at the end.
+    WaitUntilFailed {
+        line: u32,
+        side: Side,
+        state: State,
+        actual: State,
+        max_us: u64,
+    },
+    /// `expect SIDE STATE` (scenario line `line`): it holds when `actual == expected`.
+    Expect {
+        line: u32,
+        side: Side,
+        expected: State,
+        actual: State,
+    },
+    /// The run ended with `side` in TIME-WAIT until `until_us` (2*MSL).
+    TimeWaitRemains { side: Side, until_us: u64 },
+    /// The run stopped `after_us` after the last step with the connection still busy.
+    StoppedBusy { after_us: u64 },
+    /// What the observer inferred from the wire.
+    Wire(WireNote),
+    /// Text from outside the core, e.g. a capture record that could not be read.
+    Text(String),
+}
+
+impl Note {
+    /// The endpoint the note is about, when it is about one.
+    pub fn endpoint(&self) -> Option<Side> {
+        match *self {
+            Note::WaitUntil { side, .. }
+            | Note::WaitUntilFailed { side, .. }
+            | Note::Expect { side, .. }
+            | Note::TimeWaitRemains { side, .. }
+            | Note::Wire(WireNote::ResetBy(side)) => Some(side),
+            _ => None,
+        }
+    }
+}
+
 /// A segment as the transcript shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SegmentEvent<'a> {
+    /// 1-based, in the order segments were sent (or captured) in this run:
+    /// the handle `step` and `compare` use.
+    pub id: u64,
     pub dir: Dir,
     pub hdr: TcpHeader,
     /// `seq` relative to the sender's ISN (Wireshark's relative sequence number).
@@ -288,22 +380,22 @@ pub enum EventKind<'a> {
         endpoint: Side,
         from: State,
         to: State,
+        source: StateSource,
     },
     App {
         endpoint: Side,
-        call: &'a str,
-        result: &'a str,
+        call: &'a Call,
+        result: &'a CallResult,
     },
     Timer {
         endpoint: Side,
         timer: TimerKind,
+        /// How long the timer ran before it fired.
+        after_us: u64,
+        /// The retransmission timeout, for the retransmit and persist timers.
         rto_us: Option<u64>,
     },
-    /// A free-text remark for readers of the text transcript (e.g. "capture
-    /// starts mid-connection: states assumed ESTABLISHED"). Not in JSON.
-    Note {
-        text: &'a str,
-    },
+    Note(&'a Note),
 }
 
 /// One line of a transcript.
@@ -317,12 +409,12 @@ pub struct Event<'a> {
 }
 
 /// The addresses of a connection, for renderers that show them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnInfo {
+    /// The connection id in captures; `None` in the simulator.
     pub conn: Option<u32>,
-    /// e.g. "127.0.0.1:49152"
-    pub client: String,
-    pub server: String,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
 }
 
 /// Where a transcript goes. Renderers implement it; producers push into it.
@@ -385,20 +477,20 @@ pub enum OwnedKind {
         endpoint: Side,
         from: State,
         to: State,
+        source: StateSource,
     },
     App {
         endpoint: Side,
-        call: String,
-        result: String,
+        call: Call,
+        result: CallResult,
     },
     Timer {
         endpoint: Side,
         timer: TimerKind,
+        after_us: u64,
         rto_us: Option<u64>,
     },
-    Note {
-        text: String,
-    },
+    Note(Note),
 }
 
 impl OwnedEvent {
@@ -408,28 +500,38 @@ impl OwnedEvent {
                 seg: SegmentEvent { payload: &[], ..s },
                 payload: s.payload.to_vec(),
             },
-            EventKind::State { endpoint, from, to } => OwnedKind::State { endpoint, from, to },
+            EventKind::State {
+                endpoint,
+                from,
+                to,
+                source,
+            } => OwnedKind::State {
+                endpoint,
+                from,
+                to,
+                source,
+            },
             EventKind::App {
                 endpoint,
                 call,
                 result,
             } => OwnedKind::App {
                 endpoint,
-                call: call.to_string(),
-                result: result.to_string(),
+                call: call.clone(),
+                result: result.clone(),
             },
             EventKind::Timer {
                 endpoint,
                 timer,
+                after_us,
                 rto_us,
             } => OwnedKind::Timer {
                 endpoint,
                 timer,
+                after_us,
                 rto_us,
             },
-            EventKind::Note { text } => OwnedKind::Note {
-                text: text.to_string(),
-            },
+            EventKind::Note(note) => OwnedKind::Note(note.clone()),
         };
         OwnedEvent {
             t_us: ev.t_us,
@@ -445,10 +547,16 @@ impl OwnedEvent {
                 payload: payload.as_slice(),
                 ..*seg
             }),
-            OwnedKind::State { endpoint, from, to } => EventKind::State {
+            OwnedKind::State {
+                endpoint,
+                from,
+                to,
+                source,
+            } => EventKind::State {
                 endpoint: *endpoint,
                 from: *from,
                 to: *to,
+                source: *source,
             },
             OwnedKind::App {
                 endpoint,
@@ -462,13 +570,15 @@ impl OwnedEvent {
             OwnedKind::Timer {
                 endpoint,
                 timer,
+                after_us,
                 rto_us,
             } => EventKind::Timer {
                 endpoint: *endpoint,
                 timer: *timer,
+                after_us: *after_us,
                 rto_us: *rto_us,
             },
-            OwnedKind::Note { text } => EventKind::Note { text },
+            OwnedKind::Note(note) => EventKind::Note(note),
         };
         Event {
             t_us: self.t_us,
@@ -479,7 +589,7 @@ impl OwnedEvent {
 }
 
 /// A sink that keeps every event: for tests and for side-by-side alignment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recorder {
     pub conns: Vec<ConnInfo>,
     pub events: Vec<OwnedEvent>,
@@ -487,7 +597,7 @@ pub struct Recorder {
 
 impl Sink for Recorder {
     fn begin_conn(&mut self, info: &ConnInfo) -> std::io::Result<()> {
-        self.conns.push(info.clone());
+        self.conns.push(*info);
         Ok(())
     }
     fn event(&mut self, ev: &Event<'_>) -> std::io::Result<()> {

@@ -2,9 +2,11 @@
 //! RFC 9293 transition as seen from the wire.
 
 use std::net::SocketAddr;
-use synack_sim::observer::{Closing, ObservedPacket, Observer, Opening};
+use synack_sim::observer::{Closing, Observer, Opening, TcpPacket};
 use synack_sim::state::State::{self, *};
-use synack_sim::transcript::{AnalysisFlag, OwnedKind, Recorder, Side};
+use synack_sim::transcript::{
+    AnalysisFlag, Note, OwnedKind, Recorder, Side, StateSource, WireNote,
+};
 use synack_sim::{Flags, SeqNum, TcpHeader};
 
 const CLIENT: &str = "10.0.0.1:40000";
@@ -51,9 +53,7 @@ impl Cap {
         };
         self.frame += 1;
         self.t += 1000;
-        let pkt = ObservedPacket {
-            t_us: self.t,
-            frame: self.frame,
+        let pkt = TcpPacket {
             src: addr(src),
             dst: addr(dst),
             hdr: TcpHeader {
@@ -68,7 +68,9 @@ impl Cap {
             },
             payload: &[],
         };
-        self.obs.observe(&pkt, &mut self.rec).unwrap();
+        self.obs
+            .observe(self.t, self.frame, &pkt, &mut self.rec)
+            .unwrap();
     }
 
     /// State changes since the last call, as (side, from, to).
@@ -78,7 +80,15 @@ impl Cap {
             .events
             .iter()
             .filter_map(|e| match e.kind {
-                OwnedKind::State { endpoint, from, to } => Some((endpoint, from, to)),
+                OwnedKind::State {
+                    endpoint,
+                    from,
+                    to,
+                    source,
+                } => {
+                    assert_eq!(source, StateSource::Wire);
+                    Some((endpoint, from, to))
+                }
                 _ => None,
             })
             .collect();
@@ -88,12 +98,12 @@ impl Cap {
         out
     }
 
-    fn notes(&self) -> Vec<String> {
+    fn notes(&self) -> Vec<WireNote> {
         self.rec
             .events
             .iter()
             .filter_map(|e| match &e.kind {
-                OwnedKind::Note { text } => Some(text.clone()),
+                OwnedKind::Note(Note::Wire(n)) => Some(*n),
                 _ => None,
             })
             .collect()
@@ -190,7 +200,7 @@ fn refused_connect() {
     c.send("c", "S", 1000, 0, 0);
     c.send("s", "RA", 0, 1001, 0);
     c.expect(&[(C, Closed, SynSent), (C, SynSent, Closed)]);
-    assert!(c.notes().iter().any(|n| n.contains("refused")));
+    assert_eq!(c.notes(), [WireNote::Refused]);
     let s = &c.obs.summaries()[0];
     assert_eq!(
         (s.opening, s.closing),
@@ -204,7 +214,7 @@ fn rst_mid_stream_closes_both() {
     let mut c = established();
     c.send("s", "RA", 5001, 1001, 0);
     c.expect(&[(S, Established, Closed), (C, Established, Closed)]);
-    assert!(c.notes().iter().any(|n| n == "connection reset by server"));
+    assert_eq!(c.notes(), [WireNote::ResetBy(Side::Server)]);
 }
 
 #[test]
@@ -229,12 +239,9 @@ fn capture_starting_mid_connection() {
     let mut c = Cap::new();
     c.send("s", "PA", 5001, 1001, 10);
     c.expect(&[]);
-    assert_eq!(
-        c.notes(),
-        ["capture starts mid-connection: both endpoints assumed ESTABLISHED"]
-    );
+    assert_eq!(c.notes(), [WireNote::MidConnection]);
     // The lower address:port is the client.
-    assert_eq!(c.rec.conns[0].client, CLIENT);
+    assert_eq!(c.rec.conns[0].client, addr(CLIENT));
     c.send("c", "FA", 1001, 5011, 0);
     c.expect(&[(C, Established, FinWait1)]);
     assert_eq!(c.obs.summaries()[0].opening, Opening::MidConnection);

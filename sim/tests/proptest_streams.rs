@@ -12,6 +12,7 @@ mod proptest_support;
 use common::{dump, simulate};
 use proptest::prelude::*;
 use proptest_support::{case, digest, Case};
+use synack_sim::calls::CallResult;
 use synack_sim::transcript::OwnedKind;
 use synack_sim::{Side, State};
 
@@ -66,8 +67,8 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         } = &ev.kind
         {
             prop_assert!(
-                !result.starts_with("error"),
-                "{} {} failed: {}\n{}",
+                !matches!(result, CallResult::Failed(_) | CallResult::FailedAfter(..)),
+                "{} {:?} failed: {:?}\n{}",
                 endpoint,
                 call,
                 result,

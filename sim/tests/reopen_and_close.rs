@@ -3,7 +3,8 @@
 //! per connection.
 
 mod common;
-use common::dump;
+use common::{dump, results};
+use synack_sim::calls::{Call, CallResult, Failure, Received, RecvMax};
 use synack_sim::scenario::parse;
 use synack_sim::transcript::{OwnedKind, Recorder};
 use synack_sim::world::{run, RunOptions};
@@ -14,20 +15,6 @@ fn simulate(text: &str) -> (Recorder, synack_sim::world::RunOutcome) {
     let mut rec = Recorder::default();
     let out = run(&sc, &RunOptions::default(), &mut rec).expect("in memory");
     (rec, out)
-}
-
-fn app_results(rec: &Recorder, side: Side, call: &str) -> Vec<String> {
-    rec.events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            OwnedKind::App {
-                endpoint,
-                call: c,
-                result,
-            } if *endpoint == side && c == call => Some(result.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// RFC 9293 3.10.4 (CLOSE in SYN-RECEIVED: FIN-WAIT-1) with RFC 6298 5.4:
@@ -47,9 +34,9 @@ fn close_in_syn_received_with_the_third_ack_lost_still_completes() {
          expect client CLOSED\n",
     );
     assert!(
-        out.expect_failures.is_empty(),
+        out.failures.is_empty(),
         "{:?}\n{}",
-        out.expect_failures,
+        out.failures,
         dump(&rec)
     );
     let synacks_resent = rec
@@ -80,11 +67,11 @@ fn a_reopened_socket_receives_again() {
          server recv\n\
          expect server ESTABLISHED\n",
     );
-    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
-    let results = app_results(&rec, Side::Server, "recv()");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    let results = results(&rec, Side::Server, &Call::Recv(RecvMax::Any));
     assert_eq!(
-        results.last().map(String::as_str),
-        Some("\"hi\" (2 bytes)"),
+        results.last(),
+        Some(&CallResult::Data(Received::of(b"hi"))),
         "{}",
         dump(&rec)
     );
@@ -95,14 +82,18 @@ fn a_reopened_socket_receives_again() {
 #[test]
 fn a_second_accept_does_not_return_the_same_connection() {
     let (rec, _) = simulate("server listen 1\nclient connect\nserver accept\nserver accept\n");
-    let results = app_results(&rec, Side::Server, "accept()");
+    let results = results(&rec, Side::Server, &Call::Accept);
     assert_eq!(
-        results.iter().filter(|r| r.starts_with("ok")).count(),
+        results
+            .iter()
+            .filter(|r| matches!(r, CallResult::Accepted { .. }))
+            .count(),
         1,
         "{results:?}"
     );
-    assert!(
-        results.last().is_some_and(|r| r.contains("block forever")),
+    assert_eq!(
+        results.last(),
+        Some(&CallResult::Failed(Failure::BlocksForever)),
         "{results:?}"
     );
 }

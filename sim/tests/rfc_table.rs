@@ -7,35 +7,31 @@
 mod common;
 
 use common::*;
+use synack_sim::calls::{Call, CallResult, Failure, Received};
 use synack_sim::scenario::{Action, FaultAction, FaultRule, RecvMax, SegKind, SendData, Settings};
 use synack_sim::transcript::{OwnedKind, Recorder};
 use synack_sim::{Dir, Side, State};
 
-/// The result of each completed `call` of `side`, in order (blocked notes left out).
-fn results(rec: &Recorder, side: Side, call: &str) -> Vec<String> {
-    rec.events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            OwnedKind::App {
-                endpoint,
-                call: c,
-                result,
-            } if *endpoint == side && c == call && !result.starts_with("blocked") => {
-                Some(result.clone())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// The time of the first app event of `side` whose result starts with `prefix`.
-fn time_of(rec: &Recorder, side: Side, prefix: &str) -> Option<u64> {
+/// The time of the first app event of `side` with this result.
+fn time_of(rec: &Recorder, side: Side, want: &CallResult) -> Option<u64> {
     rec.events.iter().find_map(|e| match &e.kind {
         OwnedKind::App {
             endpoint, result, ..
-        } if *endpoint == side && result.starts_with(prefix) => Some(e.t_us),
+        } if *endpoint == side && result == want => Some(e.t_us),
         _ => None,
     })
+}
+
+fn recv() -> Call {
+    Call::Recv(RecvMax::Any)
+}
+
+fn failed(f: Failure) -> CallResult {
+    CallResult::Failed(f)
+}
+
+fn data(text: &str) -> CallResult {
+    CallResult::Data(Received::of(text.as_bytes()))
 }
 
 fn open() -> Vec<Vec<Action>> {
@@ -55,9 +51,9 @@ fn open() -> Vec<Vec<Action>> {
 fn run_steps(settings: Settings, steps: Vec<Vec<Action>>) -> Recorder {
     let (rec, out) = simulate(&scenario(settings, steps));
     assert!(
-        out.expect_failures.is_empty(),
+        out.failures.is_empty(),
         "{:?}\n{}",
-        out.expect_failures,
+        out.failures,
         dump(&rec)
     );
     rec
@@ -81,8 +77,8 @@ fn connect_to_port_nobody_listens_on__refused_rfc9293_3_10_7_1() {
         ],
     );
     assert_eq!(
-        results(&rec, c(), "connect(9999)"),
-        ["error: connection refused"],
+        results(&rec, c(), &Call::Connect { port: 9999 }),
+        [failed(Failure::Refused)],
         "{}",
         dump(&rec)
     );
@@ -105,8 +101,8 @@ fn abort__peer_app_told_connection_reset_rfc9293_3_10_5() {
     }]);
     let rec = run_steps(Settings::default(), steps);
     assert_eq!(
-        results(&rec, s(), "recv()"),
-        ["error: connection reset"],
+        results(&rec, s(), &recv()),
+        [failed(Failure::Reset)],
         "{}",
         dump(&rec)
     );
@@ -179,10 +175,10 @@ fn half_close__data_after_shutdown_delivered_rfc9293_3_6() {
         state: State::TimeWait,
     }]);
     let rec = run_steps(Settings::default(), steps);
-    assert_eq!(results(&rec, s(), "recv()"), ["end of stream"]);
+    assert_eq!(results(&rec, s(), &recv()), [CallResult::EndOfStream]);
     assert_eq!(
-        results(&rec, c(), "recv()"),
-        ["\"still here\" (10 bytes)", "end of stream"],
+        results(&rec, c(), &recv()),
+        [data("still here"), CallResult::EndOfStream],
         "{}",
         dump(&rec)
     );
@@ -267,12 +263,15 @@ fn syn_never_answered__connect_timed_out_rfc6298_5_5() {
     });
     let rec = run_steps(settings, open());
     assert_eq!(
-        results(&rec, c(), "connect(80)"),
-        ["error: timed out"],
+        results(&rec, c(), &Call::Connect { port: 80 }),
+        [failed(Failure::TimedOut)],
         "{}",
         dump(&rec)
     );
-    assert_eq!(time_of(&rec, c(), "error: timed out"), Some(243_000_000));
+    assert_eq!(
+        time_of(&rec, c(), &failed(Failure::TimedOut)),
+        Some(243_000_000)
+    );
 }
 
 /// RFC 9293 3.5 (Figure 8): simultaneous open: SYN-SENT -> SYN-RECEIVED ->
@@ -308,7 +307,7 @@ fn simultaneous_open__syn_sent_syn_received_established_rfc9293_3_5() {
             dump(&rec)
         );
     }
-    assert_eq!(results(&rec, s(), "recv()"), ["\"x\" (1 byte)"]);
+    assert_eq!(results(&rec, s(), &recv()), [data("x")]);
 }
 
 /// RFC 9293 3.10.7.4 and RFC 6298: a lost data segment is retransmitted and

@@ -136,6 +136,34 @@ fn error_bad_duration() {
 }
 
 #[test]
+fn error_bad_wait_until() {
+    assert_eq!(
+        err("wait untl client CLOSED"),
+        "t.tcp:1:6: expected a duration like 20ms or \"until client CLOSED\", found \"untl\"; did you mean \"until\"?"
+    );
+    assert_eq!(
+        err("wait until"),
+        "t.tcp:1:11: expected client or server, found the end of the line"
+    );
+    assert_eq!(
+        err("wait until client"),
+        "t.tcp:1:18: expected a TCP state like ESTABLISHED or TIME-WAIT, found the end of the line"
+    );
+    assert_eq!(
+        err("wait until client CLOSD"),
+        "t.tcp:1:19: expected a TCP state like ESTABLISHED or TIME-WAIT, found \"CLOSD\"; did you mean \"CLOSED\"?"
+    );
+    assert_eq!(
+        err("wait until client CLOSED 5s"),
+        "t.tcp:1:26: expected \"max\" and a duration (like max 2min), \"&\" or the end of the line, found \"5s\""
+    );
+    assert_eq!(
+        err("wait until client CLOSED max"),
+        "t.tcp:1:29: expected a duration like 20ms, 1.5s or 300us (units: us, ms, s, min), found the end of the line"
+    );
+}
+
+#[test]
 fn error_bad_percent() {
     assert_eq!(
         err("loss client->server 101%"),

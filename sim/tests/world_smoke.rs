@@ -61,7 +61,7 @@ fn echo_by_hand() {
     );
     let (rec, out) = simulate(&sc);
     println!("{}", dump(&rec));
-    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
 }
 
 use synack_sim::scenario::{FaultAction, FaultRule, RecvMax, SegKind};
@@ -118,7 +118,7 @@ fn lost_syn_and_data() {
     );
     let (rec, out) = simulate(&sc);
     println!("{}", dump(&rec));
-    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn simultaneous_open_and_refused_and_abort() {
     );
     let (rec, out) = simulate(&sc);
     println!("{}", dump(&rec));
-    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
 }
 
 #[test]
@@ -206,5 +206,5 @@ fn bulk_zero_window() {
     );
     let (rec, out) = simulate(&sc);
     println!("{}", dump(&rec));
-    assert!(out.expect_failures.is_empty(), "{:?}", out.expect_failures);
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
 }

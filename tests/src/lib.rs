@@ -6,11 +6,12 @@
 pub mod netns;
 pub mod tshark;
 
+use synack_sim::calls::{Call, CallResult, Received, RecvMax, SendData};
 use synack_sim::segment::{Flags, TcpHeader};
 use synack_sim::seq::SeqNum;
 use synack_sim::transcript::{
-    Analysis, AnalysisFlag, ConnInfo, Dir, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side,
-    TimerKind,
+    Analysis, AnalysisFlag, ConnInfo, Dir, Fate, Note, OwnedEvent, OwnedKind, SegmentEvent, Side,
+    StateSource, TimerKind,
 };
 use synack_sim::State;
 
@@ -57,6 +58,7 @@ pub fn seg(
         conn: None,
         kind: OwnedKind::Segment {
             seg: SegmentEvent {
+                id: 0,
                 dir,
                 hdr,
                 rel_seq,
@@ -76,29 +78,41 @@ pub fn state(t_us: u64, endpoint: Side, from: State, to: State) -> OwnedEvent {
     OwnedEvent {
         t_us,
         conn: None,
-        kind: OwnedKind::State { endpoint, from, to },
+        kind: OwnedKind::State {
+            endpoint,
+            from,
+            to,
+            source: StateSource::Sim,
+        },
     }
 }
 
-pub fn app(t_us: u64, endpoint: Side, call: &str, result: &str) -> OwnedEvent {
+pub fn app(t_us: u64, endpoint: Side, call: Call, result: CallResult) -> OwnedEvent {
     OwnedEvent {
         t_us,
         conn: None,
         kind: OwnedKind::App {
             endpoint,
-            call: call.into(),
-            result: result.into(),
+            call,
+            result,
         },
     }
 }
 
-pub fn timer(t_us: u64, endpoint: Side, timer: TimerKind, rto_us: Option<u64>) -> OwnedEvent {
+pub fn timer(
+    t_us: u64,
+    endpoint: Side,
+    timer: TimerKind,
+    after_us: u64,
+    rto_us: Option<u64>,
+) -> OwnedEvent {
     OwnedEvent {
         t_us,
         conn: None,
         kind: OwnedKind::Timer {
             endpoint,
             timer,
+            after_us,
             rto_us,
         },
     }
@@ -108,8 +122,27 @@ pub fn note(t_us: u64, text: &str) -> OwnedEvent {
     OwnedEvent {
         t_us,
         conn: None,
-        kind: OwnedKind::Note { text: text.into() },
+        kind: OwnedKind::Note(Note::Text(text.into())),
     }
+}
+
+/// Gives the segments their ids, 1-based in order.
+fn number_segments(events: &mut [OwnedEvent]) {
+    let mut id = 0;
+    for ev in events {
+        if let OwnedKind::Segment { seg, .. } = &mut ev.kind {
+            id += 1;
+            seg.id = id;
+        }
+    }
+}
+
+fn send(text: &str) -> Call {
+    Call::Send(SendData::Text(text.as_bytes().to_vec()))
+}
+
+fn data(text: &str) -> CallResult {
+    CallResult::Data(Received::of(text.as_bytes()))
 }
 
 /// The echo scenario with a lost data segment, its retransmission, a
@@ -122,21 +155,38 @@ pub fn echo_with_faults() -> Vec<OwnedEvent> {
     let ack = Flags::ACK;
     let pa = Flags::PSH | Flags::ACK;
     let fa = Flags::FIN | Flags::ACK;
-    vec![
+    let recv = Call::Recv(RecvMax::Any);
+    let mut events = vec![
         state(0, Server, State::Closed, State::Listen),
-        app(0, Server, "listen(9999)", "ok"),
+        app(0, Server, Call::Listen { port: 9999 }, CallResult::Ok),
         state(0, Client, State::Closed, State::SynSent),
         seg(0, C2S, Flags::SYN, 0, None, b"", D, none),
         state(10_000, Server, State::Listen, State::SynReceived),
         seg(10_000, S2C, Flags::SYN | ack, 0, Some(1), b"", D, none),
         state(20_000, Client, State::SynSent, State::Established),
         seg(20_000, C2S, ack, 1, Some(1), b"", D, none),
-        app(20_000, Client, "connect(9999)", "ok"),
-        app(20_000, Client, "send(\"Michael\")", "7"),
+        app(
+            20_000,
+            Client,
+            Call::Connect { port: 9999 },
+            CallResult::Connected,
+        ),
+        app(20_000, Client, send("Michael"), CallResult::Ok),
         seg(20_000, C2S, pa, 1, Some(1), b"Michael", Dropped, none),
         state(30_000, Server, State::SynReceived, State::Established),
-        app(30_000, Server, "accept()", "ok"),
-        timer(1_020_000, Client, TimerKind::Retransmit, Some(1_000_000)),
+        app(
+            30_000,
+            Server,
+            Call::Accept,
+            CallResult::Accepted { port: 49152 },
+        ),
+        timer(
+            1_020_000,
+            Client,
+            TimerKind::Retransmit,
+            1_000_000,
+            Some(1_000_000),
+        ),
         seg(
             1_020_000,
             C2S,
@@ -148,8 +198,8 @@ pub fn echo_with_faults() -> Vec<OwnedEvent> {
             none.with(AnalysisFlag::Retransmission),
         ),
         seg(1_030_000, S2C, ack, 1, Some(8), b"", D, none),
-        app(1_030_000, Server, "recv()", "\"Michael\""),
-        app(1_030_000, Server, "send(\"Hello, Michael!\")", "15"),
+        app(1_030_000, Server, recv.clone(), data("Michael")),
+        app(1_030_000, Server, send("Hello, Michael!"), CallResult::Ok),
         seg(
             1_030_000,
             S2C,
@@ -161,7 +211,7 @@ pub fn echo_with_faults() -> Vec<OwnedEvent> {
             none,
         ),
         seg(1_040_000, C2S, ack, 8, Some(16), b"", D, none),
-        app(1_040_000, Client, "recv()", "\"Hello, Michael!\""),
+        app(1_040_000, Client, recv, data("Hello, Michael!")),
         note(
             1_040_000,
             "the second copy of the reply arrives: the client ACKs it again",
@@ -176,22 +226,24 @@ pub fn echo_with_faults() -> Vec<OwnedEvent> {
             D,
             none.with(AnalysisFlag::DuplicateAck),
         ),
-        timer(1_040_500, Server, TimerKind::DelayedAck, None),
-        app(1_050_000, Client, "close()", "ok"),
+        timer(1_040_500, Server, TimerKind::DelayedAck, 40_000, None),
+        app(1_050_000, Client, Call::Close, CallResult::Ok),
         state(1_050_000, Client, State::Established, State::FinWait1),
         seg(1_050_000, C2S, fa, 8, Some(16), b"", D, none),
         state(1_060_000, Server, State::Established, State::CloseWait),
         seg(1_060_000, S2C, ack, 16, Some(9), b"", D, none),
-        app(1_060_000, Server, "close()", "ok"),
+        app(1_060_000, Server, Call::Close, CallResult::Ok),
         state(1_060_000, Server, State::CloseWait, State::LastAck),
         seg(1_060_000, S2C, fa, 16, Some(9), b"", D, none),
         state(1_070_000, Client, State::FinWait1, State::FinWait2),
         state(1_070_000, Client, State::FinWait2, State::TimeWait),
         seg(1_070_000, C2S, ack, 9, Some(17), b"", D, none),
         state(1_080_000, Server, State::LastAck, State::Closed),
-        timer(241_070_000, Client, TimerKind::TimeWait, None),
+        timer(241_070_000, Client, TimerKind::TimeWait, 240_000_000, None),
         state(241_070_000, Client, State::TimeWait, State::Closed),
-    ]
+    ];
+    number_segments(&mut events);
+    events
 }
 
 /// A short capture of two connections: frame numbers, connection ids, a
@@ -201,13 +253,13 @@ pub fn capture() -> (Vec<ConnInfo>, Vec<OwnedEvent>) {
     let conns = vec![
         ConnInfo {
             conn: Some(1),
-            client: "127.0.0.1:49152".into(),
-            server: "127.0.0.1:9999".into(),
+            client: addr("127.0.0.1:49152"),
+            server: addr("127.0.0.1:9999"),
         },
         ConnInfo {
             conn: Some(2),
-            client: "[::1]:50000".into(),
-            server: "[::1]:80".into(),
+            client: addr("[::1]:50000"),
+            server: addr("[::1]:80"),
         },
     ];
     let a = Analysis::NONE;
@@ -255,10 +307,19 @@ pub fn capture() -> (Vec<ConnInfo>, Vec<OwnedEvent>) {
     let mut frame = 0;
     for (ev, c) in events.iter_mut().zip(conn_of) {
         ev.conn = Some(c);
+        if let OwnedKind::State { source, .. } = &mut ev.kind {
+            *source = StateSource::Wire;
+        }
         if let OwnedKind::Segment { seg, .. } = &mut ev.kind {
             frame += 1;
             seg.frame = Some(frame);
         }
     }
+    number_segments(&mut events);
     (conns, events)
+}
+
+fn addr(s: &str) -> std::net::SocketAddr {
+    s.parse()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)))
 }

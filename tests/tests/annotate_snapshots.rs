@@ -14,10 +14,10 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use synack::feed::Feed;
 use synack::render::{summary, Header, JsonRenderer, TextRenderer};
+use synack_capture::Feed;
 use synack_capture::{CaptureReader, LiveCapture, LiveOptions};
-use synack_sim::transcript::{Event, EventKind, Sink};
+use synack_sim::transcript::{Event, EventKind, Note, Sink};
 use synack_tests::netns::live::go_or_skip;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/captures");
@@ -72,11 +72,11 @@ fn annotate(path: &Path, shown: &str) -> Annotated {
             let rec = next.expect("a stored fixture reads whole");
             feed.record(&rec, &mut both).expect("rendering into memory");
         }
-        let line = feed.stats.to_string();
+        let line = Note::Text(feed.stats.to_string());
         both.event(&Event {
             t_us: 0,
             conn: None,
-            kind: EventKind::Note { text: &line },
+            kind: EventKind::Note(&line),
         })
         .expect("rendering into memory");
         both.finish().expect("rendering into memory");

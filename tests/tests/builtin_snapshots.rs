@@ -14,13 +14,13 @@ fn render_text(name: &str) -> String {
     let opts = RunOptions::default();
     let mut out = Vec::new();
     {
-        let mut sink = TextRenderer::new(&mut out, header(&sc, &opts), false);
+        let mut sink = TextRenderer::new(&mut out, header(&sc, &opts.apply(&sc.settings)), false);
         let outcome = run(&sc, &opts, &mut sink).expect("rendering into memory");
         sink.finish().expect("rendering into memory");
         assert!(
-            outcome.expect_failures.is_empty(),
+            outcome.failures.is_empty(),
             "{name}: {:?}",
-            outcome.expect_failures
+            outcome.failures
         );
     }
     String::from_utf8(out).expect("text transcripts are UTF-8")

@@ -96,7 +96,7 @@ fn the_sample_transcript_is_current() {
     let opts = RunOptions::default();
     let mut out = Vec::new();
     {
-        let mut sink = TextRenderer::new(&mut out, header(&sc, &opts), false);
+        let mut sink = TextRenderer::new(&mut out, header(&sc, &opts.apply(&sc.settings)), false);
         run(&sc, &opts, &mut sink).expect("rendering into memory");
         sink.finish().expect("rendering into memory");
     }

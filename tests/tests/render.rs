@@ -139,7 +139,7 @@ fn json_capture_with_frames_and_connections() {
 }
 
 /// The keys a line of `kind` has, in contract order.
-fn contract_keys(kind: &str, with_conn: bool) -> Vec<&'static str> {
+fn contract_keys(kind: &str, with_conn: bool, with_endpoint: bool) -> Vec<&'static str> {
     let mut keys = vec!["kind", "t_us"];
     if with_conn {
         keys.push("conn");
@@ -147,11 +147,13 @@ fn contract_keys(kind: &str, with_conn: bool) -> Vec<&'static str> {
     keys.extend_from_slice(match kind {
         "segment" => &[
             "dir", "flags", "seq", "ack", "rel_seq", "rel_ack", "len", "win", "fate", "analysis",
-            "frame",
+            "frame", "id",
         ][..],
-        "state" => &["endpoint", "from", "to"][..],
+        "state" => &["endpoint", "from", "to", "source"][..],
         "app" => &["endpoint", "call", "result"][..],
-        "timer" => &["endpoint", "timer", "rto_us"][..],
+        "timer" => &["endpoint", "timer", "after_us", "rto_us"][..],
+        "note" if with_endpoint => &["endpoint", "text"][..],
+        "note" => &["text"][..],
         _ => &[][..],
     });
     keys
@@ -162,20 +164,12 @@ fn json_every_line_parses_with_keys_in_contract_order() {
     let (conns, capture_events) = capture();
     for (conns, events) in [(&[][..], echo_with_faults()), (&conns[..], capture_events)] {
         let out = json(conns, &events);
-        let notes = events
-            .iter()
-            .filter(|e| matches!(e.kind, synack_sim::transcript::OwnedKind::Note { .. }))
-            .count();
-        assert_eq!(
-            out.lines().count(),
-            events.len() - notes,
-            "notes are not in JSON"
-        );
+        assert_eq!(out.lines().count(), events.len(), "one line per event");
         for line in out.lines() {
             let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
             let obj = v.as_object().expect("each line is an object");
             let kind = obj["kind"].as_str().expect("kind is a string");
-            let want = contract_keys(kind, obj.contains_key("conn"));
+            let want = contract_keys(kind, obj.contains_key("conn"), obj.contains_key("endpoint"));
             let mut got: Vec<(usize, &str)> = obj
                 .keys()
                 .map(|k| {
@@ -221,26 +215,46 @@ fn json_segment_fields_match_the_event() {
 mod props {
     use super::*;
     use proptest::prelude::*;
-    use synack_sim::transcript::{Event, EventKind, Side};
+    use synack::render::words::{CallText, NoteText, ResultText};
+    use synack_sim::calls::{Call, CallResult, Received, SendData};
+    use synack_sim::transcript::{Event, EventKind, Note, Side};
 
     proptest! {
-        /// Any strings in app calls survive JSON escaping, and the text
-        /// renderer keeps them on one line.
+        /// Any bytes sent or received survive JSON escaping as the words of
+        /// the call, and the text renderer keeps them on one line.
         #[test]
-        fn any_app_strings_stay_one_line(call in any::<String>(), result in any::<String>(), t in any::<u64>()) {
+        fn any_app_bytes_stay_one_line(sent in any::<Vec<u8>>(), got in any::<Vec<u8>>(), t in any::<u64>()) {
+            let call = Call::Send(SendData::Text(sent));
+            let result = CallResult::Data(Received::of(&got));
             let ev = Event { t_us: t, conn: None, kind: EventKind::App { endpoint: Side::Server, call: &call, result: &result } };
             let mut j = JsonRenderer::new(Vec::new());
             prop_assert!(j.event(&ev).is_ok());
             let out = j.into_inner();
             let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_eq!(v["call"].as_str(), Some(call.as_str()));
-            prop_assert_eq!(v["result"].as_str(), Some(result.as_str()));
+            let (cw, rw) = (CallText(&call).to_string(), ResultText(&result).to_string());
+            prop_assert_eq!(v["call"].as_str(), Some(cw.as_str()));
+            prop_assert_eq!(v["result"].as_str(), Some(rw.as_str()));
             prop_assert_eq!(v["t_us"].as_u64(), Some(t));
             let mut r = TextRenderer::new(Vec::new(), Header::default(), false);
             prop_assert!(r.event(&ev).is_ok());
             let text = String::from_utf8(r.into_inner()).unwrap_or_default();
             // header, blank, titles, the event
             prop_assert_eq!(text.lines().count(), 4);
+        }
+
+        /// Any note text survives JSON and stays on one line of text.
+        #[test]
+        fn any_note_stays_one_line(text in any::<String>()) {
+            let note = Note::Text(text.clone());
+            let ev = Event { t_us: 0, conn: None, kind: EventKind::Note(&note) };
+            let mut j = JsonRenderer::new(Vec::new());
+            prop_assert!(j.event(&ev).is_ok());
+            let v: serde_json::Value = serde_json::from_slice(&j.into_inner()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let nw = NoteText(&note).to_string();
+            prop_assert_eq!(v["text"].as_str(), Some(nw.as_str()));
+            let mut r = TextRenderer::new(Vec::new(), Header::default(), false);
+            prop_assert!(r.event(&ev).is_ok());
+            prop_assert_eq!(String::from_utf8(r.into_inner()).unwrap_or_default().lines().count(), 4);
         }
     }
 }

@@ -3,27 +3,16 @@
 
 use crate::args::{AnnotateArgs, Format};
 use crate::error::{clause, CliError};
-use crate::feed::{port_of, ConnFilter, Feed};
+use crate::filter::{selected, ConnFilter};
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::render::{summary, Header, JsonRenderer, TextRenderer};
+use crate::render::{self, summary, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::Write;
-use synack_capture::CaptureReader;
-use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Sink};
-
-/// `--conn N` and `--port P`: whether connection `id`, between these ports,
-/// is shown (in the transcript and in the summary alike).
-fn selected(
-    conn: Option<u32>,
-    port: Option<u16>,
-    id: Option<u32>,
-    ports: [Option<u16>; 2],
-) -> bool {
-    conn.is_none_or(|c| id == Some(c)) && port.is_none_or(|p| ports.contains(&Some(p)))
-}
+use synack_capture::{CaptureReader, Feed};
+use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Note, Sink};
 
 /// Runs `synack annotate`.
 pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
@@ -53,20 +42,10 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     let mut renderer: Box<dyn Sink + '_> = if args.summary {
         Box::new(Discard)
     } else {
-        match args.output.format {
-            Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
-            _ => Box::new(TextRenderer::new(&mut out.writer, header, out.color)),
-        }
+        render::open(args.output.format, &mut out, header)?
     };
     let (conn, port) = (args.conn, args.port);
-    let keep = move |info: &ConnInfo| {
-        selected(
-            conn,
-            port,
-            info.conn,
-            [port_of(&info.client), port_of(&info.server)],
-        )
-    };
+    let keep = move |info: &ConnInfo| selected(conn, port, info);
     let mut sink = ConnFilter::new(renderer.as_mut(), keep);
 
     let mut feed = Feed::new();
@@ -81,11 +60,11 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
             Err(e) => {
                 feed.stats.count_file_error();
                 let msg = format!("{shown}: {}", clause(&e.to_string()));
-                let text = format!("not annotated: {}", clause(&e.to_string()));
+                let note = Note::Text(format!("not annotated: {}", clause(&e.to_string())));
                 sink.event(&Event {
                     t_us: feed.last_t_us,
                     conn: None,
-                    kind: EventKind::Note { text: &text },
+                    kind: EventKind::Note(&note),
                 })
                 .context("cannot write the transcript")?;
                 errors.push(msg);
@@ -102,14 +81,12 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         }
     }
     progress.finish();
-    let summary_line = format!("{}", feed.stats);
     if !args.summary {
+        let note = Note::Text(feed.stats.to_string());
         sink.event(&Event {
             t_us: feed.last_t_us,
             conn: None,
-            kind: EventKind::Note {
-                text: &summary_line,
-            },
+            kind: EventKind::Note(&note),
         })
         .context("cannot write the transcript")?;
     }
@@ -122,12 +99,12 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
             .summaries()
             .into_iter()
             .filter(|c| {
-                selected(
-                    conn,
-                    port,
-                    Some(c.conn),
-                    [Some(c.client.port()), Some(c.server.port())],
-                )
+                let info = ConnInfo {
+                    conn: Some(c.conn),
+                    client: c.client,
+                    server: c.server,
+                };
+                selected(conn, port, &info)
             })
             .collect();
         match args.output.format {

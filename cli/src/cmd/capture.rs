@@ -4,16 +4,14 @@
 
 use crate::args::{CaptureArgs, Format};
 use crate::error::CliError;
-use crate::feed::Feed;
 use crate::output::Output;
-use crate::render::{Header, JsonRenderer, TextRenderer};
+use crate::render::{self, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use synack_capture::{LiveCapture, LiveError, LiveOptions};
-use synack_sim::transcript::Sink;
+use synack_capture::{Feed, LiveCapture, LiveError, LiveOptions};
 
 /// The BPF filter for `--port` and `--filter` together.
 pub fn bpf(port: Option<u16>, filter: Option<&str>) -> Option<String> {
@@ -66,16 +64,10 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome> {
         capture: true,
         ..Header::default()
     };
-    let color = out.color;
-    let json = args.output.format == Format::Json;
     let mut feed = Feed::new();
     let mut seen = 0u64;
     {
-        let mut sink: Box<dyn Sink + '_> = if json {
-            Box::new(JsonRenderer::new(&mut out.writer))
-        } else {
-            Box::new(TextRenderer::new(&mut out.writer, header, color))
-        };
+        let mut sink = render::open(args.output.format, &mut out, header)?;
         eprintln!(
             "synack: capturing on {}{} (Ctrl-C to stop)",
             args.interface,

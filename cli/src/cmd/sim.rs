@@ -3,12 +3,12 @@
 use crate::args::{Format, OutputFlags, RunFlags, SimArgs};
 use crate::error::CliError;
 use crate::output::Output;
-use crate::render::{Header, JsonRenderer, PcapRenderer, TextRenderer};
+use crate::render::words::{CheckText, Secs};
+use crate::render::{self, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::io::Write;
-use synack_capture::FileFormat;
-use synack_sim::scenario::Scenario;
+use synack_sim::scenario::{Scenario, Settings};
 use synack_sim::transcript::{Discard, Side, Sink};
 use synack_sim::world::{self, RunOptions, RunOutcome, Stats};
 
@@ -18,9 +18,9 @@ pub fn run(args: &SimArgs) -> Result<Outcome> {
     let mut out = Output::open(&args.output)?;
     if args.summary {
         let outcome = simulate(&scenario, &args.run, &mut Discard)?;
-        let opts = options(&args.run);
+        let settings = options(&args.run).apply(&scenario.settings);
         match args.output.format {
-            Format::Text => write_summary(&mut out.writer, &scenario, &opts, &outcome.stats),
+            Format::Text => write_summary(&mut out.writer, &scenario, &settings, &outcome.stats),
             Format::Json => write_summary_json(&mut out.writer, &outcome.stats),
             Format::Pcap | Format::Pcapng => {
                 return Err(CliError::Usage(
@@ -43,34 +43,11 @@ pub fn transcript(
     flags: &OutputFlags,
     mut out: Output,
 ) -> Result<Outcome> {
-    let mut sink: Box<dyn Sink + '_> = match flags.format {
-        Format::Text => Box::new(TextRenderer::new(
-            &mut out.writer,
-            header(scenario, &options(run)),
-            out.color,
-        )),
-        Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
-        Format::Pcap | Format::Pcapng => {
-            if out.is_terminal {
-                return Err(CliError::Usage(
-                    "a capture file is binary: write it with -o FILE or pipe it (e.g. | wireshark -k -i -)"
-                        .into(),
-                )
-                .into());
-            }
-            let format = match flags.format {
-                Format::Pcap => FileFormat::Pcap,
-                _ => FileFormat::Pcapng,
-            };
-            let [client, server] = world::ports(scenario);
-            Box::new(
-                PcapRenderer::new(&mut out.writer, format, client, server)
-                    .context("cannot start the capture file")?,
-            )
-        }
-    };
+    let header = header(scenario, &options(run).apply(&scenario.settings));
+    let mut sink = render::open(flags.format, &mut out, header)?;
     let outcome = simulate(scenario, run, sink.as_mut())?;
-    sink.finish().context("cannot write the transcript")?;
+    drop(sink);
+    out.writer.flush().context("cannot write the transcript")?;
     Ok(expect_outcome(scenario, &outcome))
 }
 
@@ -87,38 +64,30 @@ fn simulate(scenario: &Scenario, run: &RunFlags, sink: &mut dyn Sink) -> Result<
         .with_context(|| format!("cannot simulate scenario {}", scenario.source))
 }
 
-/// The header of the text transcript: what ran, with the overrides applied.
-pub fn header(scenario: &Scenario, opts: &RunOptions) -> Header {
-    let s = &scenario.settings;
+/// The header of the text transcript: what ran, with `settings` (the
+/// overrides applied).
+pub fn header(scenario: &Scenario, settings: &Settings) -> Header {
     Header {
         what: format!("scenario {}", scenario.source),
-        profile: Some(opts.profile.unwrap_or(s.profile)),
-        rtt_us: Some(s.rtt_us),
-        mss: Some(s.mss),
-        seed: Some(opts.seed.unwrap_or(s.seed)),
+        profile: Some(settings.profile),
+        rtt_us: Some(settings.rtt_us),
+        mss: Some(settings.mss),
+        seed: Some(settings.seed),
         capture: false,
     }
 }
 
-/// Each failed `expect`, as the line stderr shows after `synack: `.
+/// Each failed check (`expect`, `wait until`), as the line stderr shows
+/// after `synack: `.
 pub fn expect_outcome(scenario: &Scenario, outcome: &RunOutcome) -> Outcome {
-    if outcome.expect_failures.is_empty() {
+    if outcome.failures.is_empty() {
         return Outcome::Ok;
     }
     Outcome::ExpectFailed(
         outcome
-            .expect_failures
+            .failures
             .iter()
-            .map(|f| {
-                format!(
-                    "{}:{}: expect {side} {} failed: {side} is {}",
-                    scenario.source,
-                    f.line,
-                    f.expected,
-                    f.actual,
-                    side = f.side
-                )
-            })
+            .map(|f| format!("{}:{}: {}", scenario.source, f.line, CheckText(f)))
             .collect(),
     )
 }
@@ -131,17 +100,14 @@ fn state_name(s: Option<synack_sim::State>) -> &'static str {
 pub fn write_summary(
     out: &mut dyn Write,
     scenario: &Scenario,
-    opts: &RunOptions,
+    settings: &Settings,
     st: &Stats,
 ) -> std::io::Result<()> {
-    let h = header(scenario, opts);
     let (c, s) = (Side::Client.index(), Side::Server.index());
     writeln!(
         out,
-        "{} (profile {}, seed {})",
-        h.what,
-        opts.profile.unwrap_or(scenario.settings.profile),
-        opts.seed.unwrap_or(scenario.settings.seed)
+        "scenario {} (profile {}, seed {})",
+        scenario.source, settings.profile, settings.seed
     )?;
     writeln!(
         out,
@@ -152,12 +118,7 @@ pub fn write_summary(
     writeln!(out, "bytes read    client {}, server {}", read(c), read(s))?;
     let fin = |i: usize| state_name(st.final_state.get(i).copied().flatten());
     writeln!(out, "final states  client {}, server {}", fin(c), fin(s))?;
-    writeln!(
-        out,
-        "virtual time  {}.{:06} s",
-        st.end_us / 1_000_000,
-        st.end_us % 1_000_000
-    )
+    writeln!(out, "virtual time  {} s", Secs::micros(st.end_us))
 }
 
 /// `--summary --format json`: one object, `kind` first like the transcript's lines.
@@ -211,7 +172,7 @@ pub fn write_summary_json(out: &mut dyn Write, st: &Stats) -> std::io::Result<()
 mod tests {
     use super::*;
     use synack_sim::scenario::Settings;
-    use synack_sim::world::ExpectFailure;
+    use synack_sim::world::CheckFailure;
     use synack_sim::State;
 
     fn scenario() -> Scenario {
@@ -223,13 +184,14 @@ mod tests {
     }
 
     #[test]
-    fn expect_failures_name_file_line_and_states() {
+    fn failures_name_file_line_and_states() {
         let outcome = RunOutcome {
-            expect_failures: vec![ExpectFailure {
+            failures: vec![CheckFailure {
                 line: 12,
                 side: Side::Client,
                 expected: State::TimeWait,
                 actual: State::FinWait2,
+                waited_us: None,
             }],
             stats: Stats::default(),
         };
@@ -262,8 +224,9 @@ mod tests {
             profile: None,
             seed: Some(9),
         };
+        let settings = opts.apply(&scenario().settings);
         let mut out = Vec::new();
-        assert!(write_summary(&mut out, &scenario(), &opts, &st).is_ok());
+        assert!(write_summary(&mut out, &scenario(), &settings, &st).is_ok());
         assert_eq!(
             String::from_utf8_lossy(&out),
             "scenario close.tcp (profile rfc, seed 9)\n\

@@ -3,9 +3,13 @@
 //!
 //! Written by hand into a reused line buffer (no `serde_json::Value` per
 //! event): integers are formatted without allocating and strings are escaped
-//! as RFC 8259 requires. `Note` events are for human readers and are not
-//! written.
+//! as RFC 8259 requires. The words of calls, results and notes are those of
+//! the text transcript ([`super::words`]). docs/transcript-json.md has every
+//! kind and field.
 
+use super::num::decimal;
+use super::words::{CallText, NoteText, ResultText};
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use synack_sim::transcript::{Event, EventKind, SegmentEvent, Sink};
 
@@ -14,6 +18,8 @@ use synack_sim::transcript::{Event, EventKind, SegmentEvent, Sink};
 pub struct JsonRenderer<W: Write> {
     out: W,
     line: Vec<u8>,
+    /// Scratch for words (calls, results, notes).
+    words: String,
 }
 
 impl<W: Write> JsonRenderer<W> {
@@ -21,6 +27,7 @@ impl<W: Write> JsonRenderer<W> {
         JsonRenderer {
             out,
             line: Vec::with_capacity(256),
+            words: String::new(),
         }
     }
 
@@ -63,6 +70,14 @@ impl<W: Write> JsonRenderer<W> {
             Some(n) => push_u64(l, n),
             None => l.extend_from_slice(b"null"),
         }
+        key_u64(l, "id", s.id);
+    }
+
+    /// `"name":"words"`, the words formatted into the scratch string.
+    fn key_words(&mut self, name: &str, args: std::fmt::Arguments<'_>) {
+        self.words.clear();
+        let _ = self.words.write_fmt(args);
+        key_str(&mut self.line, name, &self.words);
     }
 }
 
@@ -73,7 +88,7 @@ impl<W: Write> Sink for JsonRenderer<W> {
             EventKind::State { .. } => "state",
             EventKind::App { .. } => "app",
             EventKind::Timer { .. } => "timer",
-            EventKind::Note { .. } => return Ok(()),
+            EventKind::Note(_) => "note",
         };
         self.line.clear();
         self.line.extend_from_slice(b"{\"kind\":");
@@ -84,10 +99,16 @@ impl<W: Write> Sink for JsonRenderer<W> {
         }
         match ev.kind {
             EventKind::Segment(ref s) => self.segment(s),
-            EventKind::State { endpoint, from, to } => {
+            EventKind::State {
+                endpoint,
+                from,
+                to,
+                source,
+            } => {
                 key_str(&mut self.line, "endpoint", endpoint.name());
                 key_str(&mut self.line, "from", from.name());
                 key_str(&mut self.line, "to", to.name());
+                key_str(&mut self.line, "source", source.name());
             }
             EventKind::App {
                 endpoint,
@@ -95,23 +116,30 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 result,
             } => {
                 key_str(&mut self.line, "endpoint", endpoint.name());
-                key_str(&mut self.line, "call", call);
-                key_str(&mut self.line, "result", result);
+                self.key_words("call", format_args!("{}", CallText(call)));
+                self.key_words("result", format_args!("{}", ResultText(result)));
             }
             EventKind::Timer {
                 endpoint,
                 timer,
+                after_us,
                 rto_us,
             } => {
                 key_str(&mut self.line, "endpoint", endpoint.name());
                 key_str(&mut self.line, "timer", timer.name());
+                key_u64(&mut self.line, "after_us", after_us);
                 key(&mut self.line, "rto_us");
                 match rto_us {
                     Some(us) => push_u64(&mut self.line, us),
                     None => self.line.extend_from_slice(b"null"),
                 }
             }
-            EventKind::Note { .. } => {}
+            EventKind::Note(note) => {
+                if let Some(side) = note.endpoint() {
+                    key_str(&mut self.line, "endpoint", side.name());
+                }
+                self.key_words("text", format_args!("{}", NoteText(note)));
+            }
         }
         self.line.extend_from_slice(b"}\n");
         self.out.write_all(&self.line)
@@ -147,34 +175,6 @@ fn key_u64(l: &mut Vec<u8>, name: &str, value: u64) {
 pub(crate) fn push_u64(l: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
     l.extend_from_slice(decimal(&mut buf, n));
-}
-
-/// `n` in decimal ASCII digits, written into the end of `buf`: two digits
-/// per division, from a table.
-pub(crate) fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
-    const PAIRS: &[u8; 200] = b"\
-        0001020304050607080910111213141516171819\
-        2021222324252627282930313233343536373839\
-        4041424344454647484950515253545556575859\
-        6061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899";
-    let mut i = buf.len();
-    while n >= 100 {
-        // `n % 100` is below 100, so the index is in the table.
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
-    }
-    &buf[i..]
 }
 
 /// Appends `s` as a JSON string (RFC 8259 section 7): quotes, backslashes and
@@ -213,30 +213,6 @@ pub(crate) fn push_str(l: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_digits_match_display() {
-        let mut samples = vec![
-            0,
-            1,
-            9,
-            10,
-            11,
-            99,
-            100,
-            101,
-            999,
-            1000,
-            4_294_967_295,
-            u64::MAX,
-        ];
-        samples.extend((0..64).map(|b| 1u64 << b));
-        samples.extend((1..20).map(|p| 10u64.pow(p) - 1));
-        for n in samples {
-            let mut buf = [0u8; 20];
-            assert_eq!(decimal(&mut buf, n), n.to_string().as_bytes(), "{n}");
-        }
-    }
 
     #[test]
     fn integers_in_decimal() {

@@ -16,6 +16,8 @@
 //! The renderer reuses one line buffer and does not allocate per event.
 
 use super::color::Style;
+use super::num::{digits, push_u64};
+use super::words::{CallText, Duration, NoteText, Quoted, ResultText, Secs};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use synack_sim::profile::ProfileName;
@@ -127,8 +129,7 @@ impl<W: Write> TextRenderer<W> {
             l.fmt(format_args!(" · profile {p}"));
         }
         if let Some(rtt) = h.rtt_us {
-            l.push(" · rtt ");
-            l.duration(rtt);
+            l.fmt(format_args!(" · rtt {}", Duration(rtt)));
         }
         if let Some(mss) = h.mss {
             l.fmt(format_args!(" · mss {mss}"));
@@ -276,6 +277,7 @@ impl<W: Write> Sink for TextRenderer<W> {
     fn begin_conn(&mut self, info: &ConnInfo) -> io::Result<()> {
         self.start()?;
         let col = self.client_col();
+        let capture = self.header.capture;
         let l = &mut self.line;
         l.pad_to(col);
         l.styled(Style::BOLD, |l| {
@@ -283,10 +285,18 @@ impl<W: Write> Sink for TextRenderer<W> {
             if let Some(c) = info.conn {
                 l.fmt(format_args!(" c{c}"));
             }
-            l.push(": client ");
-            l.push(&info.client);
-            l.push(" ⇄ server ");
-            l.push(&info.server);
+            if capture {
+                l.fmt(format_args!(
+                    ": client {} ⇄ server {}",
+                    info.client, info.server
+                ));
+            } else {
+                l.fmt(format_args!(
+                    ": client port {} ⇄ server port {}",
+                    info.client.port(),
+                    info.server.port()
+                ));
+            }
         });
         self.emit()
     }
@@ -296,7 +306,9 @@ impl<W: Write> Sink for TextRenderer<W> {
         self.prefix(ev);
         match ev.kind {
             EventKind::Segment(ref s) => self.segment(s),
-            EventKind::State { endpoint, from, to } => {
+            EventKind::State {
+                endpoint, from, to, ..
+            } => {
                 let col = self.side_col(endpoint);
                 self.line.pad_to(col);
                 self.line.styled(bold_style(endpoint), |l| {
@@ -313,16 +325,13 @@ impl<W: Write> Sink for TextRenderer<W> {
                 let col = self.side_col(endpoint);
                 self.line.pad_to(col);
                 self.line.styled(side_style(endpoint), |l| {
-                    l.push_clean(call);
-                    if !result.is_empty() {
-                        l.push(" → ");
-                        l.push_clean(result);
-                    }
+                    l.fmt_clean(format_args!("{} → {}", CallText(call), ResultText(result)));
                 });
             }
             EventKind::Timer {
                 endpoint,
                 timer,
+                after_us,
                 rto_us,
             } => {
                 let col = self.side_col(endpoint);
@@ -331,19 +340,18 @@ impl<W: Write> Sink for TextRenderer<W> {
                     l.push("⏰ ");
                     l.push(timer.name());
                     l.push(" timer fired");
-                    if let Some(rto) = rto_us {
-                        l.push(" (RTO ");
-                        l.secs(rto);
-                        l.push(" s)");
+                    match rto_us {
+                        Some(rto) => l.fmt(format_args!(" (RTO {} s)", Secs::millis(rto))),
+                        None => l.fmt(format_args!(" (after {})", Duration(after_us))),
                     }
                 });
             }
-            EventKind::Note { text } => {
+            EventKind::Note(note) => {
                 let col = self.client_col();
                 self.line.pad_to(col + 2);
                 self.line.styled(Style::DIM, |l| {
                     l.push("— ");
-                    l.push_clean(text);
+                    l.fmt_clean(format_args!("{}", NoteText(note)));
                 });
             }
         }
@@ -401,47 +409,8 @@ fn build_label(out: &mut String, s: &SegmentEvent<'_>) {
             .iter()
             .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
     if shown {
-        out.push_str(" \"");
-        for &b in s.payload {
-            match b {
-                b'\n' => out.push_str("\\n"),
-                b'\r' => out.push_str("\\r"),
-                b'\t' => out.push_str("\\t"),
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                _ => out.push(char::from(b)),
-            }
-        }
-        out.push('"');
+        let _ = write!(out, " {}", Quoted(s.payload));
     }
-}
-
-/// Appends `n` in decimal (the hot path avoids `core::fmt`).
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
-}
-
-/// Number of decimal digits of `n`.
-fn digits(n: u64) -> usize {
-    let mut d = 1;
-    let mut n = n / 10;
-    while n > 0 {
-        d += 1;
-        n /= 10;
-    }
-    d
 }
 
 /// A run of box-drawing dashes to slice from (each is 3 bytes of UTF-8).
@@ -493,6 +462,13 @@ impl Line {
         }
     }
 
+    /// Formats, then pushes the result as [`Line::push_clean`] does.
+    fn fmt_clean(&mut self, args: fmt::Arguments<'_>) {
+        let mut text = String::new();
+        let _ = text.write_fmt(args);
+        self.push_clean(&text);
+    }
+
     fn repeat(&mut self, c: char, n: usize) {
         if c == '─' && n * 3 <= DASHES.len() {
             self.buf.push_str(&DASHES[..n * 3]);
@@ -533,16 +509,6 @@ impl Line {
         self.buf.truncate(len);
     }
 
-    /// Seconds: `1.250` when whole milliseconds, else `1.250300`.
-    fn secs(&mut self, us: u64) {
-        let (s, frac) = (us / 1_000_000, us % 1_000_000);
-        if frac.is_multiple_of(1000) {
-            self.fmt(format_args!("{s}.{:03}", frac / 1000));
-        } else {
-            self.fmt(format_args!("{s}.{frac:06}"));
-        }
-    }
-
     /// The fixed-width time column: milliseconds, or microseconds when the
     /// time is not a whole millisecond; the decimal points line up.
     fn time(&mut self, us: u64) {
@@ -565,17 +531,6 @@ impl Line {
         }
         push_u64(&mut self.buf, n);
         self.width += w.max(d);
-    }
-
-    /// A duration for people: `20 ms`, `1 s`, `500 µs`.
-    fn duration(&mut self, us: u64) {
-        if us >= 1_000_000 && us.is_multiple_of(1_000_000) {
-            self.fmt(format_args!("{} s", us / 1_000_000));
-        } else if us.is_multiple_of(1000) {
-            self.fmt(format_args!("{} ms", us / 1000));
-        } else {
-            self.fmt(format_args!("{us} µs"));
-        }
     }
 }
 
@@ -601,15 +556,6 @@ mod tests {
         assert_eq!(b.buf, "   1.020500");
         assert_eq!(a.width, TIME_W);
         assert_eq!(b.width, TIME_W);
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        for (us, want) in [(20_000, "20 ms"), (2_000_000, "2 s"), (500, "500 µs")] {
-            let mut l = line();
-            l.duration(us);
-            assert_eq!(l.buf, want);
-        }
     }
 
     #[test]

@@ -26,13 +26,13 @@
 use crate::segment::TcpHeader;
 use crate::seq::SeqNum;
 use crate::state::State;
-use crate::transcript::{Dir, Side};
+use crate::transcript::{Dir, Side, WireNote};
 
 /// One consequence of a segment for the transcript.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     State { side: Side, from: State, to: State },
-    Note(&'static str),
+    Note(WireNote),
 }
 
 /// The changes one segment implies; fixed capacity, no allocation.
@@ -137,13 +137,6 @@ impl std::fmt::Display for Closing {
     }
 }
 
-pub const NOTE_MID_CONNECTION: &str =
-    "capture starts mid-connection: both endpoints assumed ESTABLISHED";
-pub const NOTE_SYN_MISSED: &str = "capture starts at the SYN-ACK: client assumed SYN-SENT";
-pub const NOTE_REFUSED: &str = "connection refused: the SYN was answered with RST";
-pub const NOTE_RESET_BY_CLIENT: &str = "connection reset by client";
-pub const NOTE_RESET_BY_SERVER: &str = "connection reset by server";
-
 /// Both endpoints' inferred states; see the module docs for the rules.
 #[derive(Clone, Copy, Debug)]
 pub struct Inference {
@@ -246,11 +239,11 @@ impl Inference {
             self.state[client.peer().index()] = State::Listen;
             self.syn[client.index()] = Some(hdr.ack - 1);
             self.opening = Some(Opening::SynNotCaptured);
-            out.push(Change::Note(NOTE_SYN_MISSED));
+            out.push(Change::Note(WireNote::SynMissed));
         } else {
             self.state = [State::Established; 2];
             self.opening = Some(Opening::MidConnection);
-            out.push(Change::Note(NOTE_MID_CONNECTION));
+            out.push(Change::Note(WireNote::MidConnection));
         }
     }
 
@@ -365,7 +358,7 @@ impl Inference {
             self.state[s.index()] = State::Closed;
             self.set(r, State::Closed, out);
             self.opening = Some(Opening::Refused);
-            out.push(Change::Note(NOTE_REFUSED));
+            out.push(Change::Note(WireNote::Refused));
             return;
         }
         let mut changed = false;
@@ -378,10 +371,7 @@ impl Inference {
             }
         }
         if changed {
-            out.push(Change::Note(match s {
-                Side::Client => NOTE_RESET_BY_CLIENT,
-                Side::Server => NOTE_RESET_BY_SERVER,
-            }));
+            out.push(Change::Note(WireNote::ResetBy(s)));
         }
     }
 }

@@ -6,7 +6,8 @@
 //! may use [`TcpAnalyzer`] alone to flag its own segments.
 //!
 //! Calling order: create one [`Observer`] per capture, call
-//! [`Observer::observe`] for every TCP packet in capture order, then read
+//! [`Observer::observe`]`(t_us, frame, &packet, sink)` for every TCP packet
+//! in capture order, then read
 //! [`Observer::summaries`] (for `annotate --summary`). Memory grows with the
 //! number of connections only; observing a packet allocates nothing except
 //! the [`ConnInfo`] of a new connection.
@@ -20,27 +21,33 @@ pub use infer::{Change, Changes, Closing, Inference, Opening};
 use crate::segment::TcpHeader;
 use crate::state::State;
 use crate::transcript::{
-    Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
+    Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, Note, SegmentEvent, Side, Sink,
+    StateSource,
 };
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::net::SocketAddr;
 
-/// One captured TCP packet, decoded.
+/// One captured TCP packet, decoded: what the capture path's decoder
+/// produces and the observer reads (one type, zero-copy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ObservedPacket<'a> {
-    /// Microseconds since the start of the capture.
-    pub t_us: u64,
-    /// 1-based record number in the capture.
-    pub frame: u64,
+pub struct TcpPacket<'a> {
     pub src: SocketAddr,
     pub dst: SocketAddr,
     /// `payload_len` is the length on the wire (from the IP header), which may
     /// exceed `payload` when the capture was cut short; `ack` is the raw field
     /// even when ACK is clear.
     pub hdr: TcpHeader,
+    /// The captured payload bytes (fewer than `hdr.payload_len` when cut).
     pub payload: &'a [u8],
+}
+
+impl TcpPacket<'_> {
+    /// The snaplen cut the payload: fewer bytes captured than it had.
+    pub fn payload_truncated(&self) -> bool {
+        (self.payload.len() as u64) < u64::from(self.hdr.payload_len)
+    }
 }
 
 /// What `annotate --summary` shows for one connection.
@@ -105,6 +112,20 @@ impl Conn {
         }
     }
 
+    /// Counts a segment of this connection.
+    #[inline]
+    fn count(&mut self, dir: Dir, t_us: u64, hdr: &TcpHeader, flags: Analysis) {
+        let d = dir.sender().index();
+        if let Some(n) = self.packets.get_mut(d) {
+            *n += 1;
+        }
+        if let Some(b) = self.bytes.get_mut(d) {
+            *b += u64::from(hdr.payload_len);
+        }
+        self.last_us = self.last_us.max(t_us);
+        count_flags(&mut self.flag_counts, flags);
+    }
+
     #[inline]
     fn dir_of(&self, src: &SocketAddr) -> Dir {
         if *src == self.client {
@@ -145,9 +166,16 @@ fn key(a: SocketAddr, b: SocketAddr) -> Key {
     }
 }
 
-/// `(IpAddr, port)` order, for choosing the client when no SYN was seen.
-fn lower(a: SocketAddr, b: SocketAddr) -> bool {
-    (a.ip(), a.port()) <= (b.ip(), b.port())
+/// Which end is the client (docs/transcript-json.md): the sender of a bare
+/// SYN, the receiver of a SYN-ACK, else the lower `(address, port)`.
+fn choose_client(pkt: &TcpPacket<'_>) -> (SocketAddr, SocketAddr) {
+    let f = pkt.hdr.flags;
+    let lower = (pkt.src.ip(), pkt.src.port()) <= (pkt.dst.ip(), pkt.dst.port());
+    if (f.syn() && !f.ack()) || (!f.syn() && lower) {
+        (pkt.src, pkt.dst)
+    } else {
+        (pkt.dst, pkt.src)
+    }
 }
 
 /// Follows every TCP connection of a capture; see the module docs.
@@ -163,6 +191,8 @@ pub struct Observer {
     last: Option<(Key, usize)>,
     /// Scratch list of the state changes of one segment, reused.
     changes: Changes,
+    /// Segments observed so far: the last one's id.
+    segments: u64,
 }
 
 /// The Fx hash (rustc's): a multiply and a rotate per word. The table is
@@ -209,123 +239,131 @@ impl Observer {
         Observer::default()
     }
 
-    /// Observes one packet: emits `begin_conn` for a new connection, then the
-    /// segment (with its analysis), then any notes and state changes it implies.
+    /// Observes one packet, captured `t_us` after the start as record
+    /// `frame`: finds its connection (or starts one), analyses and counts
+    /// the segment, infers what it proves, and emits `begin_conn` for a new
+    /// connection, then the segment, then the notes and state changes it implies.
     #[inline]
-    pub fn observe(&mut self, pkt: &ObservedPacket<'_>, sink: &mut dyn Sink) -> io::Result<()> {
+    pub fn observe(
+        &mut self,
+        t_us: u64,
+        frame: u64,
+        pkt: &TcpPacket<'_>,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         // A sink that throws events away gets none: states and counters
         // are still kept, for the summary.
         let wants = sink.wants_events();
-        let hdr = &pkt.hdr;
-        let bare_syn = hdr.flags.syn() && !hdr.flags.ack();
+        self.segments += 1;
+        let existing = self.lookup(pkt);
+        let reused = self.reuses_ports(existing, pkt);
+        let idx = match existing {
+            Some(i) if !reused => i,
+            _ => {
+                let info = self.open_conn(t_us, pkt);
+                if wants {
+                    sink.begin_conn(&info)?;
+                }
+                self.conns.len() - 1
+            }
+        };
+        if !matches!(self.last, Some((_, i)) if i == idx) {
+            self.last = Some((key(pkt.src, pkt.dst), idx));
+        }
+        let Some(conn) = self.conns.get_mut(idx) else {
+            return Ok(());
+        };
+        let dir = conn.dir_of(&pkt.src);
+        let mut seg = conn.analyzer.analyze(dir, t_us, &pkt.hdr);
+        if reused {
+            seg.flags.insert(AnalysisFlag::ReusedPorts);
+        }
+        conn.count(dir, t_us, &pkt.hdr, seg.flags);
+        conn.infer.on_segment_into(dir, &pkt.hdr, &mut self.changes);
+        if !wants {
+            return Ok(());
+        }
+        let conn_id = Some(conn.id);
+        let id = self.segments;
+        let event = |kind| Event {
+            t_us,
+            conn: conn_id,
+            kind,
+        };
+        sink.event(&event(EventKind::Segment(SegmentEvent {
+            id,
+            dir,
+            hdr: pkt.hdr,
+            rel_seq: seg.rel_seq,
+            rel_ack: seg.rel_ack,
+            win_bytes: seg.win_bytes,
+            fate: Fate::Captured,
+            analysis: seg.flags,
+            frame: Some(frame),
+            payload: pkt.payload,
+        })))?;
+        for change in self.changes.iter() {
+            match change {
+                Change::State { side, from, to } => sink.event(&event(EventKind::State {
+                    endpoint: side,
+                    from,
+                    to,
+                    source: StateSource::Wire,
+                }))?,
+                Change::Note(n) => {
+                    let note = Note::Wire(n);
+                    sink.event(&Event {
+                        t_us,
+                        conn: conn_id,
+                        kind: EventKind::Note(&note),
+                    })?
+                }
+            }
+        }
+        Ok(())
+    }
 
+    /// The connection the packet belongs to, if one is followed.
+    #[inline]
+    fn lookup(&self, pkt: &TcpPacket<'_>) -> Option<usize> {
         // The same connection as the last packet, either way: no key to
         // order and no hash lookup.
-        let existing = match self.last {
+        match self.last {
             Some(((a, b), i))
                 if (a == pkt.src && b == pkt.dst) || (a == pkt.dst && b == pkt.src) =>
             {
                 Some(i)
             }
             _ => self.table.get(&key(pkt.src, pkt.dst)).copied(),
-        };
-        // dissect_tcp(): a SYN whose seq differs from the flow's base seq
-        // starts a new conversation flagged "reused_ports".
-        let reused = bare_syn
+        }
+    }
+
+    /// dissect_tcp(): a SYN whose seq differs from the flow's base seq
+    /// starts a new conversation flagged "reused_ports".
+    fn reuses_ports(&self, existing: Option<usize>, pkt: &TcpPacket<'_>) -> bool {
+        let hdr = &pkt.hdr;
+        hdr.flags.syn()
+            && !hdr.flags.ack()
             && existing.is_some_and(|i| {
                 self.conns.get(i).is_some_and(|c| {
                     let dir = c.dir_of(&pkt.src);
                     c.analyzer.base_seq(dir).is_some_and(|b| b != hdr.seq)
                 })
-            });
-        let idx = match existing {
-            Some(i) if !reused => i,
-            _ => {
-                let k = key(pkt.src, pkt.dst);
-                let (client, server) = if bare_syn {
-                    (pkt.src, pkt.dst)
-                } else if hdr.flags.syn() {
-                    (pkt.dst, pkt.src)
-                } else if lower(pkt.src, pkt.dst) {
-                    (pkt.src, pkt.dst)
-                } else {
-                    (pkt.dst, pkt.src)
-                };
-                let id = u32::try_from(self.conns.len() + 1).unwrap_or(u32::MAX);
-                self.conns.push(Conn::new(id, client, server, pkt.t_us));
-                let i = self.conns.len() - 1;
-                self.table.insert(k, i);
-                if wants {
-                    sink.begin_conn(&ConnInfo {
-                        conn: Some(id),
-                        client: client.to_string(),
-                        server: server.to_string(),
-                    })?;
-                }
-                i
-            }
-        };
-        let Some(conn) = self.conns.get_mut(idx) else {
-            return Ok(());
-        };
-        if !matches!(self.last, Some((_, i)) if i == idx) {
-            self.last = Some((key(pkt.src, pkt.dst), idx));
-        }
+            })
+    }
 
-        let dir = conn.dir_of(&pkt.src);
-        let mut seg = conn.analyzer.analyze(dir, pkt.t_us, hdr);
-        if reused {
-            seg.flags.insert(AnalysisFlag::ReusedPorts);
+    /// Starts following a new connection with this packet.
+    fn open_conn(&mut self, t_us: u64, pkt: &TcpPacket<'_>) -> ConnInfo {
+        let (client, server) = choose_client(pkt);
+        let id = u32::try_from(self.conns.len() + 1).unwrap_or(u32::MAX);
+        self.conns.push(Conn::new(id, client, server, t_us));
+        self.table
+            .insert(key(pkt.src, pkt.dst), self.conns.len() - 1);
+        ConnInfo {
+            conn: Some(id),
+            client,
+            server,
         }
-        let d = dir.sender().index();
-        if let Some(n) = conn.packets.get_mut(d) {
-            *n += 1;
-        }
-        if let Some(b) = conn.bytes.get_mut(d) {
-            *b += u64::from(hdr.payload_len);
-        }
-        conn.last_us = conn.last_us.max(pkt.t_us);
-        count_flags(&mut conn.flag_counts, seg.flags);
-
-        let id = Some(conn.id);
-        if wants {
-            sink.event(&Event {
-                t_us: pkt.t_us,
-                conn: id,
-                kind: EventKind::Segment(SegmentEvent {
-                    dir,
-                    hdr: *hdr,
-                    rel_seq: seg.rel_seq,
-                    rel_ack: seg.rel_ack,
-                    win_bytes: seg.win_bytes,
-                    fate: Fate::Captured,
-                    analysis: seg.flags,
-                    frame: Some(pkt.frame),
-                    payload: pkt.payload,
-                }),
-            })?;
-        }
-
-        conn.infer.on_segment_into(dir, hdr, &mut self.changes);
-        if !wants {
-            return Ok(());
-        }
-        for change in self.changes.iter() {
-            let kind = match change {
-                Change::State { side, from, to } => EventKind::State {
-                    endpoint: side,
-                    from,
-                    to,
-                },
-                Change::Note(text) => EventKind::Note { text },
-            };
-            sink.event(&Event {
-                t_us: pkt.t_us,
-                conn: id,
-                kind,
-            })?;
-        }
-        Ok(())
     }
 
     /// One summary per connection, ordered by conn id.

@@ -125,25 +125,7 @@ pub struct LossRule {
     pub ppm: u32,
 }
 
-/// What `send` sends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SendData {
-    /// `send "text"` (escapes `\n`, `\t`, `\\`, `\"` decoded).
-    Text(Vec<u8>),
-    /// `send 20000 bytes`: a generated, recognisable byte pattern.
-    Bytes(u64),
-}
-
-/// How much `recv` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecvMax {
-    /// `recv`: whatever is there (at least one byte) or end-of-stream.
-    Any,
-    /// `recv N`: at most N bytes.
-    UpTo(u32),
-    /// `recv all`: everything until end-of-stream.
-    All,
-}
+pub use crate::calls::{RecvMax, SendData};
 
 /// One action of a step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,6 +162,13 @@ pub enum Action {
     /// `wait 5s`, microseconds.
     Wait {
         us: u64,
+    },
+    /// `wait until client CLOSED [max 2min]`: lets time pass until the
+    /// endpoint enters the state, at most `max_us` (default 10 min).
+    WaitUntil {
+        side: Side,
+        state: State,
+        max_us: u64,
     },
     Expect {
         side: Side,

@@ -127,9 +127,7 @@ fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
     match w {
         "client" => call(Side::Client, cur),
         "server" => call(Side::Server, cur),
-        "wait" => Ok(Action::Wait {
-            us: cur.duration()?,
-        }),
+        "wait" => wait(cur),
         "expect" => {
             let side = cur.side()?;
             Ok(Action::Expect {
@@ -163,6 +161,47 @@ fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
             ))
         }
     }
+}
+
+/// How long `wait until` waits when the line gives no `max`.
+pub const WAIT_UNTIL_MAX_US: u64 = 600_000_000;
+
+/// `wait D` or `wait until SIDE STATE [max D]`.
+fn wait(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
+    match cur.peek_word() {
+        Some(("until", _)) => {}
+        Some((w, col)) if w.starts_with(|c: char| c.is_ascii_alphabetic()) => {
+            return Err(Fail::new(
+                col,
+                format!(
+                    "expected a duration like 20ms or \"until client CLOSED\", found \"{w}\"{}",
+                    did_you_mean(w, &["until"])
+                ),
+            ));
+        }
+        _ => {
+            return Ok(Action::Wait {
+                us: cur.duration()?,
+            })
+        }
+    }
+    cur.next();
+    let side = cur.side()?;
+    let state = state(cur)?;
+    let mut max_us = WAIT_UNTIL_MAX_US;
+    if let Some(("max", _)) = cur.peek_word() {
+        cur.next();
+        max_us = cur.duration()?;
+    } else if !cur.at_action_end() {
+        return Err(
+            cur.fail("\"max\" and a duration (like max 2min), \"&\" or the end of the line")
+        );
+    }
+    Ok(Action::WaitUntil {
+        side,
+        state,
+        max_us,
+    })
 }
 
 fn statement_list() -> String {

@@ -111,42 +111,13 @@ pub(crate) fn parse_percent_ppm(s: &str) -> Result<u32, String> {
 /// Edit distance with adjacent transpositions (optimal string alignment),
 /// case-insensitive.
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    let at = |i: usize, j: usize| i * width + j;
-    for i in 0..=a.len() {
-        if let Some(x) = d.get_mut(at(i, 0)) {
-            *x = i;
-        }
-    }
-    for j in 0..=b.len() {
-        if let Some(x) = d.get_mut(j) {
-            *x = j;
-        }
-    }
-    let get = |d: &[usize], i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
-    for (i, ca) in a.iter().enumerate() {
-        for (j, cb) in b.iter().enumerate() {
-            let (i1, j1) = (i + 1, j + 1);
-            let cost = usize::from(ca != cb);
-            let mut best = (get(&d, i, j1) + 1)
-                .min(get(&d, i1, j) + 1)
-                .min(get(&d, i, j) + cost);
-            if i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) {
-                best = best.min(get(&d, i - 1, j - 1) + 1);
-            }
-            if let Some(x) = d.get_mut(at(i1, j1)) {
-                *x = best;
-            }
-        }
-    }
-    get(&d, a.len(), b.len())
+    strsim::osa_distance(&a.to_lowercase(), &b.to_lowercase())
 }
 
-/// The candidate closest to `word` when it is an obvious typo of it.
-pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+/// The candidate closest to `word` when it is an obvious typo of it: one
+/// edit away from a word of up to 4 letters, two from a longer one. The one
+/// "did you mean" of synack (scenario keywords and built-in names alike).
+pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
     // Long garbage cannot be a typo of a short keyword; skip the work.
     if word.chars().count() > 40 {
         return None;

@@ -1,6 +1,7 @@
 //! Helpers shared by the simulator's integration tests.
 #![allow(dead_code)]
 
+use synack_sim::calls::{Call, CallResult};
 use synack_sim::scenario::{Action, RecvMax, Scenario, SendData, Settings, Step};
 use synack_sim::transcript::{EventKind, OwnedKind, Recorder};
 use synack_sim::world::{run, RunOptions, RunOutcome};
@@ -50,22 +51,25 @@ pub fn dump(rec: &Recorder) -> String {
                     .map(|f| format!(" [{}]", f.name()))
                     .collect::<String>()
             ),
-            EventKind::State { endpoint, from, to } => {
+            EventKind::State {
+                endpoint, from, to, ..
+            } => {
                 format!("{t:>10.6} {endpoint} {from} -> {to}")
             }
             EventKind::App {
                 endpoint,
                 call,
                 result,
-            } => format!("{t:>10.6} {endpoint} {call} => {result}"),
+            } => format!("{t:>10.6} {endpoint} {call:?} => {result:?}"),
             EventKind::Timer {
                 endpoint,
                 timer,
                 rto_us,
+                ..
             } => {
                 format!("{t:>10.6} {endpoint} timer {timer} {rto_us:?}")
             }
-            EventKind::Note { text } => format!("{t:>10.6} # {text}"),
+            EventKind::Note(note) => format!("{t:>10.6} # {note:?}"),
         };
         out.push_str(&line);
         out.push('\n');
@@ -95,3 +99,20 @@ pub fn text(t: &str) -> SendData {
     SendData::Text(t.as_bytes().to_vec())
 }
 pub const ANY: RecvMax = RecvMax::Any;
+
+/// The result of each completed `call` of `side`, in order (blocked ones left out).
+pub fn results(rec: &Recorder, side: Side, call: &Call) -> Vec<CallResult> {
+    rec.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            OwnedKind::App {
+                endpoint,
+                call: c,
+                result,
+            } if *endpoint == side && c == call && !matches!(result, CallResult::Blocked(_)) => {
+                Some(result.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,402 @@
+//! The words of a transcript: the one place that turns the core's typed
+//! calls, results, notes and times into English. Every renderer (text, JSON,
+//! side by side) and every command uses these, so the same call reads the
+//! same everywhere; the JSON `call` and `result` strings are exactly these
+//! (docs/transcript-json.md).
+
+use std::fmt::{self, Display, Formatter, Write as _};
+use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
+use synack_sim::transcript::{Note, WireNote};
+use synack_sim::world::CheckFailure;
+
+/// How many bytes of a long read a result shows before `…`.
+const LONG_PREVIEW: usize = 16;
+
+/// A call as the app wrote it: `connect(8080)`, `send("hi")`, `recv(all)`.
+pub struct CallText<'a>(pub &'a Call);
+
+impl Display for CallText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Call::Listen { port } => write!(f, "listen({port})"),
+            Call::Connect { port } => write!(f, "connect({port})"),
+            Call::Accept => f.write_str("accept()"),
+            Call::Send(SendData::Text(bytes)) => write!(f, "send({})", Quoted(bytes)),
+            Call::Send(SendData::Bytes(n)) => write!(f, "send({n} bytes)"),
+            Call::Recv(RecvMax::Any) => f.write_str("recv()"),
+            Call::Recv(RecvMax::UpTo(n)) => write!(f, "recv({n})"),
+            Call::Recv(RecvMax::All) => f.write_str("recv(all)"),
+            Call::Shutdown => f.write_str("shutdown(SHUT_WR)"),
+            Call::Close => f.write_str("close()"),
+            Call::Abort => f.write_str("abort()"),
+        }
+    }
+}
+
+/// What a call returned: `ok: connected`, `"hello" (5 bytes)`, `error: timed out`.
+pub struct ResultText<'a>(pub &'a CallResult);
+
+impl Display for ResultText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            CallResult::Ok => f.write_str("ok"),
+            CallResult::Connected => f.write_str("ok: connected"),
+            CallResult::Accepted { port } => write!(f, "ok: connection from port {port}"),
+            CallResult::ClosedWithReset => f.write_str("ok (unread data: connection reset)"),
+            CallResult::Blocked(b) => write!(f, "blocked: waiting for {}", blocked(*b)),
+            CallResult::Data(r) => write!(f, "{}", Data(r)),
+            CallResult::EndOfStream => f.write_str("end of stream"),
+            CallResult::DataThenEnd(r) => write!(f, "{}, then end of stream", Data(r)),
+            CallResult::DataNoEnd(r) => write!(f, "{} (no end of stream)", Data(r)),
+            CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
+            CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
+        }
+    }
+}
+
+fn blocked(b: Blocked) -> &'static str {
+    match b {
+        Blocked::Handshake => "the handshake",
+        Blocked::Connection => "a connection",
+        Blocked::Data => "data",
+    }
+}
+
+/// The words of RFC 9293 3.10's errors (and the world's own).
+pub fn failure(e: Failure) -> &'static str {
+    match e {
+        Failure::Refused => "connection refused",
+        Failure::Reset => "connection reset",
+        Failure::TimedOut => "timed out",
+        Failure::NotConnected => "connection does not exist",
+        Failure::AlreadyOpen => "connection already exists",
+        Failure::Closing => "connection closing",
+        Failure::NotListening => "not listening",
+        Failure::Closed => "connection closed",
+        Failure::BlocksForever => "would block forever (nothing more will arrive)",
+        Failure::GaveUp => {
+            "still blocked after 1 hour of virtual time; giving up (it would block forever)"
+        }
+    }
+}
+
+/// `"Michael" (7 bytes)` for a short read, `20000 bytes "abcd…"…` otherwise.
+struct Data<'a>(&'a Received);
+
+impl Display for Data<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        let unit = if r.len == 1 { "byte" } else { "bytes" };
+        if r.is_whole() {
+            write!(f, "{} ({} {unit})", Quoted(&r.preview), r.len)
+        } else {
+            let shown = &r.preview[..r.preview.len().min(LONG_PREVIEW)];
+            write!(f, "{} {unit} {}…", r.len, Quoted(shown))
+        }
+    }
+}
+
+/// Bytes as a string literal: `"` and `\` escaped, `\n`, `\r`, `\t`, and
+/// `\xNN` for anything else that is not printable ASCII. The one byte
+/// escaper of the transcripts (calls, results, segment payloads).
+pub struct Quoted<'a>(pub &'a [u8]);
+
+impl Display for Quoted<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for &b in self.0 {
+            match b {
+                b'"' => f.write_str("\\\"")?,
+                b'\\' => f.write_str("\\\\")?,
+                b'\n' => f.write_str("\\n")?,
+                b'\r' => f.write_str("\\r")?,
+                b'\t' => f.write_str("\\t")?,
+                0x20..=0x7e => f.write_char(char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+/// A note in words. A failed check names its scenario line.
+pub struct NoteText<'a>(pub &'a Note);
+
+impl Display for NoteText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Note::Wait { us } => write!(f, "wait {}", Duration(*us)),
+            Note::WaitUntil { side, state, .. } => write!(f, "wait until {side} {state}"),
+            Note::WaitUntilFailed {
+                line,
+                side,
+                state,
+                actual,
+                max_us,
+            } => write!(
+                f,
+                "{} (line {line})",
+                CheckText(&CheckFailure {
+                    line: *line,
+                    side: *side,
+                    expected: *state,
+                    actual: *actual,
+                    waited_us: Some(*max_us),
+                })
+            ),
+            Note::Expect {
+                side,
+                expected,
+                actual,
+                ..
+            } if actual == expected => write!(f, "expect {side} {expected}: ok"),
+            Note::Expect {
+                line,
+                side,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{} (line {line})",
+                CheckText(&CheckFailure {
+                    line: *line,
+                    side: *side,
+                    expected: *expected,
+                    actual: *actual,
+                    waited_us: None,
+                })
+            ),
+            Note::TimeWaitRemains { side, until_us } => write!(
+                f,
+                "{side} stays in TIME-WAIT until {} s (2*MSL); a `wait` would show it close",
+                Secs::millis(*until_us)
+            ),
+            Note::StoppedBusy { after_us } => write!(
+                f,
+                "simulation stopped {} after the last step; the connection was still busy",
+                Duration(*after_us)
+            ),
+            Note::Wire(w) => f.write_str(wire(*w)),
+            Note::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+fn wire(w: WireNote) -> &'static str {
+    match w {
+        WireNote::MidConnection => {
+            "capture starts mid-connection: both endpoints assumed ESTABLISHED"
+        }
+        WireNote::SynMissed => "capture starts at the SYN-ACK: client assumed SYN-SENT",
+        WireNote::Refused => "connection refused: the SYN was answered with RST",
+        WireNote::ResetBy(side) => match side {
+            synack_sim::Side::Client => "connection reset by client",
+            synack_sim::Side::Server => "connection reset by server",
+        },
+    }
+}
+
+/// A failed scenario check, as a clause: `expect client TIME-WAIT failed:
+/// client is CLOSED`, `wait until client CLOSED failed: client is still
+/// TIME-WAIT after 10 min`. The transcript's note and the message on stderr
+/// both say this.
+pub struct CheckText<'a>(pub &'a CheckFailure);
+
+impl Display for CheckText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        match c.waited_us {
+            None => write!(
+                f,
+                "expect {side} {} failed: {side} is {}",
+                c.expected,
+                c.actual,
+                side = c.side
+            ),
+            Some(us) => write!(
+                f,
+                "wait until {side} {} failed: {side} is still {} after {}",
+                c.expected,
+                c.actual,
+                Duration(us),
+                side = c.side
+            ),
+        }
+    }
+}
+
+/// A duration for people: `4 min`, `1.5 s`, `20 ms`, `300 µs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Duration(pub u64);
+
+impl Display for Duration {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let us = self.0;
+        if us >= 60_000_000 && us.is_multiple_of(60_000_000) {
+            write!(f, "{} min", us / 60_000_000)
+        } else if us >= 1_000_000 {
+            write!(f, "{} s", Decimal(us, 1_000_000))
+        } else if us >= 1_000 {
+            write!(f, "{} ms", Decimal(us, 1_000))
+        } else {
+            write!(f, "{us} µs")
+        }
+    }
+}
+
+/// `n / unit` in decimal, without trailing zeros: `Decimal(1500, 1000)` is `1.5`.
+struct Decimal(u64, u64);
+
+impl Display for Decimal {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let (n, unit) = (self.0, self.1);
+        write!(f, "{}", n / unit)?;
+        let mut frac = n % unit;
+        if frac == 0 {
+            return Ok(());
+        }
+        f.write_char('.')?;
+        let mut scale = unit / 10;
+        while frac > 0 && scale > 0 {
+            write!(f, "{}", frac / scale)?;
+            frac %= scale;
+            scale /= 10;
+        }
+        Ok(())
+    }
+}
+
+/// A time in seconds with fixed decimals: `Secs::millis` gives `1.250`
+/// (three decimals, six when the time is not a whole millisecond),
+/// `Secs::micros` always six (`1.250000`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Secs {
+    us: u64,
+    always_micros: bool,
+}
+
+impl Secs {
+    pub fn millis(us: u64) -> Secs {
+        Secs {
+            us,
+            always_micros: false,
+        }
+    }
+    pub fn micros(us: u64) -> Secs {
+        Secs {
+            us,
+            always_micros: true,
+        }
+    }
+}
+
+impl Display for Secs {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let (s, frac) = (self.us / 1_000_000, self.us % 1_000_000);
+        if !self.always_micros && frac.is_multiple_of(1000) {
+            write!(f, "{s}.{:03}", frac / 1000)
+        } else {
+            write!(f, "{s}.{frac:06}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synack_sim::{Side, State};
+
+    fn result(r: CallResult) -> String {
+        ResultText(&r).to_string()
+    }
+
+    #[test]
+    fn results_read_as_before() {
+        assert_eq!(result(CallResult::Connected), "ok: connected");
+        assert_eq!(
+            result(CallResult::Blocked(Blocked::Handshake)),
+            "blocked: waiting for the handshake"
+        );
+        assert_eq!(
+            result(CallResult::Data(Received::of(b"Michael"))),
+            "\"Michael\" (7 bytes)"
+        );
+        assert_eq!(
+            result(CallResult::Data(Received::of(b"x"))),
+            "\"x\" (1 byte)"
+        );
+        assert_eq!(
+            result(CallResult::DataThenEnd(Received {
+                len: 20000,
+                preview: b"abcdefghijklmnopqrstuvwxyz".to_vec(),
+            })),
+            "20000 bytes \"abcdefghijklmnop\"…, then end of stream"
+        );
+        assert_eq!(
+            result(CallResult::Failed(Failure::Refused)),
+            "error: connection refused"
+        );
+        assert_eq!(
+            result(CallResult::FailedAfter(
+                Failure::Closed,
+                Received::of(b"hi")
+            )),
+            "error: connection closed after \"hi\" (2 bytes)"
+        );
+    }
+
+    #[test]
+    fn calls_read_as_written() {
+        let call = |c: Call| CallText(&c).to_string();
+        assert_eq!(
+            call(Call::Send(SendData::Text(b"a\"\n\x01".to_vec()))),
+            "send(\"a\\\"\\n\\x01\")"
+        );
+        assert_eq!(call(Call::Send(SendData::Bytes(5))), "send(5 bytes)");
+        assert_eq!(call(Call::Recv(RecvMax::UpTo(3))), "recv(3)");
+        assert_eq!(call(Call::Shutdown), "shutdown(SHUT_WR)");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        for (us, want) in [
+            (20_000, "20 ms"),
+            (2_000_000, "2 s"),
+            (1_500_000, "1.5 s"),
+            (240_000_000, "4 min"),
+            (90_000_000, "90 s"),
+            (500, "500 µs"),
+            (1_250, "1.25 ms"),
+        ] {
+            assert_eq!(Duration(us).to_string(), want);
+        }
+        assert_eq!(Secs::millis(1_250_000).to_string(), "1.250");
+        assert_eq!(Secs::millis(1_250_300).to_string(), "1.250300");
+        assert_eq!(Secs::micros(1_250_000).to_string(), "1.250000");
+    }
+
+    #[test]
+    fn a_failed_check_reads_the_same_in_the_note_and_on_stderr() {
+        let note = Note::Expect {
+            line: 16,
+            side: Side::Client,
+            expected: State::TimeWait,
+            actual: State::Closed,
+        };
+        assert_eq!(
+            NoteText(&note).to_string(),
+            "expect client TIME-WAIT failed: client is CLOSED (line 16)"
+        );
+        let waited = CheckFailure {
+            line: 3,
+            side: Side::Server,
+            expected: State::Closed,
+            actual: State::LastAck,
+            waited_us: Some(600_000_000),
+        };
+        assert_eq!(
+            CheckText(&waited).to_string(),
+            "wait until server CLOSED failed: server is still LAST-ACK after 10 min"
+        );
+    }
+}

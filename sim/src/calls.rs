@@ -1,0 +1,202 @@
+//! Socket calls and what they return, typed: the app side of a transcript.
+//!
+//! The simulated world ([`crate::world`]) and the real runner (`synack real`)
+//! both describe every call an app makes as a [`Call`] and its outcome as a
+//! [`CallResult`]. Neither writes English: the words a reader sees ("ok:
+//! connected", "blocked: waiting for data", …) live in one place, the CLI's
+//! renderers, which is also what keeps the JSON `call` and `result` strings
+//! identical in every command (docs/transcript-json.md).
+
+use crate::endpoint::{CallError, SockError};
+
+/// The longest stretch of received bytes a [`Received`] keeps to show.
+pub const PREVIEW_BYTES: usize = 40;
+
+/// What `send` hands to the socket.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SendData {
+    /// `send "text"`: these bytes.
+    Text(Vec<u8>),
+    /// `send N bytes`: N bytes of a generated, recognisable pattern.
+    Bytes(u64),
+}
+
+/// How much `recv` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecvMax {
+    /// `recv`: whatever is there (at least one byte) or end of stream.
+    Any,
+    /// `recv N`: at most N bytes.
+    UpTo(u32),
+    /// `recv all`: everything until end of stream (a bulk reader).
+    All,
+}
+
+/// A socket call, as the app made it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Call {
+    /// `listen(PORT)`: passive OPEN (RFC 9293 3.10.1).
+    Listen { port: u16 },
+    /// `connect(PORT)`: active OPEN to that port (RFC 9293 3.10.1).
+    Connect { port: u16 },
+    /// `accept()`: the connection of the current `listen`.
+    Accept,
+    /// `send(...)`: SEND (RFC 9293 3.10.2).
+    Send(SendData),
+    /// `recv(...)`: RECEIVE (RFC 9293 3.10.3).
+    Recv(RecvMax),
+    /// `shutdown(SHUT_WR)`: CLOSE of the sending side only.
+    Shutdown,
+    /// `close()`: CLOSE (RFC 9293 3.10.4).
+    Close,
+    /// `abort()`: ABORT (RFC 9293 3.10.5), as `SO_LINGER` 0 then `close()`.
+    Abort,
+}
+
+/// Why a call is still waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Blocked {
+    /// `connect`: the handshake has not completed.
+    Handshake,
+    /// `accept`: no connection is established yet.
+    Connection,
+    /// `recv`: no data and no end of stream yet.
+    Data,
+}
+
+/// Bytes a `recv` returned: how many, and the first few of them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Received {
+    /// How many bytes were read.
+    pub len: u64,
+    /// The first bytes read, at most [`PREVIEW_BYTES`].
+    pub preview: Vec<u8>,
+}
+
+impl Received {
+    /// All of `bytes`, keeping at most [`PREVIEW_BYTES`] of them to show.
+    pub fn of(bytes: &[u8]) -> Received {
+        Received {
+            len: bytes.len() as u64,
+            preview: bytes[..bytes.len().min(PREVIEW_BYTES)].to_vec(),
+        }
+    }
+
+    /// Whether every byte read is in the preview.
+    pub fn is_whole(&self) -> bool {
+        self.len == self.preview.len() as u64
+    }
+}
+
+/// Why a call failed: an error of RFC 9293 3.10 or its socket errno.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Failure {
+    /// A RST answered our SYN: nobody listens there (ECONNREFUSED).
+    Refused,
+    /// The peer reset the connection (ECONNRESET).
+    Reset,
+    /// Retransmissions ran out (ETIMEDOUT).
+    TimedOut,
+    /// RFC 9293 3.10: "connection does not exist" (ENOTCONN).
+    NotConnected,
+    /// RFC 9293 3.10.1: "connection already exists" (EISCONN).
+    AlreadyOpen,
+    /// RFC 9293 3.10.2: "connection closing" (EPIPE).
+    Closing,
+    /// `accept` on a socket that does not listen (EINVAL).
+    NotListening,
+    /// The connection went to CLOSED under a waiting call.
+    Closed,
+    /// Nothing will ever arrive: the call would block forever.
+    BlocksForever,
+    /// The call stayed blocked for the world's limit (only timers kept
+    /// firing): it would block forever.
+    GaveUp,
+}
+
+impl From<SockError> for Failure {
+    fn from(e: SockError) -> Failure {
+        match e {
+            SockError::Refused => Failure::Refused,
+            SockError::Reset => Failure::Reset,
+            SockError::TimedOut => Failure::TimedOut,
+        }
+    }
+}
+
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Failure {
+        match e {
+            CallError::NotConnected => Failure::NotConnected,
+            CallError::AlreadyOpen => Failure::AlreadyOpen,
+            CallError::Closing => Failure::Closing,
+            CallError::Failed(e) => e.into(),
+        }
+    }
+}
+
+/// What a call returned (or that it has not returned yet).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CallResult {
+    /// Done.
+    Ok,
+    /// `connect`: the handshake completed.
+    Connected,
+    /// `accept`: a connection from the peer's `port`.
+    Accepted { port: u16 },
+    /// `close` with unread data: the connection was reset instead of closed
+    /// (RFC 9293 3.10.4, RFC 2525 2.17).
+    ClosedWithReset,
+    /// The call waits; its result follows in a later event.
+    Blocked(Blocked),
+    /// `recv`: these bytes.
+    Data(Received),
+    /// `recv`: the peer closed its side and every byte has been read.
+    EndOfStream,
+    /// `recv all`: these bytes, then end of stream.
+    DataThenEnd(Received),
+    /// `recv all`: these bytes, and then nothing more would ever arrive.
+    DataNoEnd(Received),
+    /// The call failed.
+    Failed(Failure),
+    /// `recv all` failed after reading these bytes.
+    FailedAfter(Failure, Received),
+}
+
+impl From<Result<(), CallError>> for CallResult {
+    fn from(r: Result<(), CallError>) -> CallResult {
+        match r {
+            Ok(()) => CallResult::Ok,
+            Err(e) => CallResult::Failed(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_keeps_a_short_preview() {
+        let short = Received::of(b"hello");
+        assert_eq!(short.len, 5);
+        assert!(short.is_whole());
+        let long = Received::of(&[b'x'; 100]);
+        assert_eq!(long.len, 100);
+        assert_eq!(long.preview.len(), PREVIEW_BYTES);
+        assert!(!long.is_whole());
+    }
+
+    #[test]
+    fn endpoint_errors_map_to_failures() {
+        assert_eq!(
+            Failure::from(CallError::Failed(SockError::Reset)),
+            Failure::Reset
+        );
+        assert_eq!(
+            CallResult::from(Err(CallError::Closing)),
+            CallResult::Failed(Failure::Closing)
+        );
+        assert_eq!(CallResult::from(Ok(())), CallResult::Ok);
+    }
+}

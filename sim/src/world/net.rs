@@ -1,0 +1,217 @@
+//! The network of the world: segments onto the link, the queue of segments
+//! in flight, delivery by port, and the endpoints' timers.
+
+use super::stepper::World;
+use crate::endpoint::{reset_for_closed_port, EndpointEvent, Transmit};
+use crate::link::Verdict;
+use crate::segment::Segment;
+use crate::state::State;
+use crate::transcript::{
+    AnalysisFlag, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side, StateSource,
+};
+
+/// A segment in flight on the link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    /// The segment's id (1-based, in send order).
+    pub id: u64,
+    /// When it reaches `to`, in microseconds of virtual time.
+    pub arrives_us: u64,
+    /// The host it travels to.
+    pub to: Side,
+    pub seg: Segment,
+}
+
+impl World {
+    /// Drains both endpoints' outputs: events first, then segments onto the link.
+    pub(super) fn flush(&mut self) {
+        for side in [Side::Client, Side::Server] {
+            loop {
+                let mut progressed = false;
+                while let Some(ev) = self.eps[side.index()].poll_event() {
+                    progressed = true;
+                    match ev {
+                        EndpointEvent::StateChanged { from, to } => {
+                            self.entered[side.index()] |= 1 << to as u16;
+                            self.push(OwnedKind::State {
+                                endpoint: side,
+                                from,
+                                to,
+                                source: StateSource::Sim,
+                            });
+                        }
+                        EndpointEvent::TimerFired { timer, rto_us } => {
+                            self.push(OwnedKind::Timer {
+                                endpoint: side,
+                                timer,
+                                after_us: rto_us.unwrap_or(0),
+                                rto_us,
+                            })
+                        }
+                    }
+                }
+                while let Some(t) = self.eps[side.index()].poll_transmit() {
+                    progressed = true;
+                    self.transmit(side, t);
+                }
+                if !progressed {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Puts a segment from `from` on the link and writes its transcript line.
+    fn transmit(&mut self, from: Side, t: Transmit) {
+        let dir = from.dir();
+        let h = t.seg.hdr;
+        self.next_id += 1;
+        let id = self.next_id;
+        // The analysis a capture at the sender would show: Wireshark's rules,
+        // the same code that annotates real captures (observer::analysis).
+        // The flags are Wireshark's alone; the endpoint's own `retransmission`
+        // (which also counts a segment that repeats a zero-window probe's
+        // byte) serves Karn's rule.
+        let seen = self.analyzer.analyze(dir, self.now, &h);
+        // The link counts every segment, so that `#n` of a fault rule and the
+        // random loss draw stay those of the unbranched run.
+        let mut verdict = self.link.verdict(dir, &h);
+        if self.lost.contains(&id) {
+            verdict = Verdict::Drop;
+        }
+        self.stats.segments += 1;
+        if seen.flags.contains(AnalysisFlag::Retransmission) {
+            self.stats.retransmissions += 1;
+        }
+        let fate = match verdict {
+            Verdict::Drop => {
+                self.stats.dropped += 1;
+                Fate::Dropped
+            }
+            Verdict::Duplicate => {
+                self.stats.duplicated += 1;
+                Fate::Duplicated
+            }
+            Verdict::Delay(_) => {
+                self.stats.delayed += 1;
+                Fate::Delivered
+            }
+            Verdict::Pass => Fate::Delivered,
+        };
+        if self.record {
+            let seg = SegmentEvent {
+                id,
+                dir,
+                hdr: h,
+                rel_seq: seen.rel_seq,
+                rel_ack: seen.rel_ack,
+                win_bytes: seen.win_bytes,
+                fate,
+                analysis: seen.flags,
+                frame: None,
+                payload: &[],
+            };
+            let payload = t.seg.payload.clone();
+            self.push(OwnedKind::Segment { seg, payload });
+        }
+        let arrive = self.now.saturating_add(self.link.one_way_us());
+        let to = from.peer();
+        match verdict {
+            Verdict::Drop => {}
+            Verdict::Pass => self.enqueue(arrive, id, to, t.seg),
+            Verdict::Delay(d) => self.enqueue(arrive.saturating_add(d), id, to, t.seg),
+            Verdict::Duplicate => {
+                self.enqueue(arrive, id, to, t.seg.clone());
+                self.enqueue(arrive, id, to, t.seg);
+            }
+        }
+    }
+
+    fn enqueue(&mut self, at: u64, id: u64, to: Side, seg: Segment) {
+        self.counter += 1;
+        self.queue.insert(
+            (at, self.counter),
+            InFlight {
+                id,
+                arrives_us: at,
+                to,
+                seg,
+            },
+        );
+    }
+
+    pub(super) fn push(&mut self, kind: OwnedKind) {
+        if self.record {
+            self.events.push_back(OwnedEvent {
+                t_us: self.now,
+                conn: None,
+                kind,
+            });
+        }
+    }
+
+    /// The next instant anything happens: an arrival or a timer.
+    pub(super) fn next_event_time(&self) -> Option<u64> {
+        let q = self.queue.keys().next().map(|k| k.0);
+        let t = self.eps.iter().filter_map(|e| e.poll_timeout()).min();
+        match (q, t) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Processes everything due at or before `self.now`.
+    pub(super) fn settle(&mut self) {
+        loop {
+            self.flush();
+            let first = self.queue.first_key_value().map(|(k, _)| *k);
+            if let Some(key) = first.filter(|k| k.0 <= self.now) {
+                if let Some(arr) = self.queue.remove(&key) {
+                    self.deliver(arr);
+                }
+                continue;
+            }
+            let due = self
+                .eps
+                .iter()
+                .any(|e| e.poll_timeout().is_some_and(|t| t <= self.now));
+            if due {
+                let now = self.now;
+                for ep in &mut self.eps {
+                    ep.handle_timeout(now);
+                }
+                continue;
+            }
+            return;
+        }
+    }
+
+    /// Moves to `t` (never backwards) and processes what is due then.
+    pub(super) fn advance_to(&mut self, t: u64) {
+        self.now = self.now.max(t);
+        self.settle();
+    }
+
+    /// A segment reaches host `to`: demultiplex by port (RFC 9293 3.10.7).
+    fn deliver(&mut self, arr: InFlight) {
+        let now = self.now;
+        let ep = &mut self.eps[arr.to.index()];
+        let h = arr.seg.hdr;
+        let matches = ep.local_port() == h.dst_port
+            && match ep.state() {
+                State::Closed => false,
+                State::Listen => true,
+                _ => ep.remote_port() == h.src_port,
+            };
+        if matches {
+            ep.handle_segment(now, &arr.seg);
+        } else if let Some(rst) = reset_for_closed_port(&h) {
+            // RFC 9293 3.10.7.1: nobody has this port: the host answers with a RST.
+            let t = Transmit {
+                seg: Segment::new(rst, Vec::new()),
+                retransmission: false,
+            };
+            self.transmit(arr.to, t);
+        }
+    }
+}
