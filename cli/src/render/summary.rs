@@ -6,8 +6,10 @@ use synack_capture::Stats;
 use synack_sim::observer::ConnSummary;
 use synack_sim::transcript::AnalysisFlag;
 
-fn secs(us: u64) -> String {
-    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+use super::words::Secs;
+
+fn secs(us: u64) -> Secs {
+    Secs::micros(us)
 }
 
 /// Writes the text summary of every connection in `conns`, then `stats`.
