@@ -584,14 +584,9 @@ impl Endpoint {
     /// (RFC 9293 3.10.7.4 second and fourth).
     fn back_to_listen(&mut self) {
         let port = self.local_port;
-        let fresh = Endpoint::new(self.cfg.clone());
-        let events = std::mem::take(&mut self.events);
-        let tx = std::mem::take(&mut self.tx);
-        *self = fresh;
-        self.events = events;
-        self.tx = tx;
+        // Back to what LISTEN was before the SYN came, the same ISS included.
+        self.fresh_tcb(self.iss);
         self.local_port = port;
-        self.used = true;
         self.state = State::SynReceived;
         self.set_state(State::Listen);
     }

@@ -538,8 +538,16 @@ impl Endpoint {
             self.used = true;
             return;
         }
+        self.fresh_tcb(self.snd_max + 64_000);
+    }
+
+    /// Replaces the TCB with a fresh one whose ISS is `iss` (`Endpoint::new`),
+    /// keeping what the owner has not drained yet: the events and the
+    /// segments to transmit. Used by a new incarnation (above) and by
+    /// SYN-RECEIVED going back to LISTEN (RFC 9293 3.10.7.4 second/fourth).
+    fn fresh_tcb(&mut self, iss: SeqNum) {
         let mut cfg = self.cfg.clone();
-        cfg.iss = self.snd_max + 64_000;
+        cfg.iss = iss;
         let events = std::mem::take(&mut self.events);
         let tx = std::mem::take(&mut self.tx);
         *self = Endpoint::new(cfg);
