@@ -483,8 +483,7 @@ impl Endpoint {
             // "LISTEN STATE: Any outstanding RECEIVEs are returned ... delete TCB,
             // enter CLOSED state". "SYN-SENT STATE: Delete the TCB".
             State::Listen | State::SynSent => {
-                self.clear_timers();
-                self.set_state(State::Closed);
+                self.delete_tcb();
                 Ok(())
             }
             State::Closed => match self.error {
@@ -567,6 +566,13 @@ impl Endpoint {
 
     fn clear_timers(&mut self) {
         self.timers = TimerTable::default();
+    }
+
+    /// "Delete the TCB, enter the CLOSED state" (RFC 9293 3.10.4, 3.10.7.4):
+    /// the connection ends without an error for the app.
+    fn delete_tcb(&mut self) {
+        self.clear_timers();
+        self.set_state(State::Closed);
     }
 
     /// Connection failed with `e`: tell the app, go to CLOSED (RFC 9293 3.10.7).

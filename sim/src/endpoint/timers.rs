@@ -31,8 +31,7 @@ impl Endpoint {
                 // RFC 9293 3.3.2: "TIME-WAIT ... waiting for enough time to pass
                 // to be sure the remote TCP received the acknowledgment of its
                 // connection termination request", then CLOSED.
-                self.clear_timers();
-                self.set_state(State::Closed);
+                self.delete_tcb();
             }
             TimerKind::Persist => self.on_persist(now),
             TimerKind::DelayedAck => {
