@@ -265,6 +265,50 @@ fn established__zero_window__data_refused_ack_with_window_0_rfc9293_3_10_7_4() {
     recv_nothing!(ep);
 }
 
+/// RFC 9293 3.10.7.4 first, RCV.WND = 0: "special allowance should be made
+/// to accept valid ACKs": a segment with text at RCV.NXT is not acceptable,
+/// but the ACK in it is taken (our data is acknowledged, the timer stops);
+/// the text is not, and the reply still says window 0.
+#[test]
+fn established__zero_window__ack_in_refused_segment_taken_rfc9293_3_10_7_4() {
+    let mut ep = established(RFC);
+    let full = fill_receive_window(&mut ep);
+    assert_eq!(ep.send(2 * SEC, b"hello"), Ok(()));
+    recv!(
+        ep,
+        PSH | ACK,
+        seq = ISS + 1,
+        ack = IRS + 1 + full,
+        win = 0,
+        data = b"hello"
+    );
+    send!(
+        ep,
+        2 * SEC + 100 * MS,
+        ACK,
+        seq = IRS + 1 + full,
+        ack = ISS + 6,
+        data = b"!"
+    );
+    recv!(ep, ACK, seq = ISS + 6, ack = IRS + 1 + full, win = 0);
+    recv_nothing!(ep);
+    assert_eq!(ep.unacked_bytes(), 0, "the ACK was taken");
+    assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
+    assert_eq!(ep.readable(), 65_535, "the text was not");
+}
+
+/// RFC 9293 3.10.7.4 first, RCV.WND = 0: special allowance for "RSTs" too:
+/// an exact RST still resets (RFC 5961 3.2).
+#[test]
+fn established__zero_window__rst_exact_resets_rfc5961_3_2() {
+    let mut ep = established(RFC);
+    let full = fill_receive_window(&mut ep);
+    send!(ep, 2 * SEC, RST, seq = IRS + 1 + full);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.error(), Some(SockError::Reset));
+}
+
 /// Establishes, then the peer closes its window to 0.
 fn peer_window_zero(p: ProfileName) -> Endpoint {
     let mut ep = established(p);
