@@ -34,6 +34,7 @@ use crate::seq::SeqNum;
 use crate::state::State;
 use crate::transcript::TimerKind;
 use std::collections::VecDeque;
+use timers::TimerTable;
 
 /// Why a connection failed, as the app sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,9 +64,18 @@ pub enum EndpointEvent {
         from: State,
         to: State,
     },
-    /// A timer fired; `rto_us` is the timeout it ran for, where that applies.
+    /// A timer fired.
     TimerFired {
         timer: TimerKind,
+        /// How long the timer ran before it fired, since it was last armed:
+        /// the RTO it was armed with (retransmit), its interval (persist),
+        /// 2*MSL (TIME-WAIT, restarted by a retransmitted FIN), the delay
+        /// (delayed ACK).
+        after_us: u64,
+        /// The retransmission timeout, for the retransmit timer (the RTO
+        /// when it fired, before RFC 6298 5.5 backs it off) and the persist
+        /// timer (its backed-off interval, RFC 9293 3.8.6.1); `None` for the
+        /// others, which do not run on the RTO.
         rto_us: Option<u64>,
     },
 }
@@ -110,25 +120,6 @@ pub struct EndpointConfig {
     pub mss: u16,
     /// Our initial send sequence number (RFC 9293 3.4.1).
     pub iss: SeqNum,
-}
-
-/// Timer deadlines, indexed by `TimerKind as usize` (quinn's timer table).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct TimerTable([Option<u64>; 5]);
-
-impl TimerTable {
-    fn set(&mut self, t: TimerKind, at: u64) {
-        self.0[t as usize] = Some(at);
-    }
-    fn stop(&mut self, t: TimerKind) {
-        self.0[t as usize] = None;
-    }
-    fn get(&self, t: TimerKind) -> Option<u64> {
-        self.0[t as usize]
-    }
-    fn next(&self) -> Option<u64> {
-        self.0.iter().flatten().copied().min()
-    }
 }
 
 /// An RFC 9293 endpoint. See the module docs for the calling order.

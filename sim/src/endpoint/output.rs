@@ -288,7 +288,7 @@ impl Endpoint {
             && self.state.is_synchronized()
         {
             let timeout = self.persist_timeout_us();
-            self.timers.set(TimerKind::Persist, now + timeout);
+            self.timers.set(TimerKind::Persist, now, timeout);
         }
     }
 
@@ -303,7 +303,7 @@ impl Endpoint {
 
     pub(super) fn arm_rto(&mut self, now: u64) {
         self.timers
-            .set(TimerKind::Retransmit, now + self.rtt.rto_us());
+            .set(TimerKind::Retransmit, now, self.rtt.rto_us());
     }
 
     /// After the app read: send a window update when the window opened by at
@@ -341,7 +341,7 @@ impl Endpoint {
             }
         };
         if self.timers.get(TimerKind::DelayedAck).is_none() {
-            self.timers.set(TimerKind::DelayedAck, now + delay);
+            self.timers.set(TimerKind::DelayedAck, now, delay);
         }
     }
 }

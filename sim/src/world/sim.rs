@@ -162,7 +162,7 @@ impl<'a> World<'a> {
                                 to,
                             })?
                         }
-                        EndpointEvent::TimerFired { timer, rto_us } => {
+                        EndpointEvent::TimerFired { timer, rto_us, .. } => {
                             self.emit(EventKind::Timer {
                                 endpoint: side,
                                 timer,

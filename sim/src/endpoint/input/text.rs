@@ -135,6 +135,6 @@ impl Endpoint {
     /// TIME-WAIT: "Restart the 2 MSL time-wait timeout."
     pub(super) fn restart_time_wait(&mut self, now: u64) {
         self.timers
-            .set(TimerKind::TimeWait, now + self.cfg.profile.time_wait_us);
+            .set(TimerKind::TimeWait, now, self.cfg.profile.time_wait_us);
     }
 }

@@ -361,7 +361,11 @@ fn time_wait__2msl__closed_rfc9293_3_10_8() {
     let mut ep = time_wait(RFC);
     transitions(&mut ep);
     let at = SEC + 200 * MS + 240 * SEC;
-    expire(&mut ep, TimerKind::TimeWait, at);
+    assert_eq!(
+        expire(&mut ep, TimerKind::TimeWait, at),
+        (240 * SEC, None),
+        "TIME-WAIT ran 2*MSL; it does not run on the RTO"
+    );
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::Closed);
     assert_eq!(ep.poll_timeout(), None);
@@ -385,7 +389,11 @@ fn time_wait__fin_retransmitted__acked_and_timer_restarted_rfc9293_3_10_7_4() {
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 2);
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::TimeWait);
-    expire(&mut ep, TimerKind::TimeWait, t + 240 * SEC);
+    assert_eq!(
+        expire(&mut ep, TimerKind::TimeWait, t + 240 * SEC),
+        (240 * SEC, None),
+        "2*MSL since the restart"
+    );
     assert_eq!(ep.state(), State::Closed);
 }
 

@@ -327,9 +327,15 @@ fn established__peer_zero_window__persist_probes_with_backoff_rfc9293_3_8_6_1() 
     assert_eq!(ep.send(SEC, b"abc"), Ok(()));
     recv_nothing!(ep);
     let mut t = 2 * SEC;
+    let mut gap = SEC;
     for next_gap in [2, 4, 8] {
         assert_eq!(ep.timer(TimerKind::Retransmit), None);
-        expire(&mut ep, TimerKind::Persist, t);
+        assert_eq!(
+            expire(&mut ep, TimerKind::Persist, t),
+            (gap, Some(gap)),
+            "the probe interval it ran"
+        );
+        gap = next_gap * SEC;
         recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1, data = b"a");
         recv_nothing!(ep);
         // The receiver still has no room: it ACKs without taking the byte.
@@ -439,7 +445,11 @@ fn established__data__delayed_ack_linux_rfc9293_3_8_6_3() {
     let mut ep = established(LINUX);
     send!(ep, SEC, ACK, seq = IRS + 1, ack = ISS + 1, len = 100);
     recv_nothing!(ep);
-    expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS);
+    assert_eq!(
+        expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS),
+        (40 * MS, None),
+        "the delayed ACK ran its 40 ms, not an RTO"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 101);
     recv_nothing!(ep);
     send!(ep, 2 * SEC, ACK, seq = IRS + 101, ack = ISS + 1, len = 1460);
