@@ -12,9 +12,11 @@
 //!    firings) until both return `None`.
 //!
 //! Time is always a parameter (microseconds); the endpoint never reads a clock.
-//! Segment processing is in `input.rs` (RFC 9293 3.10.7), sending in
-//! `output.rs` (3.8.6, 3.7.4, RFC 5681), timers in `timers.rs` (RFC 6298,
-//! 3.8.6.1, 3.3.2).
+//! Segment processing is in `input/` (RFC 9293 3.10.7: `handshake.rs` for
+//! LISTEN and SYN-SENT; for the other states `classify.rs`, then
+//! `synchronized.rs`, `ack.rs` and `text.rs`, the checks in the RFC's order),
+//! sending in `output.rs` (3.8.6, 3.7.4, RFC 5681), timers in `timers.rs`
+//! (RFC 6298, 3.8.6.1, 3.3.2; the RTO apart in [`RttEstimator`]).
 
 mod buffers;
 mod input;
