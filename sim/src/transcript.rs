@@ -234,16 +234,14 @@ pub enum TimerKind {
     Retransmit,
     TimeWait,
     Persist,
-    Keepalive,
     DelayedAck,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 4] = [
         TimerKind::Retransmit,
         TimerKind::TimeWait,
         TimerKind::Persist,
-        TimerKind::Keepalive,
         TimerKind::DelayedAck,
     ];
     pub const fn name(self) -> &'static str {
@@ -251,7 +249,6 @@ impl TimerKind {
             TimerKind::Retransmit => "retransmit",
             TimerKind::TimeWait => "time-wait",
             TimerKind::Persist => "persist",
-            TimerKind::Keepalive => "keepalive",
             TimerKind::DelayedAck => "delayed-ack",
         }
     }

@@ -106,7 +106,13 @@ fn losing_a_segment_replays_from_the_instant_it_was_sent() {
     });
     assert!(resent);
     // The original is untouched.
-    assert_eq!(segments(&original).iter().filter(|(_, f)| *f == Fate::Dropped).count(), 0);
+    assert_eq!(
+        segments(&original)
+            .iter()
+            .filter(|(_, f)| *f == Fate::Dropped)
+            .count(),
+        0
+    );
 }
 
 /// Whether each segment sent in `dir` was dropped, by its index in `dir`.
@@ -132,7 +138,10 @@ fn random_loss_in_a_branch_changes_only_the_lost_segment() {
     )
     .expect("parses");
     let opts = RunOptions::default();
-    let (c2s, s2c) = (synack_sim::Dir::ClientToServer, synack_sim::Dir::ServerToClient);
+    let (c2s, s2c) = (
+        synack_sim::Dir::ClientToServer,
+        synack_sim::Dir::ServerToClient,
+    );
     let whole = drain(World::new(&sc, &opts));
     let original = drops(&whole, c2s);
     assert!(original.iter().any(|(_, d)| *d), "20% loss drops something");

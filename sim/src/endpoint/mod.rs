@@ -12,9 +12,11 @@
 //!    firings) until both return `None`.
 //!
 //! Time is always a parameter (microseconds); the endpoint never reads a clock.
-//! Segment processing is in `input.rs` (RFC 9293 3.10.7), sending in
-//! `output.rs` (3.8.6, 3.7.4, RFC 5681), timers in `timers.rs` (RFC 6298,
-//! 3.8.6.1, 3.3.2).
+//! Segment processing is in `input/` (RFC 9293 3.10.7: `handshake.rs` for
+//! LISTEN and SYN-SENT; for the other states `classify.rs`, then
+//! `synchronized.rs`, `ack.rs` and `text.rs`, the checks in the RFC's order),
+//! sending in `output.rs` (3.8.6, 3.7.4, RFC 5681), timers in `timers.rs`
+//! (RFC 6298, 3.8.6.1, 3.3.2; the RTO apart in [`RttEstimator`]).
 
 mod buffers;
 mod input;
@@ -34,6 +36,7 @@ use crate::seq::SeqNum;
 use crate::state::State;
 use crate::transcript::TimerKind;
 use std::collections::VecDeque;
+use timers::TimerTable;
 
 /// Why a connection failed, as the app sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,9 +66,18 @@ pub enum EndpointEvent {
         from: State,
         to: State,
     },
-    /// A timer fired; `rto_us` is the timeout it ran for, where that applies.
+    /// A timer fired.
     TimerFired {
         timer: TimerKind,
+        /// How long the timer ran before it fired, since it was last armed:
+        /// the RTO it was armed with (retransmit), its interval (persist),
+        /// 2*MSL (TIME-WAIT, restarted by a retransmitted FIN), the delay
+        /// (delayed ACK).
+        after_us: u64,
+        /// The retransmission timeout, for the retransmit timer (the RTO
+        /// when it fired, before RFC 6298 5.5 backs it off) and the persist
+        /// timer (its backed-off interval, RFC 9293 3.8.6.1); `None` for the
+        /// others, which do not run on the RTO.
         rto_us: Option<u64>,
     },
 }
@@ -110,25 +122,6 @@ pub struct EndpointConfig {
     pub mss: u16,
     /// Our initial send sequence number (RFC 9293 3.4.1).
     pub iss: SeqNum,
-}
-
-/// Timer deadlines, indexed by `TimerKind as usize` (quinn's timer table).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct TimerTable([Option<u64>; 5]);
-
-impl TimerTable {
-    fn set(&mut self, t: TimerKind, at: u64) {
-        self.0[t as usize] = Some(at);
-    }
-    fn stop(&mut self, t: TimerKind) {
-        self.0[t as usize] = None;
-    }
-    fn get(&self, t: TimerKind) -> Option<u64> {
-        self.0[t as usize]
-    }
-    fn next(&self) -> Option<u64> {
-        self.0.iter().flatten().copied().min()
-    }
 }
 
 /// An RFC 9293 endpoint. See the module docs for the calling order.
@@ -483,8 +476,7 @@ impl Endpoint {
             // "LISTEN STATE: Any outstanding RECEIVEs are returned ... delete TCB,
             // enter CLOSED state". "SYN-SENT STATE: Delete the TCB".
             State::Listen | State::SynSent => {
-                self.clear_timers();
-                self.set_state(State::Closed);
+                self.delete_tcb();
                 Ok(())
             }
             State::Closed => match self.error {
@@ -538,8 +530,16 @@ impl Endpoint {
             self.used = true;
             return;
         }
+        self.fresh_tcb(self.snd_max + 64_000);
+    }
+
+    /// Replaces the TCB with a fresh one whose ISS is `iss` (`Endpoint::new`),
+    /// keeping what the owner has not drained yet: the events and the
+    /// segments to transmit. Used by a new incarnation (above) and by
+    /// SYN-RECEIVED going back to LISTEN (RFC 9293 3.10.7.4 second/fourth).
+    fn fresh_tcb(&mut self, iss: SeqNum) {
         let mut cfg = self.cfg.clone();
-        cfg.iss = self.snd_max + 64_000;
+        cfg.iss = iss;
         let events = std::mem::take(&mut self.events);
         let tx = std::mem::take(&mut self.tx);
         *self = Endpoint::new(cfg);
@@ -559,6 +559,13 @@ impl Endpoint {
 
     fn clear_timers(&mut self) {
         self.timers = TimerTable::default();
+    }
+
+    /// "Delete the TCB, enter the CLOSED state" (RFC 9293 3.10.4, 3.10.7.4):
+    /// the connection ends without an error for the app.
+    fn delete_tcb(&mut self) {
+        self.clear_timers();
+        self.set_state(State::Closed);
     }
 
     /// Connection failed with `e`: tell the app, go to CLOSED (RFC 9293 3.10.7).

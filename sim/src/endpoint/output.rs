@@ -27,15 +27,22 @@ impl Endpoint {
         }
     }
 
+    /// The right edge the free buffer space would allow now: RCV.NXT plus
+    /// the space, rounded down to what the window scale can express (RFC
+    /// 7323 2.3). Returns (edge, space).
+    fn rcv_edge_now(&self) -> (SeqNum, u32) {
+        let granule = 1u32 << self.rcv_wscale;
+        let space = self.rcv_space() / granule * granule;
+        (self.rcv_nxt + space, space)
+    }
+
     /// The window to advertise now, moving the right edge per RFC 9293
     /// 3.8.6.2.2 (receiver SWS avoidance): the edge advances only by at least
     /// min(RCV.BUFF / 2, Eff.snd.MSS), and never moves left ("shrinking the
     /// window is strongly discouraged", 3.8.6.2.2 / 3.10.7.4).
     fn advertise(&mut self) -> u32 {
         let cap = self.cfg.profile.recv_buffer;
-        let granule = 1u32 << self.rcv_wscale;
-        let space = self.rcv_space() / granule * granule;
-        let candidate = self.rcv_nxt + space;
+        let (candidate, space) = self.rcv_edge_now();
         let step = (cap / 2).min(self.smss).max(1);
         if candidate > self.rcv_adv
             && (candidate - self.rcv_adv >= step || self.rcv_adv <= self.rcv_nxt && space >= step)
@@ -281,7 +288,7 @@ impl Endpoint {
             && self.state.is_synchronized()
         {
             let timeout = self.persist_timeout_us();
-            self.timers.set(TimerKind::Persist, now + timeout);
+            self.timers.set(TimerKind::Persist, now, timeout);
         }
     }
 
@@ -296,7 +303,7 @@ impl Endpoint {
 
     pub(super) fn arm_rto(&mut self, now: u64) {
         self.timers
-            .set(TimerKind::Retransmit, now + self.rtt.rto_us());
+            .set(TimerKind::Retransmit, now, self.rtt.rto_us());
     }
 
     /// After the app read: send a window update when the window opened by at
@@ -310,9 +317,7 @@ impl Endpoint {
             return;
         }
         let cap = self.cfg.profile.recv_buffer;
-        let granule = 1u32 << self.rcv_wscale;
-        let space = self.rcv_space() / granule * granule;
-        let candidate = self.rcv_nxt + space;
+        let (candidate, _) = self.rcv_edge_now();
         let current = self.rcv_wnd();
         if candidate > self.rcv_adv {
             let opening = candidate - self.rcv_adv;
@@ -336,7 +341,7 @@ impl Endpoint {
             }
         };
         if self.timers.get(TimerKind::DelayedAck).is_none() {
-            self.timers.set(TimerKind::DelayedAck, now + delay);
+            self.timers.set(TimerKind::DelayedAck, now, delay);
         }
     }
 }

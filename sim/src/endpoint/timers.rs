@@ -6,51 +6,90 @@ use crate::segment::Flags;
 use crate::state::State;
 use crate::transcript::TimerKind;
 
+/// An armed timer: when it fires, and how long it was set to run then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Armed {
+    /// The deadline (virtual time, microseconds).
+    pub(super) at: u64,
+    /// The duration it was armed with (what [`EndpointEvent::TimerFired`] reports).
+    pub(super) after_us: u64,
+}
+
+/// The timers, indexed by `TimerKind as usize` (quinn's timer table). The
+/// RTO itself lives apart, in the [`crate::rtt::RttEstimator`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct TimerTable([Option<Armed>; TimerKind::ALL.len()]);
+
+impl TimerTable {
+    /// Arms (or re-arms) `t` at `now` to fire `after_us` later.
+    pub(super) fn set(&mut self, t: TimerKind, now: u64, after_us: u64) {
+        self.0[t as usize] = Some(Armed {
+            at: now + after_us,
+            after_us,
+        });
+    }
+    pub(super) fn stop(&mut self, t: TimerKind) {
+        self.0[t as usize] = None;
+    }
+    /// The deadline of `t`, when armed.
+    pub(super) fn get(&self, t: TimerKind) -> Option<u64> {
+        self.0[t as usize].map(|a| a.at)
+    }
+    /// The earliest deadline.
+    pub(super) fn next(&self) -> Option<u64> {
+        self.0.iter().flatten().map(|a| a.at).min()
+    }
+    /// Disarms and returns `t` when it is due at `now`.
+    fn take_due(&mut self, t: TimerKind, now: u64) -> Option<Armed> {
+        match self.0[t as usize] {
+            Some(a) if a.at <= now => self.0[t as usize].take(),
+            _ => None,
+        }
+    }
+}
+
 impl Endpoint {
     /// Fires every timer due at or before `now`, in the table's order.
     pub fn handle_timeout(&mut self, now: u64) {
         for kind in TimerKind::ALL {
-            match self.timers.get(kind) {
-                Some(at) if at <= now => {
-                    self.timers.stop(kind);
-                    self.fire(kind, now);
-                }
-                _ => {}
+            if let Some(armed) = self.timers.take_due(kind, now) {
+                self.fire(kind, now, armed.after_us);
             }
         }
     }
 
-    fn fire(&mut self, kind: TimerKind, now: u64) {
+    fn fire(&mut self, kind: TimerKind, now: u64, after_us: u64) {
         match kind {
-            TimerKind::Retransmit => self.on_rto(now),
+            TimerKind::Retransmit => self.on_rto(now, after_us),
             TimerKind::TimeWait => {
                 self.events.push_back(EndpointEvent::TimerFired {
                     timer: kind,
-                    rto_us: Some(self.cfg.profile.time_wait_us),
+                    after_us,
+                    rto_us: None,
                 });
                 // RFC 9293 3.3.2: "TIME-WAIT ... waiting for enough time to pass
                 // to be sure the remote TCP received the acknowledgment of its
                 // connection termination request", then CLOSED.
-                self.clear_timers();
-                self.set_state(State::Closed);
+                self.delete_tcb();
             }
-            TimerKind::Persist => self.on_persist(now),
+            TimerKind::Persist => self.on_persist(now, after_us),
             TimerKind::DelayedAck => {
                 self.events.push_back(EndpointEvent::TimerFired {
                     timer: kind,
-                    rto_us: self.cfg.profile.delayed_ack_us,
+                    after_us,
+                    rto_us: None,
                 });
                 self.send_ack(now);
             }
-            TimerKind::Keepalive => {}
         }
     }
 
     /// RFC 6298 5.4-5.7: the retransmission timer expired.
-    fn on_rto(&mut self, now: u64) {
+    fn on_rto(&mut self, now: u64, after_us: u64) {
         let rto = self.rtt.rto_us();
         self.events.push_back(EndpointEvent::TimerFired {
             timer: TimerKind::Retransmit,
+            after_us,
             rto_us: Some(rto),
         });
         self.retries += 1;
@@ -104,10 +143,11 @@ impl Endpoint {
     }
 
     /// RFC 9293 3.8.6.1: probe a zero window, then back off.
-    fn on_persist(&mut self, now: u64) {
+    fn on_persist(&mut self, now: u64, after_us: u64) {
         let timeout = self.persist_timeout_us();
         self.events.push_back(EndpointEvent::TimerFired {
             timer: TimerKind::Persist,
+            after_us,
             rto_us: Some(timeout),
         });
         if !self.state.is_synchronized() {
@@ -140,6 +180,6 @@ impl Endpoint {
         }
         self.persist_backoff += 1;
         let next = self.persist_timeout_us();
-        self.timers.set(TimerKind::Persist, now + next);
+        self.timers.set(TimerKind::Persist, now, next);
     }
 }

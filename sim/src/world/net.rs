@@ -40,14 +40,16 @@ impl World {
                                 source: StateSource::Sim,
                             });
                         }
-                        EndpointEvent::TimerFired { timer, rto_us } => {
-                            self.push(OwnedKind::Timer {
-                                endpoint: side,
-                                timer,
-                                after_us: rto_us.unwrap_or(0),
-                                rto_us,
-                            })
-                        }
+                        EndpointEvent::TimerFired {
+                            timer,
+                            after_us,
+                            rto_us,
+                        } => self.push(OwnedKind::Timer {
+                            endpoint: side,
+                            timer,
+                            after_us,
+                            rto_us,
+                        }),
                     }
                 }
                 while let Some(t) = self.eps[side.index()].poll_transmit() {

@@ -189,6 +189,19 @@ fn fin_wait_1__rst__reset_rfc9293_3_10_7_4() {
 
 // ----- FIN-WAIT-2 -----
 
+/// RFC 9293 3.10.7.4 second, FIN-WAIT-2: an exact RST: "Users should also
+/// receive an unsolicited general "connection reset" signal. Enter the
+/// CLOSED state".
+#[test]
+fn fin_wait_2__rst__reset_rfc9293_3_10_7_4() {
+    let mut ep = fin_wait_2(RFC);
+    send!(ep, 2 * SEC, RST, seq = IRS + 1);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.error(), Some(SockError::Reset));
+    assert_eq!(ep.poll_timeout(), None);
+}
+
 /// RFC 9293 3.10.7.4 eighth, FIN-WAIT-2: "Enter the TIME-WAIT state. Start
 /// the time-wait timer" (2*MSL = 240 s in the rfc profile, RFC 9293 3.3.2).
 #[test]
@@ -233,6 +246,29 @@ fn close_wait__send__allowed_rfc9293_3_10_2() {
     assert_eq!(ep.send(2 * SEC, b"reply"), Ok(()));
     recv!(ep, PSH | ACK, seq = ISS + 1, ack = IRS + 2, data = b"reply");
     recv_nothing!(ep);
+}
+
+/// RFC 9293 3.10.7.4 seventh, CLOSE-WAIT: text after the peer's FIN "should
+/// not occur since a FIN has been received from the remote side. Ignore the
+/// segment text." Its ACK is still taken (fifth check), nothing is sent.
+#[test]
+fn close_wait__data_after_fin__text_ignored_rfc9293_3_10_7_4() {
+    let mut ep = close_wait(RFC);
+    assert_eq!(ep.send(SEC + 10 * MS, b"abc"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, ack = IRS + 2, data = b"abc");
+    send!(
+        ep,
+        SEC + 50 * MS,
+        ACK,
+        seq = IRS + 2,
+        ack = ISS + 4,
+        data = b"zz"
+    );
+    recv_nothing!(ep);
+    assert_eq!(ep.unacked_bytes(), 0, "the ACK was taken");
+    assert_eq!(ep.timer(TimerKind::Retransmit), None);
+    assert_eq!(ep.read(SEC + 60 * MS, 10), Ok(Read::Eof));
+    assert_eq!(ep.state(), State::CloseWait);
 }
 
 /// RFC 9293 3.10.4, CLOSE in CLOSE-WAIT: "send a FIN segment, enter LAST-ACK state".
@@ -325,7 +361,11 @@ fn time_wait__2msl__closed_rfc9293_3_10_8() {
     let mut ep = time_wait(RFC);
     transitions(&mut ep);
     let at = SEC + 200 * MS + 240 * SEC;
-    expire(&mut ep, TimerKind::TimeWait, at);
+    assert_eq!(
+        expire(&mut ep, TimerKind::TimeWait, at),
+        (240 * SEC, None),
+        "TIME-WAIT ran 2*MSL; it does not run on the RTO"
+    );
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::Closed);
     assert_eq!(ep.poll_timeout(), None);
@@ -349,7 +389,11 @@ fn time_wait__fin_retransmitted__acked_and_timer_restarted_rfc9293_3_10_7_4() {
     recv!(ep, ACK, seq = ISS + 2, ack = IRS + 2);
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::TimeWait);
-    expire(&mut ep, TimerKind::TimeWait, t + 240 * SEC);
+    assert_eq!(
+        expire(&mut ep, TimerKind::TimeWait, t + 240 * SEC),
+        (240 * SEC, None),
+        "2*MSL since the restart"
+    );
     assert_eq!(ep.state(), State::Closed);
 }
 

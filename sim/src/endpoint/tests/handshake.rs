@@ -323,6 +323,22 @@ fn syn_received__syn_in_window_passive__back_to_listen_rfc9293_3_10_7_4() {
     assert_eq!(transitions(&mut ep), [(State::SynReceived, State::Listen)]);
 }
 
+/// RFC 9293 3.10.7.4 fourth, SYN-RECEIVED from an active OPEN (simultaneous
+/// open): a new SYN is handled "per the directions for synchronized states":
+/// RFC 5961 4.2, "TCP endpoints MUST send a "challenge ACK"", nothing else.
+#[test]
+fn syn_received__syn_active__challenge_ack_rfc5961_4_2() {
+    let mut ep = syn_sent(RFC);
+    send!(ep, 10 * MS, SYN, seq = IRS, mss = 1460);
+    recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
+    transitions(&mut ep);
+    send!(ep, 20 * MS, SYN, seq = IRS + 100);
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1);
+    recv_nothing!(ep);
+    assert_eq!(transitions(&mut ep), []);
+    assert_eq!(ep.state(), State::SynReceived);
+}
+
 /// RFC 9293 3.10.7.4 first: the retransmitted SYN (SEG.SEQ = IRS < RCV.NXT)
 /// is not acceptable: "an acknowledgment should be sent in reply".
 #[test]

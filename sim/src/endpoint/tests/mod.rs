@@ -228,18 +228,28 @@ pub(super) fn transitions(ep: &mut Endpoint) -> Vec<(State, State)> {
     out
 }
 
+/// What a timer reported when it fired: (`after_us`, `rto_us`).
+pub(super) type Fired = (u64, Option<u64>);
+
 /// Checks that `kind` is due exactly at `at`: at `at - 1` nothing fires and
 /// nothing is sent; at `at` it fires (RFC 6298 timers, TIME-WAIT, persist).
+/// Returns what its [`EndpointEvent::TimerFired`] said.
 #[track_caller]
-pub(super) fn expire(ep: &mut Endpoint, kind: TimerKind, at: u64) {
+pub(super) fn expire(ep: &mut Endpoint, kind: TimerKind, at: u64) -> Fired {
     assert_eq!(ep.timer(kind), Some(at), "deadline of the {kind} timer");
     ep.handle_timeout(at - 1);
     expect_no_tx(ep);
     assert_eq!(ep.timer(kind), Some(at), "{kind} fired early");
     ep.handle_timeout(at);
-    let fired = std::iter::from_fn(|| ep.poll_event())
-        .any(|e| matches!(e, EndpointEvent::TimerFired { timer, .. } if timer == kind));
-    assert!(fired, "the {kind} timer did not fire at {at}");
+    let fired = std::iter::from_fn(|| ep.poll_event()).find_map(|e| match e {
+        EndpointEvent::TimerFired {
+            timer,
+            after_us,
+            rto_us,
+        } if timer == kind => Some((after_us, rto_us)),
+        _ => None,
+    });
+    fired.unwrap_or_else(|| panic!("the {kind} timer did not fire at {at}"))
 }
 
 // ----- fixtures: an endpoint brought into each state, every step checked -----

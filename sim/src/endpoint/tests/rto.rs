@@ -112,7 +112,11 @@ fn established__timeouts__retransmit_with_backoff_rfc6298_5_5() {
     let mut t = SEC;
     for gap in [1, 2, 4, 8] {
         t += gap * SEC;
-        expire(&mut ep, TimerKind::Retransmit, t);
+        assert_eq!(
+            expire(&mut ep, TimerKind::Retransmit, t),
+            (gap * SEC, Some(gap * SEC)),
+            "it ran the RTO it was armed with"
+        );
         recv!(ep, PSH | ACK, seq = ISS + 1, ack = IRS + 1, data = b"hello");
         recv_nothing!(ep);
     }

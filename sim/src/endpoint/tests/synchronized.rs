@@ -265,6 +265,50 @@ fn established__zero_window__data_refused_ack_with_window_0_rfc9293_3_10_7_4() {
     recv_nothing!(ep);
 }
 
+/// RFC 9293 3.10.7.4 first, RCV.WND = 0: "special allowance should be made
+/// to accept valid ACKs": a segment with text at RCV.NXT is not acceptable,
+/// but the ACK in it is taken (our data is acknowledged, the timer stops);
+/// the text is not, and the reply still says window 0.
+#[test]
+fn established__zero_window__ack_in_refused_segment_taken_rfc9293_3_10_7_4() {
+    let mut ep = established(RFC);
+    let full = fill_receive_window(&mut ep);
+    assert_eq!(ep.send(2 * SEC, b"hello"), Ok(()));
+    recv!(
+        ep,
+        PSH | ACK,
+        seq = ISS + 1,
+        ack = IRS + 1 + full,
+        win = 0,
+        data = b"hello"
+    );
+    send!(
+        ep,
+        2 * SEC + 100 * MS,
+        ACK,
+        seq = IRS + 1 + full,
+        ack = ISS + 6,
+        data = b"!"
+    );
+    recv!(ep, ACK, seq = ISS + 6, ack = IRS + 1 + full, win = 0);
+    recv_nothing!(ep);
+    assert_eq!(ep.unacked_bytes(), 0, "the ACK was taken");
+    assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
+    assert_eq!(ep.readable(), 65_535, "the text was not");
+}
+
+/// RFC 9293 3.10.7.4 first, RCV.WND = 0: special allowance for "RSTs" too:
+/// an exact RST still resets (RFC 5961 3.2).
+#[test]
+fn established__zero_window__rst_exact_resets_rfc5961_3_2() {
+    let mut ep = established(RFC);
+    let full = fill_receive_window(&mut ep);
+    send!(ep, 2 * SEC, RST, seq = IRS + 1 + full);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.error(), Some(SockError::Reset));
+}
+
 /// Establishes, then the peer closes its window to 0.
 fn peer_window_zero(p: ProfileName) -> Endpoint {
     let mut ep = established(p);
@@ -283,9 +327,15 @@ fn established__peer_zero_window__persist_probes_with_backoff_rfc9293_3_8_6_1() 
     assert_eq!(ep.send(SEC, b"abc"), Ok(()));
     recv_nothing!(ep);
     let mut t = 2 * SEC;
+    let mut gap = SEC;
     for next_gap in [2, 4, 8] {
         assert_eq!(ep.timer(TimerKind::Retransmit), None);
-        expire(&mut ep, TimerKind::Persist, t);
+        assert_eq!(
+            expire(&mut ep, TimerKind::Persist, t),
+            (gap, Some(gap)),
+            "the probe interval it ran"
+        );
+        gap = next_gap * SEC;
         recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1, data = b"a");
         recv_nothing!(ep);
         // The receiver still has no room: it ACKs without taking the byte.
@@ -395,7 +445,11 @@ fn established__data__delayed_ack_linux_rfc9293_3_8_6_3() {
     let mut ep = established(LINUX);
     send!(ep, SEC, ACK, seq = IRS + 1, ack = ISS + 1, len = 100);
     recv_nothing!(ep);
-    expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS);
+    assert_eq!(
+        expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS),
+        (40 * MS, None),
+        "the delayed ACK ran its 40 ms, not an RTO"
+    );
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 101);
     recv_nothing!(ep);
     send!(ep, 2 * SEC, ACK, seq = IRS + 101, ack = ISS + 1, len = 1460);

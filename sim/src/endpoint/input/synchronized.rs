@@ -1,0 +1,122 @@
+//! RFC 9293 3.10.7.4 "Otherwise": the dispatch of a classified segment by
+//! (state, class, acceptability), the replies to unacceptable segments
+//! (first check), the RST bit (second check, RFC 5961 3.2) and the SYN bit
+//! (fourth check, RFC 5961 4.2). The third check, security, has nothing to
+//! do: there are no IP security options here.
+
+use super::super::{Endpoint, SockError};
+use super::ack::AfterAck;
+use super::classify::{Arrival, Class, SeqCheck};
+use crate::segment::{Flags, Segment};
+use crate::state::State;
+
+impl Endpoint {
+    /// RFC 9293 3.10.7.4, "Otherwise" (SYN-RECEIVED and the synchronized states).
+    pub(super) fn on_synchronized(&mut self, now: u64, seg: &Segment) {
+        use Class::*;
+        use SeqCheck::*;
+        use State::*;
+        let a = self.classify(seg.hdr);
+        match (self.state, a.class, a.seq) {
+            // `handle_segment` brings only SYN-RECEIVED and the synchronized states here.
+            (Closed | Listen | SynSent, _, _) => {}
+
+            // ----- First, check sequence number: not acceptable -----
+            // "(unless the RST bit is set, if so drop the segment and
+            // return)"; RFC 5961 3.2: "If the RST bit is set and the sequence
+            // number is outside the current receive window, silently drop
+            // the segment."
+            (_, Rst, Unacceptable) => {}
+            // Linux (tcp_check_req): a retransmitted SYN gets the SYN,ACK again.
+            (SynReceived, Syn, Unacceptable) if self.is_retransmitted_syn(&a) => {
+                self.resend_syn_ack(now)
+            }
+            // A retransmitted FIN lies before RCV.NXT. Eighth check,
+            // TIME-WAIT: "Remain in the TIME-WAIT state. Restart the 2 MSL
+            // time-wait timeout." and the ACK below.
+            (TimeWait, _, Unacceptable) if a.hdr.flags.fin() => {
+                self.restart_time_wait(now);
+                self.send_ack(now);
+            }
+            // "If an incoming segment is not acceptable, an acknowledgment
+            // should be sent in reply ... <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+            // After sending the acknowledgment, drop the unacceptable segment
+            // and return."
+            (_, _, Unacceptable) => self.send_ack(now),
+
+            // ----- Second, check the RST bit (RFC 5961 3.2) -----
+            // "If the RST bit is set and the sequence number does not exactly
+            // match the next expected sequence value, yet is within the
+            // current receive window, TCP endpoints MUST send an
+            // acknowledgment (challenge ACK)".
+            (_, Rst, _) if a.hdr.seq != self.rcv_nxt => self.send_ack(now),
+            // "If the RST bit is set and the sequence number exactly matches
+            // the next expected sequence number (RCV.NXT), then TCP endpoints
+            // MUST reset the connection in the manner prescribed below
+            // according to the connection state."
+            // SYN-RECEIVED: "If this connection was initiated with a passive
+            // OPEN (i.e., came from the LISTEN state), then return this
+            // connection to LISTEN state and return."
+            (SynReceived, Rst, _) if !self.active_open => self.back_to_listen(),
+            // "If this connection was initiated with an active OPEN (i.e.,
+            // came from SYN-SENT state), then the connection was refused;
+            // signal the user "connection refused"."
+            (SynReceived, Rst, _) => self.fail(SockError::Refused),
+            // ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT: "Users should
+            // also receive an unsolicited general "connection reset" signal.
+            // Enter the CLOSED state, delete the TCB, and return."
+            (Established | FinWait1 | FinWait2 | CloseWait, Rst, _) => self.fail(SockError::Reset),
+            // CLOSING, LAST-ACK, TIME-WAIT: "If the RST bit is set, then
+            // enter the CLOSED state, delete the TCB, and return."
+            (Closing | LastAck | TimeWait, Rst, _) => self.delete_tcb(),
+
+            // ----- Fourth, check the SYN bit (RFC 5961 4.2) -----
+            // SYN-RECEIVED: "If the connection was initiated with a passive
+            // OPEN, then return this connection to the LISTEN state and return."
+            (SynReceived, Syn, _) if !self.active_open => self.back_to_listen(),
+            // Otherwise, "if the SYN bit is set, irrespective of the sequence
+            // number, TCP endpoints MUST send a "challenge ACK" to the remote
+            // peer: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>".
+            (_, Syn, _) => self.send_ack(now),
+
+            // ----- Fifth, check the ACK field -----
+            // "if the ACK bit is off, drop the segment and return"
+            (_, NoAck, _) => {}
+            // "if the ACK bit is on": the fifth check, then the seventh and
+            // the eighth (`ack.rs`, `text.rs`).
+            (_, AckOnly | Data | Fin, _) => self.on_ack_bit(now, seg, &a),
+        }
+    }
+
+    /// "if the ACK bit is on": the fifth check; unless it drops the segment
+    /// or closes the connection, the seventh and the eighth.
+    fn on_ack_bit(&mut self, now: u64, seg: &Segment, a: &Arrival) {
+        match self.check_ack(now, &a.hdr) {
+            AfterAck::Continue => self.on_text_and_fin(now, seg, a),
+            AfterAck::Dropped | AfterAck::Closed => {}
+        }
+    }
+
+    /// The peer's SYN again (SEG.SEQ = IRS, no ACK), in a profile that
+    /// answers it with the SYN,ACK (Linux).
+    fn is_retransmitted_syn(&self, a: &Arrival) -> bool {
+        !a.hdr.flags.ack() && a.hdr.seq == self.irs && self.cfg.profile.resend_synack_on_dup_syn
+    }
+
+    /// Resends our SYN,ACK <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+    fn resend_syn_ack(&mut self, now: u64) {
+        let syn_ack = self.make_segment(Flags::SYN | Flags::ACK, self.iss, Vec::new(), now);
+        self.push_tx(syn_ack, true);
+    }
+
+    /// SYN-RECEIVED from a passive OPEN goes back to LISTEN on RST or SYN
+    /// (RFC 9293 3.10.7.4 second and fourth): a fresh TCB, the same port.
+    fn back_to_listen(&mut self) {
+        let port = self.local_port;
+        // Back to what LISTEN was before the SYN came, the same ISS included.
+        self.fresh_tcb(self.iss);
+        self.local_port = port;
+        self.state = State::SynReceived;
+        self.set_state(State::Listen);
+    }
+}
