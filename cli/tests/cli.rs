@@ -195,6 +195,25 @@ fn failed_wait_until_exits_1_saying_how_long_it_waited() {
 }
 
 #[test]
+fn the_connection_header_shows_the_ports_actually_used() {
+    let path = scenario_file(
+        "elsewhere.tcp",
+        "port client 40000\nserver listen 8080\nclient connect 8081\n",
+    );
+    let o = synack(&["sim", &path.to_string_lossy(), "--color", "never"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("connection: client port 40000 ⇄ server port 8081"),
+        "{out}"
+    );
+    assert!(
+        out.contains("connect(8081) → error: connection refused"),
+        "{out}"
+    );
+}
+
+#[test]
 fn every_builtin_exits_0_in_both_profiles() {
     for b in synack_sim::scenario::builtin::builtins() {
         for profile in ["rfc", "linux"] {

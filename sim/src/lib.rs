@@ -12,6 +12,7 @@ pub mod calls;
 pub mod endpoint;
 pub mod link;
 pub mod observer;
+pub mod printable;
 pub mod profile;
 pub mod rng;
 pub mod rtt;

@@ -20,6 +20,7 @@ use super::num::{digits, push_u64};
 use super::words::{CallText, Duration, NoteText, Quoted, ResultText, Secs};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use synack_sim::printable::Printable;
 use synack_sim::profile::ProfileName;
 use synack_sim::transcript::{
     AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
@@ -452,14 +453,7 @@ impl Line {
     /// Pushes text from outside (app strings, notes) with control
     /// characters shown as `\u{..}`, so they cannot break the layout.
     fn push_clean(&mut self, s: &str) {
-        for c in s.chars() {
-            if c.is_control() {
-                self.fmt(format_args!("{}", c.escape_default()));
-            } else {
-                self.buf.push(c);
-                self.width += 1;
-            }
-        }
+        self.fmt(format_args!("{}", Printable(s)));
     }
 
     /// Formats, then pushes the result as [`Line::push_clean`] does.

@@ -12,6 +12,7 @@ use super::error::ScenarioError;
 use super::lexer::{lex, Fail, TokenKind};
 use super::settings::{SettingsBuilder, SETTINGS};
 use super::values::{closest, did_you_mean, parse_u64, NumError};
+use crate::printable::Printable;
 use crate::state::State;
 use crate::transcript::Side;
 
@@ -37,7 +38,7 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
             file: source.to_string(),
             line,
             col: f.col,
-            message: printable(&f.message),
+            message: Printable(&f.message).to_string(),
         };
         let lexed = lex(raw).map_err(at)?;
         let mut cur = Cursor::new(&lexed.tokens, lexed.end_col);
@@ -74,21 +75,6 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
         settings: settings.settings,
         steps,
     })
-}
-
-/// `message` with control characters (echoed from the input) escaped, so an
-/// error never writes raw escape sequences to a terminal.
-fn printable(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// After a setting: nothing but the end of the line (or a comment).
