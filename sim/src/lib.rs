@@ -9,6 +9,7 @@
 //! and the transcript model ([`transcript`]) they all write to.
 
 pub mod calls;
+pub mod compare;
 pub mod endpoint;
 pub mod link;
 pub mod observer;

@@ -1,0 +1,230 @@
+//! The alignment of two transcripts, stream by stream (see the module docs
+//! of [`super`]). `similar`'s Myers diff pairs events with equal keys; a
+//! replaced run is aligned again with a coarser key; what stays replaced,
+//! deleted or inserted is shown alone.
+
+use crate::calls::{Call, CallResult};
+use crate::state::State;
+use crate::transcript::{Dir, OwnedEvent, OwnedKind, Side, TimerKind};
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+use std::collections::BTreeMap;
+
+/// Which stream an event belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Stream {
+    Segments(Dir),
+    Calls(Side),
+    States(Side),
+    Timers(Side),
+}
+
+/// What identifies an event's role in its stream, at one level of detail.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    /// Exact: flags, relative seq/ack, length.
+    Segment(u8, u32, Option<u32>, u32),
+    /// Coarse: flags and whether there is payload.
+    SegmentShape(u8, bool),
+    /// The call, and whether this event says it blocked.
+    Call(Call, bool),
+    Transition(State, State),
+    Entered(State),
+    Timer(TimerKind),
+}
+
+/// The stream of an event, and its keys from exact to coarse (notes have no stream).
+fn classify(e: &OwnedEvent) -> Option<(Stream, [Option<Key>; 2])> {
+    Some(match &e.kind {
+        OwnedKind::Segment { seg, .. } => {
+            let h = &seg.hdr;
+            let ack = if h.flags.ack() { seg.rel_ack } else { None };
+            (
+                Stream::Segments(seg.dir),
+                [
+                    Some(Key::Segment(h.flags.0, seg.rel_seq, ack, h.payload_len)),
+                    Some(Key::SegmentShape(h.flags.0, h.payload_len > 0)),
+                ],
+            )
+        }
+        OwnedKind::App {
+            endpoint,
+            call,
+            result,
+        } => (
+            Stream::Calls(*endpoint),
+            [
+                Some(Key::Call(
+                    call.clone(),
+                    matches!(result, CallResult::Blocked(_)),
+                )),
+                None,
+            ],
+        ),
+        OwnedKind::State {
+            endpoint, from, to, ..
+        } => (
+            Stream::States(*endpoint),
+            [Some(Key::Transition(*from, *to)), Some(Key::Entered(*to))],
+        ),
+        OwnedKind::Timer {
+            endpoint, timer, ..
+        } => (Stream::Timers(*endpoint), [Some(Key::Timer(*timer)), None]),
+        OwnedKind::Note(_) => return None,
+    })
+}
+
+/// One stream of a transcript: the indices of its events and their keys.
+#[derive(Default)]
+struct Events {
+    index: Vec<usize>,
+    keys: [Vec<Option<Key>>; 2],
+}
+
+fn streams(events: &[OwnedEvent]) -> BTreeMap<Stream, Events> {
+    let mut out: BTreeMap<Stream, Events> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some((stream, keys)) = classify(e) {
+            let s = out.entry(stream).or_default();
+            s.index.push(i);
+            let [exact, coarse] = keys;
+            s.keys[0].push(exact);
+            s.keys[1].push(coarse);
+        }
+    }
+    out
+}
+
+/// A key with its occurrence among equal keys of its stream: "then by
+/// occurrence" (the 2nd identical ACK pairs with the 2nd).
+fn with_occurrence(keys: &[Option<Key>]) -> Vec<(Option<Key>, usize)> {
+    let mut seen: Vec<(Option<Key>, usize)> = Vec::new();
+    keys.iter()
+        .map(|k| {
+            let n = match seen.iter_mut().find(|(s, _)| s == k) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((k.clone(), 0));
+                    0
+                }
+            };
+            (k.clone(), n)
+        })
+        .collect()
+}
+
+/// Pairs of event indices `(sim, real)`, one per row, in no particular order.
+pub(super) fn pair_streams(
+    sim: &[OwnedEvent],
+    real: &[OwnedEvent],
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let (mut a, mut b) = (streams(sim), streams(real));
+    let mut names: Vec<Stream> = a.keys().chain(b.keys()).copied().collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        let x = a.remove(&name).unwrap_or_default();
+        let y = b.remove(&name).unwrap_or_default();
+        let mut local = Vec::new();
+        align(&x, &y, 0..x.index.len(), 0..y.index.len(), 0, &mut local);
+        out.extend(
+            local
+                .into_iter()
+                .map(|(i, j)| (i.map(|i| x.index[i]), j.map(|j| y.index[j]))),
+        );
+    }
+    out
+}
+
+/// Aligns `x[xr]` with `y[yr]` at key `level`, refining replaced runs.
+fn align(
+    x: &Events,
+    y: &Events,
+    xr: std::ops::Range<usize>,
+    yr: std::ops::Range<usize>,
+    level: usize,
+    out: &mut Vec<(Option<usize>, Option<usize>)>,
+) {
+    let alone = |out: &mut Vec<(Option<usize>, Option<usize>)>,
+                 xr: std::ops::Range<usize>,
+                 yr: std::ops::Range<usize>| {
+        out.extend(xr.map(|i| (Some(i), None)));
+        out.extend(yr.map(|j| (None, Some(j))));
+    };
+    let (Some(kx), Some(ky)) = (x.keys.get(level), y.keys.get(level)) else {
+        return alone(out, xr, yr);
+    };
+    let (kx, ky) = (&kx[xr.clone()], &ky[yr.clone()]);
+    if kx.iter().chain(ky).all(Option::is_none) {
+        return alone(out, xr, yr);
+    }
+    let (kx, ky) = (with_occurrence(kx), with_occurrence(ky));
+    for op in capture_diff_slices(Algorithm::Myers, &kx, &ky) {
+        match op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for k in 0..len {
+                    let (i, j) = (xr.start + old_index + k, yr.start + new_index + k);
+                    // Events with no key at this level are never "equal".
+                    if kx[old_index + k].0.is_some() {
+                        out.push((Some(i), Some(j)));
+                    } else {
+                        out.push((Some(i), None));
+                        out.push((None, Some(j)));
+                    }
+                }
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => alone(
+                out,
+                xr.start + old_index..xr.start + old_index + old_len,
+                0..0,
+            ),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => alone(
+                out,
+                0..0,
+                yr.start + new_index..yr.start + new_index + new_len,
+            ),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => align(
+                x,
+                y,
+                xr.start + old_index..xr.start + old_index + old_len,
+                yr.start + new_index..yr.start + new_index + new_len,
+                level + 1,
+                out,
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: &[u32]) -> Vec<Option<Key>> {
+        v.iter()
+            .map(|n| Some(Key::Timer(TimerKind::ALL[*n as usize])))
+            .collect()
+    }
+
+    #[test]
+    fn occurrences_number_equal_keys() {
+        let k = with_occurrence(&keys(&[0, 1, 0, 0]));
+        let n: Vec<usize> = k.iter().map(|(_, n)| *n).collect();
+        assert_eq!(n, [0, 0, 1, 2]);
+    }
+}

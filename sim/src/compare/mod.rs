@@ -1,0 +1,257 @@
+//! Two transcripts of one scenario side by side: the simulation and the real
+//! kernel (`synack compare`), paired by protocol role, not by time, and every
+//! difference judged against a catalogue of known differences
+//! (docs/compare.md, docs/differences.md).
+//!
+//! # Calling order
+//! [`compare`]`(sim_events, real_events, &Context)` returns the [`Pair`]s in
+//! reading order and their [`Totals`]. Notes are not paired (they are remarks,
+//! not protocol events).
+//!
+//! # How events are paired
+//! Each transcript is split into streams: the segments of each direction, the
+//! app calls of each endpoint, the state changes of each endpoint, the timers
+//! of each endpoint. Streams of the same name are aligned with a diff
+//! (`similar`, Myers) on a key per event ([`align`]):
+//! - segments: flags, relative seq, relative ack and length, then the
+//!   occurrence of that key in its stream (the 2nd identical ACK pairs with
+//!   the 2nd);
+//! - app calls: the call, in order;
+//! - state changes: the transition, then its occurrence;
+//! - timers: the timer, then its occurrence.
+//!
+//! A run of events the exact keys cannot pair is aligned again with a coarser
+//! key (segments: flags and whether there is payload; states: the state
+//! entered), so a segment whose window or seq differs is still paired with its
+//! counterpart. What is left is shown alone on its side.
+
+mod align;
+mod rules;
+
+pub use rules::{rule, Rule, RULES};
+
+use crate::profile::ProfileName;
+use crate::transcript::{OwnedEvent, OwnedKind};
+
+/// What a pair is judged to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Both sides, equal in every compared field.
+    Same,
+    /// A rule of the catalogue matches it and explains every field that differs.
+    Explained,
+    /// Anything else.
+    Unexplained,
+}
+
+impl Verdict {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Same => "same",
+            Verdict::Explained => "explained",
+            Verdict::Unexplained => "unexplained",
+        }
+    }
+}
+
+/// A field that two paired events may differ in ("same" compares exactly
+/// these, docs/compare.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// One side has no event here at all.
+    Presence,
+    Flags,
+    RelSeq,
+    RelAck,
+    Len,
+    Win,
+    Call,
+    Result,
+    From,
+    To,
+    Timer,
+}
+
+impl Field {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Presence => "presence",
+            Field::Flags => "flags",
+            Field::RelSeq => "rel_seq",
+            Field::RelAck => "rel_ack",
+            Field::Len => "len",
+            Field::Win => "win",
+            Field::Call => "call",
+            Field::Result => "result",
+            Field::From => "from",
+            Field::To => "to",
+            Field::Timer => "timer",
+        }
+    }
+}
+
+/// What the comparison knows about the two runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The simulator's profile.
+    pub profile: ProfileName,
+}
+
+/// One row of a comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub sim: Option<OwnedEvent>,
+    pub real: Option<OwnedEvent>,
+    pub verdict: Verdict,
+    /// The fields that differ (empty when the pair is the same).
+    pub differs: Vec<Field>,
+    /// The rule that explains the pair, when one does.
+    pub rule: Option<&'static Rule>,
+}
+
+/// How many pairs of each verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub pairs: u64,
+    pub same: u64,
+    pub explained: u64,
+    pub unexplained: u64,
+}
+
+/// Pairs the events of a simulated and a real transcript and judges each
+/// pair; the pairs come in reading order (by time, the simulation's first).
+pub fn compare(sim: &[OwnedEvent], real: &[OwnedEvent], ctx: &Context) -> (Vec<Pair>, Totals) {
+    let mut pairs: Vec<(Order, Pair)> = align::pair_streams(sim, real)
+        .into_iter()
+        .map(|(s, r)| {
+            let order = Order::of(s.map(|i| &sim[i]), r.map(|i| &real[i]), s, r);
+            let pair = judge(s.map(|i| sim[i].clone()), r.map(|i| real[i].clone()), ctx);
+            (order, pair)
+        })
+        .collect();
+    pairs.sort_by_key(|(o, _)| *o);
+    let mut totals = Totals::default();
+    let pairs: Vec<Pair> = pairs.into_iter().map(|(_, p)| p).collect();
+    for p in &pairs {
+        totals.pairs += 1;
+        match p.verdict {
+            Verdict::Same => totals.same += 1,
+            Verdict::Explained => totals.explained += 1,
+            Verdict::Unexplained => totals.unexplained += 1,
+        }
+    }
+    (pairs, totals)
+}
+
+/// Where a pair goes in reading order: by the time of its events (the
+/// simulation's when it has one), then by its place in its transcripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Order {
+    t_us: u64,
+    sim_index: usize,
+    real_index: usize,
+}
+
+impl Order {
+    fn of(
+        sim: Option<&OwnedEvent>,
+        real: Option<&OwnedEvent>,
+        s: Option<usize>,
+        r: Option<usize>,
+    ) -> Order {
+        let t_us = sim.or(real).map_or(0, |e| e.t_us);
+        Order {
+            t_us,
+            sim_index: s.unwrap_or(usize::MAX),
+            real_index: r.unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// The fields in which two events of the same kind differ.
+pub fn differing_fields(a: &OwnedKind, b: &OwnedKind) -> Vec<Field> {
+    let mut out = Vec::new();
+    let mut check = |f: Field, same: bool| {
+        if !same {
+            out.push(f);
+        }
+    };
+    match (a, b) {
+        (OwnedKind::Segment { seg: x, .. }, OwnedKind::Segment { seg: y, .. }) => {
+            check(Field::Flags, x.hdr.flags == y.hdr.flags);
+            check(Field::RelSeq, x.rel_seq == y.rel_seq);
+            check(Field::RelAck, rel_ack(x) == rel_ack(y));
+            check(Field::Len, x.hdr.payload_len == y.hdr.payload_len);
+            check(Field::Win, x.win_bytes == y.win_bytes);
+        }
+        (
+            OwnedKind::App {
+                call: c1,
+                result: r1,
+                ..
+            },
+            OwnedKind::App {
+                call: c2,
+                result: r2,
+                ..
+            },
+        ) => {
+            check(Field::Call, c1 == c2);
+            check(Field::Result, r1 == r2);
+        }
+        (
+            OwnedKind::State {
+                from: f1, to: t1, ..
+            },
+            OwnedKind::State {
+                from: f2, to: t2, ..
+            },
+        ) => {
+            check(Field::From, f1 == f2);
+            check(Field::To, t1 == t2);
+        }
+        (OwnedKind::Timer { timer: a, .. }, OwnedKind::Timer { timer: b, .. }) => {
+            check(Field::Timer, a == b)
+        }
+        _ => out.push(Field::Presence),
+    }
+    out
+}
+
+fn rel_ack(s: &crate::transcript::SegmentEvent<'_>) -> Option<u32> {
+    if s.hdr.flags.ack() {
+        s.rel_ack
+    } else {
+        None
+    }
+}
+
+/// Judges one pair: same, explained by the first rule that matches it and
+/// explains every differing field, or unexplained.
+fn judge(sim: Option<OwnedEvent>, real: Option<OwnedEvent>, ctx: &Context) -> Pair {
+    let differs = match (&sim, &real) {
+        (Some(a), Some(b)) => differing_fields(&a.kind, &b.kind),
+        _ => vec![Field::Presence],
+    };
+    let (verdict, rule) = if differs.is_empty() {
+        (Verdict::Same, None)
+    } else {
+        let view = rules::View {
+            sim: sim.as_ref().map(|e| &e.kind),
+            real: real.as_ref().map(|e| &e.kind),
+            differs: &differs,
+            ctx,
+        };
+        match RULES.iter().find(|r| r.explains_pair(&view)) {
+            Some(r) => (Verdict::Explained, Some(r)),
+            None => (Verdict::Unexplained, None),
+        }
+    };
+    Pair {
+        sim,
+        real,
+        verdict,
+        differs,
+        rule,
+    }
+}

@@ -1,0 +1,254 @@
+//! The catalogue of known differences between the simulator and the real
+//! kernel (docs/differences.md). Each rule has a stable name, the fields it
+//! explains, what it matches, one sentence of why, and its source. A pair is
+//! explained only when a rule matches it and every field that differs is one
+//! the rule explains.
+
+use super::{Context, Field};
+use crate::calls::CallResult;
+use crate::transcript::OwnedKind;
+
+/// A pair as a rule sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub sim: Option<&'a OwnedKind>,
+    pub real: Option<&'a OwnedKind>,
+    /// The fields that differ (`Presence` when one side is missing).
+    pub differs: &'a [Field],
+    pub ctx: &'a Context,
+}
+
+impl View<'_> {
+    /// The one event of a pair that has a single side.
+    fn alone(&self) -> Option<&OwnedKind> {
+        match (self.sim, self.real) {
+            (Some(e), None) | (None, Some(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Both sides, when the pair has both.
+    fn both(&self) -> Option<(&OwnedKind, &OwnedKind)> {
+        self.sim.zip(self.real)
+    }
+}
+
+/// One known difference.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable name, as in JSON `rule` and docs/differences.md.
+    pub name: &'static str,
+    /// The fields it may explain.
+    pub explains: &'static [Field],
+    /// What it matches, in words.
+    pub matches: &'static str,
+    /// One sentence of why.
+    pub why: &'static str,
+    /// Where the behaviour comes from: an RFC section, a Linux sysctl or function.
+    pub source: &'static str,
+    test: fn(&View<'_>) -> bool,
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Rule {}
+
+impl Rule {
+    /// Whether this rule matches the pair and explains every field that differs.
+    pub fn explains_pair(&self, v: &View<'_>) -> bool {
+        v.differs.iter().all(|f| self.explains.contains(f)) && (self.test)(v)
+    }
+}
+
+/// The rule named `name`.
+pub fn rule(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}
+
+fn is_segment(e: &OwnedKind, f: impl Fn(&crate::transcript::SegmentEvent<'_>) -> bool) -> bool {
+    matches!(e, OwnedKind::Segment { seg, .. } if f(seg))
+}
+
+/// An ACK alone: no payload, no SYN, FIN or RST.
+fn bare_ack(e: &OwnedKind) -> bool {
+    is_segment(e, |s| {
+        let f = s.hdr.flags;
+        f.ack() && !f.syn() && !f.fin() && !f.rst() && s.hdr.payload_len == 0
+    })
+}
+
+/// The catalogue, in the order rules are tried.
+pub static RULES: [Rule; 5] = [
+    Rule {
+        name: "timer-unseen",
+        explains: &[Field::Presence],
+        matches: "a timer event of the simulation with nothing on the real side",
+        why: "the kernel's timers cannot be watched from outside; the segments they send are compared instead",
+        source: "Linux: no tracepoint reports a timer firing (tcp:tcp_retransmit_skb shows the retransmission itself)",
+        test: |v| matches!((v.sim, v.real), (Some(OwnedKind::Timer { .. }), None)),
+    },
+    Rule {
+        name: "initial-window",
+        explains: &[Field::Win],
+        matches: "a SYN or SYN,ACK pair that differs in its window only",
+        why: "Linux offers a first window of whole MSS from tcp_rmem (64240 for a SYN with MSS 1460, 65160 for the SYN,ACK with timestamps); the simulator offers its profile's buffer",
+        source: "Linux tcp_select_initial_window(), sysctl net.ipv4.tcp_rmem",
+        test: |v| v.both().is_some_and(|(a, _)| is_segment(a, |s| s.hdr.flags.syn())),
+    },
+    Rule {
+        name: "receive-window",
+        explains: &[Field::Win],
+        matches: "a segment pair (no SYN) that differs in its window only",
+        why: "Linux advertises what its receive buffer can take now, starting small and growing as the application reads (rcv_ssthresh); the simulator advertises its profile's fixed buffer",
+        source: "Linux tcp_select_window() and tcp_grow_window(), sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
+        test: |v| v.both().is_some_and(|(a, _)| is_segment(a, |s| !s.hdr.flags.syn())),
+    },
+    Rule {
+        name: "delayed-ack",
+        explains: &[Field::Presence],
+        matches: "an ACK alone (no data, SYN, FIN or RST) on one side only",
+        why: "when to acknowledge is the receiver's choice: Linux ACKs at once in quick-ack mode and otherwise delays up to 40 ms or covers two segments with one ACK, while the rfc profile ACKs every segment",
+        source: "RFC 9293 3.8.6.3, RFC 1122 4.2.3.2; Linux tcp_ack_snd_check(), TCP_DELACK_MIN",
+        test: |v| v.alone().is_some_and(bare_ack),
+    },
+    Rule {
+        name: "blocked-timing",
+        explains: &[Field::Presence],
+        matches: "a call reported as blocked on one side only",
+        why: "whether a call must wait depends on timing: on the real host an answer may already be there, or not yet, by a few microseconds",
+        source: "scheduling on the real host; the simulator's calls run at exact instants",
+        test: |v| {
+            matches!(
+                v.alone(),
+                Some(OwnedKind::App {
+                    result: CallResult::Blocked(_),
+                    ..
+                })
+            )
+        },
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::{Blocked, Call, RecvMax};
+    use crate::compare::differing_fields;
+    use crate::profile::ProfileName;
+    use crate::segment::{Flags, TcpHeader};
+    use crate::transcript::Analysis;
+    use crate::transcript::{Dir, Fate, SegmentEvent, Side, TimerKind};
+
+    fn seg(flags: Flags, len: u32, win: u32) -> OwnedKind {
+        OwnedKind::Segment {
+            seg: SegmentEvent {
+                id: 1,
+                dir: Dir::ClientToServer,
+                hdr: TcpHeader {
+                    flags,
+                    payload_len: len,
+                    ..TcpHeader::default()
+                },
+                rel_seq: 1,
+                rel_ack: Some(1),
+                win_bytes: win,
+                fate: Fate::Delivered,
+                analysis: Analysis::NONE,
+                frame: None,
+                payload: &[],
+            },
+            payload: Vec::new(),
+        }
+    }
+
+    /// The rule that explains the pair, if any.
+    fn explain(sim: Option<&OwnedKind>, real: Option<&OwnedKind>) -> Option<&'static str> {
+        let differs = match (sim, real) {
+            (Some(a), Some(b)) => differing_fields(a, b),
+            _ => vec![Field::Presence],
+        };
+        let ctx = Context {
+            profile: ProfileName::Linux,
+        };
+        let v = View {
+            sim,
+            real,
+            differs: &differs,
+            ctx: &ctx,
+        };
+        RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+    }
+
+    #[test]
+    fn timer_unseen_matches_a_sim_timer_alone_only() {
+        let t = OwnedKind::Timer {
+            endpoint: Side::Client,
+            timer: TimerKind::Retransmit,
+            after_us: 1,
+            rto_us: Some(1),
+        };
+        assert_eq!(explain(Some(&t), None), Some("timer-unseen"));
+        assert_eq!(explain(None, Some(&t)), None);
+    }
+
+    #[test]
+    fn initial_window_matches_syn_window_only() {
+        let (a, b) = (seg(Flags::SYN, 0, 65535), seg(Flags::SYN, 0, 64240));
+        assert_eq!(explain(Some(&a), Some(&b)), Some("initial-window"));
+        // A SYN that differs in more than its window is not explained.
+        let c = seg(Flags::SYN, 3, 64240);
+        assert_eq!(explain(Some(&a), Some(&c)), None);
+    }
+
+    #[test]
+    fn receive_window_matches_later_segments_window_only() {
+        let (a, b) = (seg(Flags::ACK, 0, 65535), seg(Flags::ACK, 0, 131072));
+        assert_eq!(explain(Some(&a), Some(&b)), Some("receive-window"));
+        let c = seg(Flags::ACK | Flags::PSH, 5, 131072);
+        assert_eq!(explain(Some(&a), Some(&c)), None);
+    }
+
+    #[test]
+    fn delayed_ack_matches_a_bare_ack_alone_only() {
+        let ack = seg(Flags::ACK, 0, 100);
+        assert_eq!(explain(Some(&ack), None), Some("delayed-ack"));
+        assert_eq!(explain(None, Some(&ack)), Some("delayed-ack"));
+        let data = seg(Flags::ACK | Flags::PSH, 5, 100);
+        assert_eq!(explain(None, Some(&data)), None);
+        let fin = seg(Flags::ACK | Flags::FIN, 0, 100);
+        assert_eq!(explain(Some(&fin), None), None);
+    }
+
+    #[test]
+    fn blocked_timing_matches_a_blocked_report_alone_only() {
+        let blocked = OwnedKind::App {
+            endpoint: Side::Server,
+            call: Call::Recv(RecvMax::Any),
+            result: CallResult::Blocked(Blocked::Data),
+        };
+        assert_eq!(explain(None, Some(&blocked)), Some("blocked-timing"));
+        let done = OwnedKind::App {
+            endpoint: Side::Server,
+            call: Call::Recv(RecvMax::Any),
+            result: CallResult::EndOfStream,
+        };
+        assert_eq!(explain(None, Some(&done)), None);
+    }
+
+    #[test]
+    fn rule_names_are_unique_and_kebab_case() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(
+                r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                r.name
+            );
+            assert!(RULES[..i].iter().all(|o| o.name != r.name), "{}", r.name);
+            assert!(!r.explains.is_empty() && !r.why.is_empty() && !r.source.is_empty());
+        }
+    }
+}
