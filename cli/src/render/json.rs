@@ -81,8 +81,15 @@ impl<W: Write> JsonRenderer<W> {
     }
 }
 
-impl<W: Write> Sink for JsonRenderer<W> {
-    fn event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+impl<W: Write> JsonRenderer<W> {
+    /// The JSON object of `ev`, as a line of the transcript shows it (no newline).
+    pub fn object(&mut self, ev: &Event<'_>) -> &[u8] {
+        self.build(ev);
+        &self.line
+    }
+
+    /// Builds the object of `ev` into the line buffer.
+    fn build(&mut self, ev: &Event<'_>) {
         let kind = match ev.kind {
             EventKind::Segment(_) => "segment",
             EventKind::State { .. } => "state",
@@ -141,7 +148,20 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 self.key_words("text", format_args!("{}", NoteText(note)));
             }
         }
-        self.line.extend_from_slice(b"}\n");
+        self.line.push(b'}');
+    }
+
+    /// Writes a line of its own making (the compare lines).
+    pub fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        self.out.write_all(line)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+impl<W: Write> Sink for JsonRenderer<W> {
+    fn event(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        self.build(ev);
+        self.line.push(b'\n');
         self.out.write_all(&self.line)
     }
 
@@ -155,18 +175,18 @@ impl<W: Write> Sink for JsonRenderer<W> {
 }
 
 /// `,"name":` (every key but `kind` follows another).
-fn key(l: &mut Vec<u8>, name: &str) {
+pub(crate) fn key(l: &mut Vec<u8>, name: &str) {
     l.extend_from_slice(b",\"");
     l.extend_from_slice(name.as_bytes());
     l.extend_from_slice(b"\":");
 }
 
-fn key_str(l: &mut Vec<u8>, name: &str, value: &str) {
+pub(crate) fn key_str(l: &mut Vec<u8>, name: &str, value: &str) {
     key(l, name);
     push_str(l, value);
 }
 
-fn key_u64(l: &mut Vec<u8>, name: &str, value: u64) {
+pub(crate) fn key_u64(l: &mut Vec<u8>, name: &str, value: u64) {
     key(l, name);
     push_u64(l, value);
 }

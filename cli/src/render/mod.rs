@@ -2,7 +2,9 @@
 //! `impl Write`, so tests render into a `Vec<u8>`.
 
 pub mod color;
+pub mod compare;
 pub mod json;
+mod line;
 pub mod num;
 pub mod pcap;
 pub mod summary;

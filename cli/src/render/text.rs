@@ -16,24 +16,19 @@
 //! The renderer reuses one line buffer and does not allocate per event.
 
 use super::color::Style;
-use super::num::{digits, push_u64};
-use super::words::{CallText, Duration, NoteText, Quoted, ResultText, Secs};
-use std::fmt::{self, Write as _};
+use super::line::{Line, TIME_W};
+use super::num::digits;
+use super::words::{segment_label, CallText, Duration, NoteText, ResultText, Secs};
 use std::io::{self, Write};
-use synack_sim::printable::Printable;
 use synack_sim::profile::ProfileName;
 use synack_sim::transcript::{
     AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, SegmentEvent, Side, Sink,
 };
 
-/// Width of the time column: `9999.999` plus room for microseconds.
-const TIME_W: usize = 11;
 /// Width of the arrow of a segment, from the client's column to the server's.
 const ARROW_W: usize = 60;
 /// Gap between the arrow and the server's column.
 const GAP: usize = 2;
-/// Longest payload shown in quotes.
-const MAX_SHOWN_PAYLOAD: usize = 24;
 /// How far short of its receiver a dropped segment's arrow stops.
 const CUT: usize = 6;
 
@@ -182,7 +177,7 @@ impl<W: Write> TextRenderer<W> {
     }
 
     fn segment(&mut self, s: &SegmentEvent<'_>) {
-        build_label(&mut self.label, s);
+        segment_label(&mut self.label, s);
         let sender = match s.dir.sender() {
             Side::Client => Style::CLIENT,
             Side::Server => Style::SERVER,
@@ -384,188 +379,3 @@ fn bold_style(side: Side) -> Style {
     }
 }
 
-/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`.
-fn build_label(out: &mut String, s: &SegmentEvent<'_>) {
-    out.clear();
-    let flags = s.hdr.flags.names();
-    out.push_str(if flags.is_empty() {
-        "<no flags>"
-    } else {
-        flags
-    });
-    out.push_str(" seq=");
-    push_u64(out, u64::from(s.rel_seq));
-    if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
-        out.push_str(" ack=");
-        push_u64(out, u64::from(a));
-    }
-    out.push_str(" len=");
-    push_u64(out, u64::from(s.hdr.payload_len));
-    out.push_str(" win=");
-    push_u64(out, u64::from(s.win_bytes));
-    let shown = s.payload.len() == s.hdr.payload_len as usize
-        && !s.payload.is_empty()
-        && s.payload.len() <= MAX_SHOWN_PAYLOAD
-        && s.payload
-            .iter()
-            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
-    if shown {
-        let _ = write!(out, " {}", Quoted(s.payload));
-    }
-}
-
-/// A run of box-drawing dashes to slice from (each is 3 bytes of UTF-8).
-const DASHES: &str = "────────────────────────────────────────────────────────────────────────────────────────────────────";
-
-/// One output line being built, with its visible width (escapes excluded).
-#[derive(Debug)]
-struct Line {
-    buf: String,
-    width: usize,
-    color: bool,
-}
-
-impl Line {
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.width = 0;
-    }
-
-    fn push(&mut self, s: &str) {
-        self.buf.push_str(s);
-        self.width += if s.is_ascii() {
-            s.len()
-        } else {
-            s.chars().count()
-        };
-    }
-
-    /// Pushes `n` right-aligned in `w` columns.
-    fn push_num(&mut self, n: u64, w: usize) {
-        let d = digits(n);
-        if d < w {
-            self.repeat(' ', w - d);
-        }
-        push_u64(&mut self.buf, n);
-        self.width += d;
-    }
-
-    /// Pushes text from outside (app strings, notes) with control
-    /// characters shown as `\u{..}`, so they cannot break the layout.
-    fn push_clean(&mut self, s: &str) {
-        self.fmt(format_args!("{}", Printable(s)));
-    }
-
-    /// Formats, then pushes the result as [`Line::push_clean`] does.
-    fn fmt_clean(&mut self, args: fmt::Arguments<'_>) {
-        let mut text = String::new();
-        let _ = text.write_fmt(args);
-        self.push_clean(&text);
-    }
-
-    fn repeat(&mut self, c: char, n: usize) {
-        if c == '─' && n * 3 <= DASHES.len() {
-            self.buf.push_str(&DASHES[..n * 3]);
-        } else {
-            for _ in 0..n {
-                self.buf.push(c);
-            }
-        }
-        self.width += n;
-    }
-
-    fn pad_to(&mut self, col: usize) {
-        if self.width < col {
-            let n = col - self.width;
-            self.repeat(' ', n);
-        }
-    }
-
-    fn fmt(&mut self, args: fmt::Arguments<'_>) {
-        let start = self.buf.len();
-        let _ = self.buf.write_fmt(args);
-        self.width += self.buf.get(start..).map_or(0, |s| s.chars().count());
-    }
-
-    fn styled(&mut self, style: Style, f: impl FnOnce(&mut Line)) {
-        if self.color {
-            style.start(&mut self.buf);
-        }
-        f(self);
-        if self.color {
-            self.buf.push_str(Style::RESET);
-        }
-    }
-
-    fn trim_end(&mut self) {
-        let len = self.buf.trim_end_matches(' ').len();
-        self.width -= self.buf.len() - len;
-        self.buf.truncate(len);
-    }
-
-    /// The fixed-width time column: milliseconds, or microseconds when the
-    /// time is not a whole millisecond; the decimal points line up.
-    fn time(&mut self, us: u64) {
-        let (s, frac) = (us / 1_000_000, us % 1_000_000);
-        self.push_num(s, 4);
-        self.push(".");
-        if frac.is_multiple_of(1000) {
-            self.push_frac(frac / 1000, 3);
-            self.push("   ");
-        } else {
-            self.push_frac(frac, 6);
-        }
-    }
-
-    /// A fraction with leading zeros, `w` digits.
-    fn push_frac(&mut self, n: u64, w: usize) {
-        let d = digits(n);
-        for _ in d..w {
-            self.buf.push('0');
-        }
-        push_u64(&mut self.buf, n);
-        self.width += w.max(d);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line() -> Line {
-        Line {
-            buf: String::new(),
-            width: 0,
-            color: false,
-        }
-    }
-
-    #[test]
-    fn time_column_has_fixed_width_and_aligned_points() {
-        let mut a = line();
-        a.time(20_000);
-        let mut b = line();
-        b.time(1_020_500);
-        assert_eq!(a.buf, "   0.020   ");
-        assert_eq!(b.buf, "   1.020500");
-        assert_eq!(a.width, TIME_W);
-        assert_eq!(b.width, TIME_W);
-    }
-
-    #[test]
-    fn width_ignores_colour_escapes() {
-        let mut l = line();
-        l.color = true;
-        l.styled(Style::CLIENT, |l| l.push("── ▶"));
-        assert_eq!(l.width, 4);
-        assert!(l.buf.starts_with("\x1b[36m"));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        let mut l = line();
-        l.push_clean("a\nb");
-        assert_eq!(l.buf, "a\\nb");
-        assert_eq!(l.width, 4);
-    }
-}

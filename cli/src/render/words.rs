@@ -6,11 +6,45 @@
 
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-use synack_sim::transcript::{Note, WireNote};
+use super::num::push_u64;
+use synack_sim::transcript::{Note, SegmentEvent, WireNote};
 use synack_sim::world::CheckFailure;
+
+/// Longest payload a segment label shows in quotes.
+const MAX_SHOWN_PAYLOAD: usize = 24;
 
 /// How many bytes of a long read a result shows before `…`.
 const LONG_PREVIEW: usize = 16;
+
+/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`.
+pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
+    out.clear();
+    let flags = s.hdr.flags.names();
+    out.push_str(if flags.is_empty() {
+        "<no flags>"
+    } else {
+        flags
+    });
+    out.push_str(" seq=");
+    push_u64(out, u64::from(s.rel_seq));
+    if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
+        out.push_str(" ack=");
+        push_u64(out, u64::from(a));
+    }
+    out.push_str(" len=");
+    push_u64(out, u64::from(s.hdr.payload_len));
+    out.push_str(" win=");
+    push_u64(out, u64::from(s.win_bytes));
+    let shown = s.payload.len() == s.hdr.payload_len as usize
+        && !s.payload.is_empty()
+        && s.payload.len() <= MAX_SHOWN_PAYLOAD
+        && s.payload
+            .iter()
+            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    if shown {
+        let _ = write!(out, " {}", Quoted(s.payload));
+    }
+}
 
 /// A call as the app wrote it: `connect(8080)`, `send("hi")`, `recv(all)`.
 pub struct CallText<'a>(pub &'a Call);
