@@ -118,7 +118,12 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
             call,
             result,
         } => {
-            let _ = write!(out, "{endpoint} {} → {}", CallText(call), ResultText(result));
+            let _ = write!(
+                out,
+                "{endpoint} {} → {}",
+                CallText(call),
+                ResultText(result)
+            );
         }
         OwnedKind::Timer {
             endpoint,

@@ -141,7 +141,6 @@ impl Line {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

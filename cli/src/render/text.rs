@@ -378,4 +378,3 @@ fn bold_style(side: Side) -> Style {
         Side::Server => Style::SERVER_BOLD,
     }
 }
-

@@ -4,9 +4,9 @@
 //! same everywhere; the JSON `call` and `result` strings are exactly these
 //! (docs/transcript-json.md).
 
+use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-use super::num::push_u64;
 use synack_sim::transcript::{Note, SegmentEvent, WireNote};
 use synack_sim::world::CheckFailure;
 
