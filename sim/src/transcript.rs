@@ -365,6 +365,11 @@ pub struct SegmentEvent<'a> {
     pub analysis: Analysis,
     /// 1-based record number in a capture.
     pub frame: Option<u64>,
+    /// When the segment reaches (or, dropped, would have reached) its
+    /// receiver, microseconds, where the producer knows it (the simulator's
+    /// link, the real run's link); `None` for a capture. For ladder diagrams;
+    /// not in JSON.
+    pub arrives_us: Option<u64>,
     /// The payload bytes, when the producer has them (may be cut short in captures).
     pub payload: &'a [u8],
 }

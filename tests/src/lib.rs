@@ -67,6 +67,7 @@ pub fn seg(
                 fate,
                 analysis,
                 frame: None,
+                arrives_us: None,
                 payload: &[],
             },
             payload: payload.to_vec(),

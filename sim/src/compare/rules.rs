@@ -159,6 +159,7 @@ mod tests {
                 fate: Fate::Delivered,
                 analysis: Analysis::NONE,
                 frame: None,
+                arrives_us: None,
                 payload: &[],
             },
             payload: Vec::new(),

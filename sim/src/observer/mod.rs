@@ -300,6 +300,7 @@ impl Observer {
             fate: Fate::Captured,
             analysis: seg.flags,
             frame: Some(frame),
+            arrives_us: None,
             payload: pkt.payload,
         })))?;
         for change in self.changes.iter() {

@@ -100,6 +100,11 @@ impl World {
             }
             Verdict::Pass => Fate::Delivered,
         };
+        let one_way = self.now.saturating_add(self.link.one_way_us());
+        let arrives_us = match verdict {
+            Verdict::Delay(d) => one_way.saturating_add(d),
+            _ => one_way,
+        };
         if self.record {
             let seg = SegmentEvent {
                 id,
@@ -111,20 +116,19 @@ impl World {
                 fate,
                 analysis: seen.flags,
                 frame: None,
+                arrives_us: Some(arrives_us),
                 payload: &[],
             };
             let payload = t.seg.payload.clone();
             self.push(OwnedKind::Segment { seg, payload });
         }
-        let arrive = self.now.saturating_add(self.link.one_way_us());
         let to = from.peer();
         match verdict {
             Verdict::Drop => {}
-            Verdict::Pass => self.enqueue(arrive, id, to, t.seg),
-            Verdict::Delay(d) => self.enqueue(arrive.saturating_add(d), id, to, t.seg),
+            Verdict::Pass | Verdict::Delay(_) => self.enqueue(arrives_us, id, to, t.seg),
             Verdict::Duplicate => {
-                self.enqueue(arrive, id, to, t.seg.clone());
-                self.enqueue(arrive, id, to, t.seg);
+                self.enqueue(arrives_us, id, to, t.seg.clone());
+                self.enqueue(arrives_us, id, to, t.seg);
             }
         }
     }
