@@ -31,6 +31,7 @@ use crate::link::LinkType;
 use crate::live::{LiveCapture, LiveError, LiveOptions, LiveStats, DEFAULT_SNAPLEN};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -120,7 +121,8 @@ impl CaptureError {
 /// A running capture.
 pub struct RealCapture {
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<CaptureReport, CaptureError>>>,
+    report: Receiver<Result<CaptureReport, CaptureError>>,
+    thread: Option<JoinHandle<()>>,
     /// The realtime → monotonic offset the frames were converted with.
     pub offset: ClockOffset,
     /// How long [`RealCapture::start`] took.
@@ -144,23 +146,37 @@ impl RealCapture {
         let offset = ClockOffset::measure();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let (tx, report) = sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("synack-capture".into())
-            .spawn(move || read_until_stopped(live, &flag, offset))
+            .spawn(move || {
+                let mut live = live;
+                let _ = tx.send(read_until_stopped(&mut live, &flag, offset));
+                // Closing a packet socket waits for an RCU grace period
+                // (net/packet/af_packet.c, `packet_release` calls
+                // `synchronize_net`): done here, after the report is out.
+                drop(live);
+            })
             .map_err(|e| CaptureError::Thread(e.to_string()))?;
         Ok(RealCapture {
             stop,
+            report,
             thread: Some(thread),
             offset,
             setup: begin.elapsed(),
         })
     }
 
-    /// Stops reading once the buffer is empty, and returns the frames.
+    /// Stops reading once the buffer is empty, and returns the frames. The
+    /// packet socket is closed afterwards on the capture's thread (some
+    /// 20 ms of RCU grace period that the caller does not wait for).
     pub fn stop(mut self) -> Result<CaptureReport, CaptureError> {
         self.stop.store(true, Ordering::Release);
-        let t = self.thread.take().expect("stop runs once");
-        t.join()
+        // The thread closes on its own; a process exiting meanwhile waits
+        // for the close in the kernel.
+        drop(self.thread.take());
+        self.report
+            .recv()
             .map_err(|_| CaptureError::Thread("it panicked".into()))?
     }
 }
@@ -175,7 +191,7 @@ impl Drop for RealCapture {
 }
 
 fn read_until_stopped(
-    mut live: LiveCapture,
+    live: &mut LiveCapture,
     stop: &AtomicBool,
     offset: ClockOffset,
 ) -> Result<CaptureReport, CaptureError> {

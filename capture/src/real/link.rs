@@ -113,8 +113,12 @@ pub struct VerdictRecord {
     pub n: u64,
     /// The NFQUEUE packet id.
     pub packet_id: u32,
-    /// When the link read it (monotonic ns): its send time, give or take
-    /// the queue's latency (tens of microseconds).
+    /// When the queue thread read the packet (monotonic ns); the hold
+    /// counts from here. That is the packet's send time plus the thread's
+    /// wake-up latency: about 0.1 ms, up to a few ms on a busy machine.
+    /// (The kernel's own stamp, NFQA_TIMESTAMP, would be exact, but nfq
+    /// 0.2.5 reads it through a misaligned pointer, which panics in debug
+    /// builds: `Message::get_timestamp` is not used.)
     pub t_ns: u64,
     pub dir: Dir,
     pub src: SocketAddrV4,
@@ -156,9 +160,10 @@ pub struct LinkReport {
     /// once; the rule should make this 0).
     pub foreign: u64,
     /// Packets the kernel dropped because the queue was full, and those it
-    /// could not hand to the link (`/proc/net/netfilter/nfnetlink_queue`).
-    pub queue_dropped: u64,
-    pub user_dropped: u64,
+    /// could not hand to the link (`/proc/net/netfilter/nfnetlink_queue`);
+    /// `None` where that file cannot be read (in a user namespace).
+    pub queue_dropped: Option<u64>,
+    pub user_dropped: Option<u64>,
 }
 
 /// Why the link could not start or run.
@@ -202,13 +207,16 @@ impl NfqLink {
         let begin = Instant::now();
         let qerr = |what: String| move |source| LinkError::Queue { what, source };
         let q = cfg.queue_num;
+        let before = netfilter_sockets().map_err(qerr("list this process's sockets".into()))?;
         let mut queue = nfq::Queue::open().map_err(qerr("open an NFQUEUE socket".into()))?;
+        let fd = netfilter_sockets()
+            .and_then(|after| new_socket(&before, &after))
+            .map_err(qerr("find the NFQUEUE socket".into()))?;
         queue.bind(q).map_err(qerr(format!("bind NFQUEUE {q}")))?;
         queue
             .set_queue_max_len(q, cfg.queue_max_len)
             .map_err(qerr(format!("set the length of NFQUEUE {q}")))?;
         queue.set_nonblocking(true);
-        let fd = find_queue_fd(q).map_err(qerr(format!("find the socket of NFQUEUE {q}")))?;
         // The default receive buffer holds a few hundred packets; a window
         // of a bulk transfer arrives at once (capped by net.core.rmem_max).
         set_rcvbuf(fd, 8 << 20);
@@ -270,8 +278,8 @@ impl NfqLink {
             .join()
             .map_err(|_| LinkError::Thread("it panicked".into()))??;
         if let Some((q, u)) = queue_drop_counts(self.queue_num) {
-            report.queue_dropped = q;
-            report.user_dropped = u;
+            report.queue_dropped = Some(q);
+            report.user_dropped = Some(u);
         }
         Ok(report)
     }
@@ -316,11 +324,11 @@ struct Worker<V> {
 
 impl<V: Verdicts> Worker<V> {
     fn run(mut self) -> Result<LinkReport, LinkError> {
+        set_timer_slack_1ns();
         loop {
             self.receive_all()?;
-            let now = now_ns();
-            while let Some((_, h)) = self.held.pop_due(now) {
-                self.apply(h, false);
+            while let Some((_, h)) = self.held.pop_due(now_ns()) {
+                self.apply(h, false)?;
             }
             let timeout = self
                 .held
@@ -332,7 +340,7 @@ impl<V: Verdicts> Worker<V> {
         }
         let rest: Vec<Held> = self.held.drain().map(|(_, h)| h).collect();
         for h in rest {
-            self.apply(h, true);
+            self.apply(h, true)?;
         }
         Ok(self.report)
     }
@@ -396,7 +404,13 @@ impl<V: Verdicts> Worker<V> {
     }
 
     /// Applies a held packet's verdict, then tells the hook and the runner.
-    fn apply(&mut self, h: Held, flushed: bool) {
+    ///
+    /// The verdict's `sendmsg` runs the receiver's TCP, which may send a
+    /// reply at once (a SYN-ACK, an ACK): that reply is in the queue when
+    /// the verdict returns, so the queue is read again *before* the hook,
+    /// which may take a millisecond (an inet_diag dump), so that the
+    /// reply's hold starts when it was sent.
+    fn apply(&mut self, h: Held, flushed: bool) -> Result<(), LinkError> {
         let Held {
             mut msg,
             mut record,
@@ -421,11 +435,15 @@ impl<V: Verdicts> Worker<V> {
         record.applied_ns = Some(applied);
         record.flushed_at_stop = flushed;
         record.error = error;
+        if !flushed {
+            self.receive_all()?;
+        }
         self.verdicts.applied(&record);
         if let Some(r) = self.report.records.get_mut(record.n as usize - 1) {
             *r = record.clone();
         }
         let _ = self.tx.send(LinkEvent::Applied(record));
+        Ok(())
     }
 
     /// Waits for a packet, the stop signal, or `timeout_ns`. True on stop.
@@ -462,11 +480,12 @@ impl<V: Verdicts> Worker<V> {
     }
 }
 
-/// The portid bound to `queue` in this namespace, and the drop counters,
-/// from `/proc/net/netfilter/nfnetlink_queue` (one line per queue:
-/// `queue portid total copy_mode copy_range queue_dropped user_dropped id 1`,
-/// net/netfilter/nfnetlink_queue.c `seq_show`).
-fn queue_line(queue: u16) -> Option<Vec<u64>> {
+/// The drop counters of `queue` in this namespace, from
+/// `/proc/net/netfilter/nfnetlink_queue` (one line per queue: `queue portid
+/// total copy_mode copy_range queue_dropped user_dropped id 1`,
+/// net/netfilter/nfnetlink_queue.c `seq_show`). The file belongs to root of
+/// the initial user namespace (mode 0440), so in a user namespace: `None`.
+fn queue_drop_counts(queue: u16) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/net/netfilter/nfnetlink_queue").ok()?;
     text.lines()
         .map(|l| {
@@ -475,23 +494,12 @@ fn queue_line(queue: u16) -> Option<Vec<u64>> {
                 .collect::<Vec<_>>()
         })
         .find(|f| f.len() >= 7 && f[0] == u64::from(queue))
+        .map(|f| (f[5], f[6]))
 }
 
-fn queue_drop_counts(queue: u16) -> Option<(u64, u64)> {
-    queue_line(queue).map(|f| (f[5], f[6]))
-}
-
-/// The descriptor of the netlink socket bound to `queue`.
-///
-/// nfq 0.2.5 does not expose its socket (no `AsRawFd`), and the thread must
-/// wait on it and on a stop signal with a deadline. The socket is found
-/// without guessing: the kernel lists the queue's peer portid, and exactly
-/// one netlink socket of this process has it as its address. The descriptor
-/// is only polled, never read or closed, and lives as long as the queue.
-fn find_queue_fd(queue: u16) -> io::Result<RawFd> {
-    let portid = queue_line(queue)
-        .map(|f| f[1] as u32)
-        .ok_or_else(|| io::Error::other("the queue is not listed as bound"))?;
+/// The process's NETLINK_NETFILTER sockets (from `/proc/self/fd`).
+fn netfilter_sockets() -> io::Result<Vec<RawFd>> {
+    let mut fds = Vec::new();
     for entry in std::fs::read_dir("/proc/self/fd")? {
         let Some(fd) = entry?
             .file_name()
@@ -500,21 +508,71 @@ fn find_queue_fd(queue: u16) -> io::Result<RawFd> {
         else {
             continue;
         };
-        // SAFETY: sockaddr_nl is plain old data; getsockname writes at most
-        // `len` bytes into it and fails harmlessly on a non-socket.
-        let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        let mut len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-        // SAFETY: as above.
-        let r = unsafe {
-            libc::getsockname(fd, (&mut addr as *mut libc::sockaddr_nl).cast(), &mut len)
-        };
-        if r == 0 && i32::from(addr.nl_family) == libc::AF_NETLINK && addr.nl_pid == portid {
-            return Ok(fd);
+        if socket_domain(fd) == Some(libc::AF_NETLINK)
+            && socket_protocol(fd) == Some(libc::NETLINK_NETFILTER)
+        {
+            fds.push(fd);
         }
     }
-    Err(io::Error::other(format!(
-        "no netlink socket of this process has portid {portid}"
-    )))
+    Ok(fds)
+}
+
+/// The socket `nfq::Queue::open` made: the NETLINK_NETFILTER socket in
+/// `after` that was not in `before`.
+///
+/// nfq 0.2.5 does not expose its socket (no `AsRawFd`), and the thread must
+/// wait on it and on a stop signal with a deadline (ppoll). Nothing else in
+/// synack opens netfilter sockets (iptables-restore runs in a child
+/// process), so exactly one is new. The descriptor is only polled, never
+/// read or closed, and lives as long as the queue. (The kernel's list of
+/// queues, `/proc/net/netfilter/nfnetlink_queue`, would name the portid, but
+/// it is readable only by root of the initial user namespace.)
+fn new_socket(before: &[RawFd], after: &[RawFd]) -> io::Result<RawFd> {
+    let new: Vec<RawFd> = after
+        .iter()
+        .copied()
+        .filter(|fd| !before.contains(fd))
+        .collect();
+    match new[..] {
+        [fd] => Ok(fd),
+        _ => Err(io::Error::other(format!(
+            "expected one new netfilter socket, found {}",
+            new.len()
+        ))),
+    }
+}
+
+/// Asks the kernel to fire this thread's timers on time rather than up to
+/// 50 µs late (the default timer slack, prctl(2) PR_SET_TIMERSLACK): the
+/// holds are timed by ppoll's timeout.
+fn set_timer_slack_1ns() {
+    // SAFETY: PR_SET_TIMERSLACK takes one unsigned long; it cannot fail
+    // for a value > 0.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0) };
+}
+
+fn socket_domain(fd: RawFd) -> Option<libc::c_int> {
+    int_option(fd, libc::SO_DOMAIN)
+}
+
+fn socket_protocol(fd: RawFd) -> Option<libc::c_int> {
+    int_option(fd, libc::SO_PROTOCOL)
+}
+
+fn int_option(fd: RawFd, opt: libc::c_int) -> Option<libc::c_int> {
+    let mut v: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: an int option read into `v`, of the size given.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            opt,
+            (&mut v as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    (r == 0).then_some(v)
 }
 
 fn set_rcvbuf(fd: RawFd, bytes: libc::c_int) {

@@ -341,6 +341,7 @@ impl KernelStates {
     }
 
     /// A last poll, then the events still waiting for their addresses.
+    /// The perf events are released in the background (see `perf.rs`).
     pub fn close(mut self) -> Result<Polled, KstateError> {
         let mut p = self.poll()?;
         self.tracker.flush_pending();

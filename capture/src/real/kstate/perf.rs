@@ -60,8 +60,9 @@ impl Drop for Ring {
 /// Open tracepoint events and their rings.
 pub(crate) struct Tracer {
     rings: Vec<Ring>,
-    /// The events; closing them (drop) ends the tracing.
-    fds: Vec<OwnedFd>,
+    /// The events, by tracepoint (one per online CPU each); closing them
+    /// ends the tracing (see `Drop`).
+    fds: Vec<Vec<OwnedFd>>,
     /// Samples the kernel could not write because a ring was full.
     pub lost: u64,
 }
@@ -79,10 +80,10 @@ impl Tracer {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
         let mut rings = Vec::new();
-        let mut fds = Vec::new();
+        let mut fds: Vec<Vec<OwnedFd>> = reqs.iter().map(|_| Vec::new()).collect();
         for cpu in online_cpus()? {
             let mut leader: Option<i32> = None;
-            for req in reqs {
+            for (i, req) in reqs.iter().enumerate() {
                 let fd = open_event(req, cpu)?;
                 let raw = fd.as_raw_fd();
                 match leader {
@@ -127,10 +128,10 @@ impl Tracer {
                         }
                     }
                 }
-                fds.push(fd);
+                fds[i].push(fd);
             }
         }
-        for fd in &fds {
+        for fd in fds.iter().flatten() {
             // SAFETY: ioctl on a perf fd we own.
             if unsafe { sys::ioctls::ENABLE(fd.as_raw_fd(), 0) } < 0 {
                 return Err(io::Error::last_os_error());
@@ -152,7 +153,27 @@ impl Tracer {
 
     /// Number of open event descriptors.
     pub fn event_count(&self) -> usize {
-        self.fds.len()
+        self.fds.iter().map(Vec::len).sum()
+    }
+}
+
+impl Drop for Tracer {
+    /// Closes the events on a thread of its own and returns at once.
+    /// Releasing the last perf event of a tracepoint waits for RCU grace
+    /// periods (kernel/trace/trace_event_perf.c, `perf_trace_event_unreg`
+    /// calls `tracepoint_synchronize_unregister` under `event_mutex`): some
+    /// 20–35 ms per tracepoint on this machine, one tracepoint after the
+    /// other whatever the threads. Closing in the background overlaps that
+    /// with the rest of the teardown; a process that exits meanwhile still
+    /// waits for it (the kernel finishes the close on exit).
+    fn drop(&mut self) {
+        self.rings.clear();
+        let groups = std::mem::take(&mut self.fds);
+        // Should no thread start, the closure, and the events with it, are
+        // dropped here: closed, only not in the background.
+        let _ = std::thread::Builder::new()
+            .name("synack-perf-close".into())
+            .spawn(move || drop(groups));
     }
 }
 

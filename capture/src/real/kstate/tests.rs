@@ -1,7 +1,7 @@
 //! The tracker on the reports Linux makes for a connect/accept/close, as
+//! root (tracepoints + inet_diag) and without (inet_diag alone).
 
 #![allow(non_snake_case)] // test names read like the rule: case__situation__outcome
-//! root (tracepoints + inet_diag) and without (inet_diag alone).
 
 use super::tracker::{TpEvent, Tracker};
 use super::*;
