@@ -22,7 +22,7 @@ const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const INET_DIAG_INFO: u16 = 2;
 /// Every state but TCP_BOUND_INACTIVE (13): sockets only bound, shown as
 /// CLOSE, add nothing.
-const ALL_STATES: u32 = 0xffff_ffff & !(1 << 13);
+const ALL_STATES: u32 = !(1 << 13);
 /// Linux's TIME_WAIT timer code in `idiag_timer` (inet_twsk_diag_fill).
 const TIMER_TIME_WAIT: u8 = 3;
 
