@@ -13,16 +13,22 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::Command;
+use std::sync::Mutex;
 use synack_tests::netns::live::{go_or_skip, required, REQUIRE_LIVE};
 use synack_tests::real_probe::{self, lines, of_kind, one, As, Failed};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_synack-real-probe");
+
+/// One probe at a time: their timings are asserted, and the machine has
+/// two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Runs the probe; `None` (after printing why) when the test should skip.
 fn probe(test: &str, who: As, args: &[&str]) -> Option<Vec<Value>> {
     if !go_or_skip(test, real_probe::preflight()) {
         return None;
     }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     match lines(&real_probe::run(PROBE, who, args)) {
         Ok(l) => Some(l),
         Err(Failed::Unavailable(why)) if !required() => {
@@ -144,8 +150,10 @@ fn link__drop_client_data_1__captured_once_as_dropped__retransmission_delivered_
         let dropped = run.frames_with_key(&data[0]["key"]);
         assert_eq!(dropped.len(), 1, "{who:?}: {:#?}", run.frames());
         let (frame_t, queued_t) = (u(&dropped[0]["t_ns"]), u(&data[0]["t_ns"]));
+        // (The queue thread reads it some 0.05 ms later on an idle machine,
+        // a few ms on a loaded one: only the order is asserted.)
         assert!(
-            frame_t <= queued_t && queued_t - frame_t < 5_000_000,
+            frame_t <= queued_t && queued_t - frame_t < 50_000_000,
             "{who:?}: captured at {frame_t}, queued at {queued_t}"
         );
         // Its retransmission is captured and delivered: the server ACKs it.
@@ -177,6 +185,15 @@ fn link__drop_client_data_1__captured_once_as_dropped__retransmission_delivered_
         );
         let stats = one(&run.lines, "stats");
         assert_eq!(stats["foreign"], 0);
+        let n = run.records().len();
+        assert_eq!(
+            stats["events_decided"], n,
+            "{who:?}: one Decided event per packet"
+        );
+        assert_eq!(
+            stats["events_applied"], n,
+            "{who:?}: one Applied event per packet"
+        );
         assert_eq!(stats["poll_errors"], serde_json::json!([]));
     }
 }
@@ -207,6 +224,38 @@ fn link__duplicate_client_data_1__a_second_frame_with_the_same_key() {
             .count();
         assert_eq!(same_key, 1, "{who:?}");
     }
+}
+
+#[test]
+fn link__delay_client_data_1_60ms__held_rtt_half_plus_60ms_then_delivered() {
+    let Some(run) = conn("delay", As::Root, &["delay client->server data #1 60ms"]) else {
+        return;
+    };
+    let data = run.data_records();
+    assert_eq!(data.len(), 1, "no retransmission: {data:#?}");
+    assert_eq!(data[0]["verdict"], "Delay(60000)");
+    let (t, due, applied) = (
+        u(&data[0]["t_ns"]),
+        u(&data[0]["due_ns"]),
+        u(&data[0]["applied_ns"]),
+    );
+    assert_eq!(due - t, 70_000_000, "rtt/2 + 60 ms");
+    assert!(
+        applied >= due && applied - due < 50_000_000,
+        "applied {} ms late",
+        (applied - due) / 1_000_000
+    );
+    // The server answers when the data is released: inside the verdict's
+    // sendmsg, so before `applied_ns` is stamped, and not before `due`.
+    let answer = run
+        .frames()
+        .into_iter()
+        .find(|f| f["src"].as_str().unwrap().ends_with(":9999") && u(&f["t_ns"]) > t)
+        .expect("a server segment after the delayed data");
+    assert!(
+        u(&answer["t_ns"]) >= due && u(&answer["t_ns"]) <= applied,
+        "{answer}"
+    );
 }
 
 fn transitions(run: &Run, local: &str, remote: &str) -> Vec<String> {
@@ -356,6 +405,7 @@ fn teardown__kill_9__no_namespace_rule_queue_or_mount_left() {
     if !go_or_skip("kill -9", real_probe::preflight()) {
         return;
     }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for who in As::BOTH {
         let before = host_state();
         let mut child = real_probe::spawn(PROBE, who, &["hold"]);

@@ -345,21 +345,27 @@ impl<V: Verdicts> Worker<V> {
         Ok(self.report)
     }
 
-    /// Reads every packet the queue has now.
+    /// Reads every packet the queue has now, stamping each as it is read,
+    /// then admits them: the verdict hook of one does not delay the
+    /// stamps of the others.
     fn receive_all(&mut self) -> Result<(), LinkError> {
-        loop {
+        let mut batch = Vec::new();
+        let result = loop {
             match self.queue.recv() {
-                Ok(msg) => self.admit(msg),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Ok(msg) => batch.push((now_ns(), msg)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(LinkError::Thread(format!("reading the queue: {e}"))),
+                Err(e) => break Err(LinkError::Thread(format!("reading the queue: {e}"))),
             }
+        };
+        for (t_ns, msg) in batch {
+            self.admit(t_ns, msg);
         }
+        result
     }
 
     /// Decides a new packet's verdict and holds it.
-    fn admit(&mut self, mut msg: nfq::Message) {
-        let t_ns = now_ns();
+    fn admit(&mut self, t_ns: u64, mut msg: nfq::Message) {
         let payload = msg.get_payload();
         let decoded = decode_ip(payload).ok().and_then(|p| match (p.src, p.dst) {
             (SocketAddr::V4(s), SocketAddr::V4(d)) => self

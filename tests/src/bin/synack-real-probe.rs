@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use socket2::{Domain, Protocol, Socket, Type};
 use synack_capture::real::{
-    self, tcp_info, CaptureOptions, KernelStates, LinkConfig, Netns, NetnsOptions, NfqLink,
-    RealCapture, RealError, StateChange, StatesOptions, VerdictRecord, Verdicts,
+    self, tcp_info, CaptureOptions, KernelStates, LinkConfig, LinkEvent, Netns, NetnsOptions,
+    NfqLink, RealCapture, RealError, StateChange, StatesOptions, VerdictRecord, Verdicts,
 };
 use synack_sim::link::{Link, Verdict};
 use synack_sim::{Dir, State, TcpHeader};
@@ -323,6 +323,23 @@ fn conn(args: &[String]) -> Result<(), Failure> {
     r.timing
         .insert("scenario_us".into(), json!(t.elapsed().as_micros() as u64));
 
+    // Every packet sent has been decided; its Applied event may still be
+    // on its way (the kernel state the wait saw changed inside the verdict,
+    // before the event was sent).
+    let decided_in = |ev: &[LinkEvent]| {
+        ev.iter()
+            .filter(|e| matches!(e, LinkEvent::Decided(_)))
+            .count()
+    };
+    let mut events: Vec<LinkEvent> = Vec::new();
+    while let Ok(e) = r.link.events().recv_timeout(Duration::from_millis(200)) {
+        events.push(e);
+        events.extend(r.link.events().try_iter());
+        if events.len() == 2 * decided_in(&events) {
+            break;
+        }
+    }
+    let decided = decided_in(&events);
     let t = Instant::now();
     let report = r.link.stop()?;
     r.timing
@@ -396,7 +413,8 @@ fn conn(args: &[String]) -> Result<(), Failure> {
         json!({"kind": "tcp_info", "rtt_us": info.rtt_us, "rto_us": info.rto_us, "cwnd": info.snd_cwnd}),
     );
     emit(json!({
-        "kind": "stats", "foreign": report.foreign, "queue_dropped": report.queue_dropped,
+        "kind": "stats", "events_decided": decided, "events_applied": events.len() - decided,
+        "foreign": report.foreign, "queue_dropped": report.queue_dropped,
         "user_dropped": report.user_dropped, "captured": cap.stats.captured,
         "dropped_by_kernel": cap.stats.dropped_by_kernel, "poll_errors": polls.errors,
         "clock_uncertainty_ns": clock_uncertainty_ns,
