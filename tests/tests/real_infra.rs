@@ -279,10 +279,10 @@ fn kstate__connect_accept_close__kernel_states_with_time_wait_from_inet_diag() {
         let ns = one(&run.lines, "netns");
         let c = format!("{}:49152", ns["client"].as_str().unwrap());
         let s = format!("{}:9999", ns["server"].as_str().unwrap());
-        let mode = one(&run.lines, "mode")["states"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let mode_line = one(&run.lines, "mode");
+        let mode = mode_line["states"].as_str().unwrap().to_owned();
+        assert_eq!(mode_line["lost"], 0, "{who:?}: {mode_line}");
+        assert_eq!(mode_line["filters_refused"], 0, "{who:?}: {mode_line}");
         let tracepoints = who == As::Root && extra.is_empty();
         assert_eq!(
             mode,

@@ -2,7 +2,7 @@
 //! binary needed): up, MTU = mss + 40, segmentation and receive offloads off.
 //!
 //! Called by [`super::netns::enter`] once the process is in its namespace, in
-//! this order: [`set_up`], [`set_mtu`], [`offloads_off`].
+//! this order: [`Iface::set_up`], [`Iface::set_mtu`], [`offloads_off`].
 //!
 //! Why offloads off: with TSO/GSO on, TCP hands `lo` segments of up to 64 KB
 //! that are never cut (loopback has no wire), so one "packet" in the queue

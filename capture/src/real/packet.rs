@@ -1,5 +1,5 @@
 //! IPv4 packets as the queue and the capture see them: decoding (through
-//! [`crate::decode`]), the key that matches a captured frame to its verdict,
+//! [`crate::decode()`]), the key that matches a captured frame to its verdict,
 //! and the TCP checksum of a copy that synack sends itself.
 
 use crate::decode::{decode, NotTcp, TcpPacket};

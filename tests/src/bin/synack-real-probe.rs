@@ -238,6 +238,7 @@ fn start(mss: u16, diag_only: bool, link: Link, rtt_ms: u64) -> Result<Running, 
     let t = Instant::now();
     let opts = StatesOptions {
         tracepoints: ns.privilege.is_root() && !diag_only,
+        synack_retransmits: false,
     };
     let kstate = KernelStates::open_with(&ns, opts)?;
     timing.insert("kstate_us".into(), json!(t.elapsed().as_micros() as u64));
@@ -359,6 +360,7 @@ fn conn(args: &[String]) -> Result<(), Failure> {
     let mode = polls.kstate.mode().clone();
     let perf_events = polls.kstate.perf_events();
     let lost = polls.kstate.lost();
+    let filters_refused = polls.kstate.filters_refused();
     let last = polls.kstate.close()?;
     r.timing.insert(
         "close_kstate_us".into(),
@@ -375,7 +377,7 @@ fn conn(args: &[String]) -> Result<(), Failure> {
         real::StatesMode::InetDiagOnly { reason } => ("inet_diag", Some(reason.clone())),
     };
     emit(
-        json!({"kind": "mode", "states": mode_name, "reason": reason, "perf_events": perf_events, "lost": lost}),
+        json!({"kind": "mode", "states": mode_name, "reason": reason, "perf_events": perf_events, "lost": lost, "filters_refused": filters_refused}),
     );
     for rec in &report.records {
         emit(json!({

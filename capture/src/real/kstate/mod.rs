@@ -24,8 +24,9 @@
 //! * inet_diag (always): a dump of the namespace's sockets, mini-sockets
 //!   included, seen when polled (`When::Polled`); a state that comes and
 //!   goes between two polls is missed.
-//! * `tcp:tcp_retransmit_skb` and `tcp:tcp_retransmit_synack` (root):
-//!   each retransmission, for the runner to confirm the wire's.
+//! * `tcp:tcp_retransmit_skb` (root): each retransmission of a full
+//!   socket, for the runner to confirm the wire's; `tcp:tcp_retransmit_synack`
+//!   (a request socket's SYN-ACK) on request ([`StatesOptions`]).
 //! * [`tcp_info()`]: RTO, cwnd, RTT of a socket the runner holds; inet_diag
 //!   gives the same for every full socket ([`KernelStates::sockets`]).
 
@@ -219,6 +220,11 @@ struct Tracing {
 pub struct StatesOptions {
     /// Try the tracepoints (only root can).
     pub tracepoints: bool,
+    /// Also `tcp:tcp_retransmit_synack` (a request socket's SYN-ACK
+    /// retransmissions). Off by default: each tracepoint costs 20–50 ms
+    /// when it is released at the end (see `perf.rs`), and the wire shows
+    /// these retransmissions anyway.
+    pub synack_retransmits: bool,
 }
 
 /// The run's state sources.
@@ -240,6 +246,7 @@ impl KernelStates {
             netns,
             StatesOptions {
                 tracepoints: netns.privilege.is_root(),
+                synack_retransmits: false,
             },
         )
     }
@@ -262,7 +269,7 @@ impl KernelStates {
                 },
             )
         } else {
-            match open_tracing(netns.private_mounts) {
+            match open_tracing(netns.private_mounts, opts.synack_retransmits) {
                 Ok(t) => (Some(t), StatesMode::Tracepoints),
                 Err(e) => (
                     None,
@@ -294,6 +301,12 @@ impl KernelStates {
     /// Open perf events (tracepoints × online CPUs); 0 without tracepoints.
     pub fn perf_events(&self) -> usize {
         self.tracing.as_ref().map_or(0, |t| t.tracer.event_count())
+    }
+
+    /// Tracepoint filters (`family == 2`…) the kernel refused; their events
+    /// are filtered here instead.
+    pub fn filters_refused(&self) -> usize {
+        perf::FILTERS_REFUSED.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Samples the kernel could not deliver (a ring was full).
@@ -414,11 +427,15 @@ fn addr(f: &Format, raw: &[u8], a: &str, p: &str) -> Option<SocketAddrV4> {
     Some(SocketAddrV4::new(ip, port))
 }
 
-fn open_tracing(may_mount: bool) -> Result<Tracing, KstateError> {
+fn open_tracing(may_mount: bool, synack_retransmits: bool) -> Result<Tracing, KstateError> {
     let root = tracefs::root(may_mount)?;
     let set_state = Format::read(&root, SET_STATE)?;
     let retransmit = Format::read(&root, RETRANSMIT)?;
-    let retransmit_synack = Format::read(&root, RETRANSMIT_SYNACK).ok();
+    let retransmit_synack = if synack_retransmits {
+        Format::read(&root, RETRANSMIT_SYNACK).ok()
+    } else {
+        None
+    };
     let mut reqs = vec![
         Request {
             id: set_state.id,

@@ -208,10 +208,17 @@ fn open_event(req: &Request<'_>, cpu: i32) -> io::Result<OwnedFd> {
     if let Some(filter) = req.filter.and_then(|f| CString::new(f).ok()) {
         // SAFETY: a NUL-terminated filter string on a tracepoint fd. A
         // refusal (EINVAL on an unknown field) only costs filtering later.
-        unsafe { sys::ioctls::SET_FILTER(fd.as_raw_fd(), filter.as_ptr().cast_mut()) };
+        let r = unsafe { sys::ioctls::SET_FILTER(fd.as_raw_fd(), filter.as_ptr().cast_mut()) };
+        if r < 0 {
+            FILTERS_REFUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     Ok(fd)
 }
+
+/// Filters the kernel refused (process-wide count, for reports and tests).
+pub(crate) static FILTERS_REFUSED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 /// The online CPUs, from /sys/devices/system/cpu/online ("0-3,6").
 fn online_cpus() -> io::Result<Vec<i32>> {
