@@ -8,8 +8,9 @@
 //! test must signal the probe itself, through `setpriv`, which execs it.
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Who runs the probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,53 +63,97 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// A copy of the probe that `nobody` can run: the build directory may sit
+/// under a directory that only root may enter (a CI checkout). Removed on
+/// drop.
+pub struct NobodyCopy {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl NobodyCopy {
+    pub fn new(probe: &str) -> NobodyCopy {
+        use std::os::unix::fs::PermissionsExt;
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "synack-real-probe-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the temporary directory");
+        let path = dir.join("synack-real-probe");
+        std::fs::copy(probe, &path).expect("copy the probe");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the probe");
+        NobodyCopy { dir, path }
+    }
+
+    pub fn path(&self) -> &str {
+        self.path.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for NobodyCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Runs the probe (`probe`: its path, `env!("CARGO_BIN_EXE_synack-real-probe")`
 /// in the test) to completion.
 pub fn run(probe: &str, who: As, args: &[&str]) -> Output {
-    let mut cmd = match who {
-        As::Root => {
-            let mut c = Command::new(probe);
-            c.args(args);
-            c
-        }
+    match who {
+        As::Root => Command::new(probe)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the probe could not be started"),
         As::Nobody => {
-            let line = std::iter::once(probe)
+            let copy = NobodyCopy::new(probe);
+            let line = std::iter::once(copy.path())
                 .chain(args.iter().copied())
                 .map(shell_quote)
                 .collect::<Vec<_>>()
                 .join(" ");
-            let mut c = Command::new("su");
-            c.args(["nobody", "-s", "/bin/sh", "-c", &line]);
-            c
+            Command::new("su")
+                .args(["nobody", "-s", "/bin/sh", "-c", &line])
+                .current_dir("/")
+                .stdin(Stdio::null())
+                .output()
+                .expect("the probe could not be started")
         }
-    };
-    cmd.stdin(Stdio::null())
-        .output()
-        .expect("the probe could not be started")
+    }
 }
 
 /// Starts the probe so that the returned child *is* the probe (for kill -9).
-pub fn spawn(probe: &str, who: As, args: &[&str]) -> Child {
-    let mut cmd = match who {
-        As::Root => Command::new(probe),
+/// As `nobody`, keep the [`NobodyCopy`] until the child has ended.
+pub fn spawn(probe: &str, who: As, args: &[&str]) -> (Child, Option<NobodyCopy>) {
+    let (mut cmd, copy) = match who {
+        As::Root => (Command::new(probe), None),
         As::Nobody => {
+            let copy = NobodyCopy::new(probe);
             let mut c = Command::new("setpriv");
             c.args([
                 "--reuid=nobody",
                 "--regid=nogroup",
                 "--clear-groups",
                 "--",
-                probe,
-            ]);
-            c
+                copy.path(),
+            ])
+            .current_dir("/");
+            (c, Some(copy))
         }
     };
-    cmd.args(args)
+    let child = cmd
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the probe could not be started")
+        .expect("the probe could not be started");
+    (child, copy)
 }
 
 /// The probe's JSON lines, or why it failed. Exit 3 (a missing privilege or

@@ -408,7 +408,7 @@ fn teardown__kill_9__no_namespace_rule_queue_or_mount_left() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for who in As::BOTH {
         let before = host_state();
-        let mut child = real_probe::spawn(PROBE, who, &["hold"]);
+        let (mut child, _copy) = real_probe::spawn(PROBE, who, &["hold"]);
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         out.read_line(&mut line).unwrap();
