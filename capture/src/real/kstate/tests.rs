@@ -79,7 +79,7 @@ fn rows(changes: &[StateChange]) -> Vec<Row> {
 }
 
 #[test]
-fn root__child_socket_waits_for_its_addresses__request_and_time_wait_from_diag() {
+fn root__connect_accept_close__request_and_time_wait_from_diag() {
     let mut t = Tracker::new(pair(), false);
     // listen(): the listener, then connect(): the client.
     t.tracepoint(tp(10, 0xa, server(), any(), 7, 10));
@@ -90,9 +90,9 @@ fn root__child_socket_waits_for_its_addresses__request_and_time_wait_from_diag()
     // The SYN arrived: a request socket (diag only).
     t.snapshot(40, &[sock(server(), client(), 3, false)]);
     // SYN-ACK reaches the client; the final ACK reaches the server: the
-    // child is cloned (no remote yet), then ESTABLISHED.
+    // child is cloned from the listener, then ESTABLISHED.
     t.tracepoint(tp(50, 0xb, client(), server(), 2, 1));
-    t.tracepoint(tp(60, 0xc, server(), any(), 10, 3));
+    t.tracepoint(tp(60, 0xc, server(), client(), 10, 3));
     t.tracepoint(tp(60, 0xc, server(), client(), 3, 1));
     t.snapshot(65, &[]);
     assert_eq!(
@@ -137,10 +137,30 @@ fn root__child_socket_waits_for_its_addresses__request_and_time_wait_from_diag()
 }
 
 #[test]
+fn root__connect_from_an_unbound_port__syn_sent_waits_for_the_port() {
+    let mut t = Tracker::new(pair(), false);
+    let unbound = SocketAddrV4::new(pair().client, 0);
+    t.tracepoint(tp(20, 0xb, unbound, server(), 7, 2));
+    assert!(t.take().is_empty(), "no name yet");
+    t.tracepoint(tp(50, 0xb, client(), server(), 2, 1));
+    assert_eq!(
+        rows(&t.take()),
+        [
+            (20, C, S, Closed, SynSent, When::Exact),
+            (50, C, S, SynSent, Established, When::Exact),
+        ]
+    );
+    // A socket that never got a port is reported as it was, at the end.
+    t.tracepoint(tp(70, 0xd, unbound, server(), 7, 2));
+    t.flush_pending();
+    assert_eq!(rows(&t.take()), [(70, 0, S, Closed, SynSent, When::Exact)]);
+}
+
+#[test]
 fn root__a_stale_request_after_its_child_is_ignored() {
     let mut t = Tracker::new(pair(), false);
     t.tracepoint(tp(10, 0xa, server(), any(), 7, 10));
-    t.tracepoint(tp(60, 0xc, server(), any(), 10, 3));
+    t.tracepoint(tp(60, 0xc, server(), client(), 10, 3));
     t.tracepoint(tp(60, 0xc, server(), client(), 3, 1));
     // A dump that raced the final ACK still lists the request.
     t.snapshot(61, &[sock(server(), client(), 3, false)]);

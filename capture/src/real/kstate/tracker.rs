@@ -11,11 +11,11 @@
 //!   report that does not change it is dropped (deduplication), so two
 //!   sources may report the same transition.
 //! * Tracepoint events are keyed by the kernel socket (`skaddr`) until its
-//!   4-tuple is known. A passive open's child socket reports
-//!   LISTEN → SYN_RECV from `inet_csk_clone_lock` before its addresses are
-//!   copied from the request (net/ipv4/inet_connection_sock.c: the state
-//!   is set, then `inet_dport`/`inet_num`; `tcp_v4_syn_recv_sock` sets the
-//!   addresses after): that event waits for the socket's next one.
+//!   4-tuple is known: `connect` on a socket with no bound port reports
+//!   CLOSE → SYN_SENT with sport 0 (net/ipv4/tcp_ipv4.c, `tcp_v4_connect`
+//!   sets TCP_SYN_SENT before `inet_hash_connect` picks the port; seen on
+//!   6.18), so that event waits for the socket's next one. (A passive
+//!   open's child reports LISTEN → SYN_RECV with its full 4-tuple on 6.18.)
 //! * With tracepoints, inet_diag adds only mini-sockets (request and
 //!   TIME-WAIT), and only for a name with no live full socket: Linux hashes
 //!   the TIME-WAIT socket (`inet_twsk_hashdance_schedule`) just before the
