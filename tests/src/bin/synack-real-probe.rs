@@ -403,6 +403,7 @@ fn conn(args: &[String]) -> Result<(), Failure> {
             "kind": "state", "t_ns": c.t_ns, "local": c.local.to_string(), "remote": c.remote.to_string(),
             "from": c.from.name(), "to": c.to.name(), "source": format!("{:?}", c.source),
             "sock": format!("{:?}", c.sock), "when": format!("{:?}", c.when),
+            "kernel": real::kstate::linux_state_name(c.kernel_state),
         }));
     }
     for x in &retransmits {
