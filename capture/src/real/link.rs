@@ -158,6 +158,9 @@ pub enum LinkEvent {
     Decided(VerdictRecord),
     /// Its verdict was applied (`applied_ns` set).
     Applied(VerdictRecord),
+    /// The queue thread stopped on an error (also returned by `stop`):
+    /// packets are no longer released, the run cannot go on.
+    Failed(String),
 }
 
 /// What [`NfqLink::stop`] returns.
@@ -332,7 +335,16 @@ struct Worker<V> {
 }
 
 impl<V: Verdicts> Worker<V> {
-    fn run(mut self) -> Result<LinkReport, LinkError> {
+    fn run(self) -> Result<LinkReport, LinkError> {
+        let tx = self.tx.clone();
+        let result = self.serve();
+        if let Err(e) = &result {
+            let _ = tx.send(LinkEvent::Failed(e.to_string()));
+        }
+        result
+    }
+
+    fn serve(mut self) -> Result<LinkReport, LinkError> {
         set_timer_slack_1ns();
         let _ = realtime_priority();
         loop {
