@@ -12,14 +12,19 @@
 //!    incoming copies only, filtered to the pair, on a thread.
 //! 3. [`KernelStates::open`]`(&netns)`: tracepoints as root, inet_diag always.
 //! 4. [`NfqLink::start`]`(LinkConfig::new(&netns, rtt_us), verdicts)`: the
-//!    iptables rule and the queue thread; `verdicts` wraps
-//!    `synack_sim::link::Link::verdict`. From here every TCP packet between
-//!    the pair goes through the scenario's link.
+//!    iptables rule and the queue thread; `verdicts` is a [`Verdicts`]:
+//!    `synack_sim::link::Link` itself, or the runner's wrapper of it with
+//!    hooks. From here every TCP packet between the pair goes through the
+//!    scenario's link.
 //! 5. The scenario's calls on sockets bound to `netns.pair.client` /
-//!    `.server`. After each call, and on each [`LinkEvent`] (or in
-//!    [`Verdicts::applied`], on the queue thread), `states.poll()`.
-//! 6. `link.stop()` -> [`VerdictRecord`]s, `capture.stop()` -> [`Frame`]s,
-//!    `states.poll()` a last time, `states.close()`.
+//!    `.server` (an unbound socket would use 127.0.0.1, outside the rule).
+//!    `states.poll()` after each call, and in [`Verdicts::verdict`] and
+//!    [`Verdicts::applied`] on the queue thread (or on each [`LinkEvent`]),
+//!    and periodically while a `wait` passes.
+//! 6. `link.stop()` -> [`LinkReport`] (its [`VerdictRecord`]s),
+//!    `states.close()` -> the last [`Polled`], `capture.stop()` ->
+//!    [`CaptureReport`] (its [`Frame`]s). The kernel releases the perf
+//!    events and the packet socket in the background (~20–50 ms each).
 //! 7. The transcript: each frame's fate from the record with the same
 //!    [`packet_key`]; states from the [`StateChange`]s.
 //!
