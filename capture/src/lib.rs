@@ -54,6 +54,8 @@ pub mod link;
 pub mod live;
 mod pcap;
 mod pcapng;
+#[cfg(target_os = "linux")]
+pub mod real;
 pub mod stats;
 pub mod write;
 

@@ -76,6 +76,10 @@ pub struct LiveOptions {
     pub snaplen: u32,
     /// Read timeout in milliseconds; a read returns `Ok(None)` after it.
     pub timeout_ms: i32,
+    /// Only packets the interface received (`pcap_setdirection(PCAP_D_IN)`).
+    /// On `lo` every packet is seen twice, once sent and once received;
+    /// this keeps the received copy.
+    pub incoming_only: bool,
 }
 
 impl Default for LiveOptions {
@@ -85,6 +89,7 @@ impl Default for LiveOptions {
             filter: None,
             snaplen: DEFAULT_SNAPLEN,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            incoming_only: false,
         }
     }
 }
@@ -137,6 +142,10 @@ impl LiveCapture {
             // short sleep when nothing is there, keep `next_record` bounded.
             .setnonblock()
             .map_err(|e| classify(iface, e))?;
+        if opts.incoming_only {
+            cap.direction(pcap::Direction::In)
+                .map_err(|e| classify(iface, e))?;
+        }
         if let Some(filter) = &opts.filter {
             cap.filter(filter, true).map_err(|e| LiveError::Filter {
                 filter: filter.clone(),

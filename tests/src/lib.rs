@@ -4,6 +4,7 @@
 //! under `tests/`.
 
 pub mod netns;
+pub mod real_probe;
 pub mod tshark;
 
 use synack_sim::calls::{Call, CallResult, Received, RecvMax, SendData};
