@@ -26,7 +26,7 @@
 use super::clock::ClockOffset;
 use super::netns::Netns;
 use super::packet::packet_key;
-use crate::decode::{decode, NotTcp, TcpPacket};
+use crate::decode::{decode, NotTcp};
 use crate::link::LinkType;
 use crate::live::{LiveCapture, LiveError, LiveOptions, LiveStats, DEFAULT_SNAPLEN};
 use std::path::PathBuf;
@@ -35,6 +35,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use synack_sim::observer::TcpPacket;
 
 /// How long an idle read waits before the thread looks at its stop flag.
 const IDLE_MS: i32 = 2;

@@ -2,8 +2,9 @@
 //! [`crate::decode()`]), the key that matches a captured frame to its verdict,
 //! and the TCP checksum of a copy that synack sends itself.
 
-use crate::decode::{decode, NotTcp, TcpPacket};
+use crate::decode::{decode, NotTcp};
 use crate::link::LinkType;
+use synack_sim::observer::TcpPacket;
 
 /// Decodes a raw IPv4 packet (what NFQUEUE hands out) as TCP.
 pub fn decode_ip(ip: &[u8]) -> Result<TcpPacket<'_>, NotTcp> {
