@@ -12,6 +12,8 @@ pub const EXIT_EXPECT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: missing privilege or missing system component.
 pub const EXIT_SYSTEM: u8 = 3;
+/// Exit code: interrupted by Ctrl-C (128 + SIGINT), after the cleanup.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// What can go wrong in a command, each with its exit code.
 #[derive(Debug, Error)]
@@ -53,6 +55,13 @@ pub enum CliError {
     /// A missing system component (a library, a tool): says how to install it.
     #[error("{what} is missing; {fix}")]
     MissingComponent { what: String, fix: String },
+    /// The real side cannot run here (no namespace, no NFQUEUE, …): the
+    /// message says what is missing and how to fix it.
+    #[error("the real run cannot start: {0}")]
+    RealUnavailable(String),
+    /// A real run that stopped before its end (a call blocked too long).
+    #[error("{0}")]
+    RunStopped(String),
 }
 
 fn did_you_mean(s: &Option<&'static str>) -> String {
@@ -73,8 +82,11 @@ impl CliError {
             | CliError::Usage(_)
             | CliError::ReadCapture { .. }
             | CliError::BadCapture(_)
-            | CliError::Live(_) => EXIT_USAGE,
-            CliError::MissingPrivilege { .. } | CliError::MissingComponent { .. } => EXIT_SYSTEM,
+            | CliError::Live(_)
+            | CliError::RunStopped(_) => EXIT_USAGE,
+            CliError::MissingPrivilege { .. }
+            | CliError::MissingComponent { .. }
+            | CliError::RealUnavailable(_) => EXIT_SYSTEM,
         }
     }
 }

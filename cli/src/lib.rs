@@ -25,6 +25,8 @@ pub enum Outcome {
     /// Exit 1: these scenario `expect`s failed (one message each, without
     /// the `synack: ` prefix).
     ExpectFailed(Vec<String>),
+    /// Exit 130: Ctrl-C stopped the run, after the cleanup.
+    Interrupted,
 }
 
 /// Runs the parsed command line.
@@ -35,5 +37,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         args::Command::Demo(a) => cmd::demo::run(a),
         args::Command::Annotate(a) => cmd::annotate::run(a),
         args::Command::Capture(a) => cmd::capture::run(a),
+        args::Command::Real(a) => cmd::real::run(a),
     }
 }

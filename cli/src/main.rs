@@ -3,7 +3,9 @@
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
-use synack::error::{exit_code, is_broken_pipe, EXIT_EXPECT_FAILED, EXIT_OK, EXIT_USAGE};
+use synack::error::{
+    exit_code, is_broken_pipe, EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+};
 use synack::{Cli, Outcome};
 
 fn main() -> ExitCode {
@@ -29,6 +31,10 @@ fn main() -> ExitCode {
                 let _ = writeln!(err, "synack: {f}");
             }
             EXIT_EXPECT_FAILED
+        }
+        Ok(Outcome::Interrupted) => {
+            let _ = writeln!(std::io::stderr(), "synack: interrupted");
+            EXIT_INTERRUPTED
         }
         Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => {

@@ -112,6 +112,9 @@ pub enum Failure {
     /// The call stayed blocked for the world's limit (only timers kept
     /// firing): it would block forever.
     GaveUp,
+    /// A real socket call failed with this errno, which none of the above
+    /// names (`synack real`).
+    Errno(i32),
 }
 
 impl From<SockError> for Failure {

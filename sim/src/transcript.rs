@@ -329,6 +329,24 @@ pub enum Note {
     StoppedBusy { after_us: u64 },
     /// What the observer inferred from the wire.
     Wire(WireNote),
+    /// Real run: the kernel handed `side`'s connection to a TIME-WAIT
+    /// mini-socket, so its full socket went to CLOSED before TIME-WAIT.
+    KernelTimeWait { side: Side },
+    /// Real run: the states the wire shows for `side` and the kernel's
+    /// differ here: a state only one of them has (`None` on the other), or
+    /// two different states in the same place.
+    WireDisagrees {
+        side: Side,
+        wire: Option<State>,
+        kernel: Option<State>,
+    },
+    /// Real run: the kernel's states are read by polling inet_diag, which
+    /// misses states shorter than a poll.
+    PolledStates,
+    /// Real run: a call still blocked after `after_us` stopped the run.
+    CallTooLong { side: Side, after_us: u64 },
+    /// Real run: Ctrl-C stopped it.
+    Interrupted,
     /// Text from outside the core, e.g. a capture record that could not be read.
     Text(String),
 }
@@ -341,6 +359,9 @@ impl Note {
             | Note::WaitUntilFailed { side, .. }
             | Note::Expect { side, .. }
             | Note::TimeWaitRemains { side, .. }
+            | Note::KernelTimeWait { side }
+            | Note::WireDisagrees { side, .. }
+            | Note::CallTooLong { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

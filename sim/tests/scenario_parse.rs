@@ -79,6 +79,7 @@ fn every_setting() {
         mss: 536,
         seed: 7,
         isn: [Some(4_294_967_000), Some(0)],
+        isn_at: [Some((5, 1)), Some((6, 1))],
         client_port: 50000,
         faults: vec![
             FaultRule {

@@ -15,6 +15,7 @@ fn sim_header() -> Header {
         mss: Some(1460),
         seed: Some(7),
         capture: false,
+        extra: Vec::new(),
     }
 }
 

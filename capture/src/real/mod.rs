@@ -43,6 +43,7 @@ pub mod loopback;
 pub mod netns;
 pub mod packet;
 pub mod rawsock;
+pub mod run;
 mod schedule;
 pub mod sysctl;
 
@@ -124,6 +125,8 @@ pub enum RealError {
     Kstate(#[from] KstateError),
     #[error(transparent)]
     Capture(#[from] CaptureError),
+    #[error("Could not start a socket worker thread: {0}.")]
+    Worker(String),
 }
 
 impl RealError {
@@ -135,6 +138,7 @@ impl RealError {
             RealError::Link(e) => e.is_unavailable(),
             RealError::Kstate(e) => e.is_unavailable(),
             RealError::Capture(e) => e.is_unavailable(),
+            RealError::Worker(_) => false,
         }
     }
 }

@@ -3,5 +3,6 @@
 pub mod annotate;
 pub mod capture;
 pub mod demo;
+pub mod real;
 pub mod scenarios;
 pub mod sim;

@@ -74,6 +74,7 @@ pub fn header(scenario: &Scenario, settings: &Settings) -> Header {
         mss: Some(settings.mss),
         seed: Some(settings.seed),
         capture: false,
+        extra: Vec::new(),
     }
 }
 

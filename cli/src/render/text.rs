@@ -44,6 +44,8 @@ pub struct Header {
     pub seed: Option<u64>,
     /// A capture: adds the frame-number and connection columns.
     pub capture: bool,
+    /// More facts for the first line (`Linux 6.18.44`, `states from …`).
+    pub extra: Vec<String>,
 }
 
 /// Renders events as a text transcript into any writer.
@@ -132,6 +134,9 @@ impl<W: Write> TextRenderer<W> {
         }
         if let Some(seed) = h.seed {
             l.fmt(format_args!(" · seed {seed}"));
+        }
+        for e in &h.extra {
+            l.fmt(format_args!(" · {e}"));
         }
         self.emit()?;
         self.emit()?;

@@ -82,9 +82,20 @@ impl Display for ResultText<'_> {
             CallResult::EndOfStream => f.write_str("end of stream"),
             CallResult::DataThenEnd(r) => write!(f, "{}, then end of stream", Data(r)),
             CallResult::DataNoEnd(r) => write!(f, "{} (no end of stream)", Data(r)),
+            CallResult::Failed(Failure::Errno(n)) => write!(f, "error: {}", Errno(*n)),
             CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
             CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
         }
+    }
+}
+
+/// An errno as the OS says it: `Address already in use (os error 98)`.
+struct Errno(i32);
+
+impl Display for Errno {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let e = std::io::Error::from_raw_os_error(self.0);
+        write!(f, "{e}")
     }
 }
 
@@ -111,6 +122,7 @@ pub fn failure(e: Failure) -> &'static str {
         Failure::GaveUp => {
             "still blocked after 1 hour of virtual time; giving up (it would block forever)"
         }
+        Failure::Errno(_) => "the system call failed",
     }
 }
 
@@ -211,6 +223,34 @@ impl Display for NoteText<'_> {
                 Duration(*after_us)
             ),
             Note::Wire(w) => f.write_str(wire(*w)),
+            Note::KernelTimeWait { side } => write!(
+                f,
+                "Linux hands the {side}'s connection to a TIME-WAIT mini-socket: the full socket closes (→ CLOSED) and inet_diag shows the TIME-WAIT"
+            ),
+            Note::WireDisagrees { side, wire, kernel } => match (wire, kernel) {
+                (Some(w), Some(k)) => write!(
+                    f,
+                    "the segments show the {side} in {w} where the kernel reports {k}"
+                ),
+                (Some(w), None) => write!(
+                    f,
+                    "the segments show the {side} in {w}, which the kernel did not report"
+                ),
+                (None, Some(k)) => write!(
+                    f,
+                    "the kernel reports the {side} in {k}, which the segments do not show"
+                ),
+                (None, None) => Ok(()),
+            },
+            Note::PolledStates => f.write_str(
+                "states polled from inet_diag (not root): a state shorter than a poll is not seen",
+            ),
+            Note::CallTooLong { side, after_us } => write!(
+                f,
+                "the {side}'s call was still blocked after {}: the run stops here",
+                Duration(*after_us)
+            ),
+            Note::Interrupted => f.write_str("interrupted (Ctrl-C): the run stops here"),
             Note::Text(t) => f.write_str(t),
         }
     }

@@ -26,6 +26,8 @@ pub struct Settings {
     pub seed: u64,
     /// `isn client N`, `isn server N`, indexed by `Side::index()`.
     pub isn: [Option<u32>; 2],
+    /// Where each `isn` statement is (line, column), for messages.
+    pub isn_at: [Option<(u32, u32)>; 2],
     /// `port client N` (default 49152).
     pub client_port: u16,
     /// `drop|duplicate|delay ...` rules, in file order (first non-pass wins).
@@ -42,6 +44,7 @@ impl Default for Settings {
             mss: 1460,
             seed: 0,
             isn: [None, None],
+            isn_at: [None, None],
             client_port: 49152,
             faults: Vec::new(),
             losses: Vec::new(),

@@ -90,6 +90,7 @@ impl SettingsBuilder {
                 self.once(format!("isn {side}"), line, col)?;
                 let n = cur.number("an initial sequence number", 0, u64::from(u32::MAX))?;
                 self.settings.isn[side.index()] = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                self.settings.isn_at[side.index()] = Some((line, col));
             }
             "port" => {
                 let side_col = cur.col();
