@@ -1,10 +1,12 @@
-//! docs/transcript-json.md, read: sections, tables, code spans, examples.
+//! A page of docs/, read: sections, tables, code spans, examples.
 
 use std::path::PathBuf;
 
-/// docs/transcript-json.md, parsed into what the checks need.
+/// A Markdown page of docs/ (by default docs/transcript-json.md), read into
+/// what the checks need.
 #[derive(Clone, Debug)]
 pub struct Doc {
+    pub path: PathBuf,
     pub text: String,
 }
 
@@ -14,17 +16,19 @@ pub fn kind_heading(kind: &str) -> String {
 }
 
 impl Doc {
-    /// The path of docs/transcript-json.md.
-    pub fn path() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/transcript-json.md")
-    }
-
     /// Reads docs/transcript-json.md.
     pub fn load() -> Doc {
-        let path = Doc::path();
+        Doc::named("transcript-json.md")
+    }
+
+    /// Reads docs/NAME.
+    pub fn named(name: &str) -> Doc {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../docs")
+            .join(name);
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        Doc { text }
+        Doc { path, text }
     }
 
     /// The section whose heading is exactly `title` (after the `#`s), up to
@@ -33,9 +37,13 @@ impl Doc {
         let mut start = None;
         let mut level = 0;
         let mut offset = 0;
+        let mut fenced = false;
         for line in self.text.split_inclusive('\n') {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            }
             let hashes = line.chars().take_while(|&c| c == '#').count();
-            let is_heading = hashes > 0 && line[hashes..].starts_with(' ');
+            let is_heading = !fenced && hashes > 0 && line[hashes..].starts_with(' ');
             match start {
                 None if is_heading && line[hashes..].trim() == title => {
                     start = Some(offset + line.len());
@@ -48,7 +56,7 @@ impl Doc {
         }
         match start {
             Some(s) => &self.text[s..],
-            None => panic!("{} has no section headed {title:?}", Doc::path().display()),
+            None => panic!("{} has no section headed {title:?}", self.path.display()),
         }
     }
 
@@ -65,7 +73,7 @@ impl Doc {
         assert!(
             rows.len() > 2,
             "section {title:?} of {} has no table",
-            Doc::path().display()
+            self.path.display()
         );
         rows.into_iter().skip(2).collect()
     }
@@ -111,15 +119,27 @@ impl Doc {
 
     /// Every line of every ```json block.
     pub fn json_examples(&self) -> Vec<String> {
+        self.code_blocks("json").into_iter().flatten().collect()
+    }
+
+    /// The lines of each fenced block whose info string is `tag` (`""`: no
+    /// tag).
+    pub fn code_blocks(&self, tag: &str) -> Vec<Vec<String>> {
         let mut out = Vec::new();
-        let mut inside = false;
+        let mut open: Option<(bool, Vec<String>)> = None;
         for line in self.text.lines() {
-            if let Some(tag) = line.strip_prefix("```") {
-                inside = !inside && tag == "json";
-                continue;
-            }
-            if inside {
-                out.push(line.to_string());
+            match (line.strip_prefix("```"), open.take()) {
+                (Some(info), None) => open = Some((info.trim() == tag, Vec::new())),
+                (Some(_), Some((wanted, lines))) => {
+                    if wanted {
+                        out.push(lines);
+                    }
+                }
+                (None, Some((wanted, mut lines))) => {
+                    lines.push(line.to_string());
+                    open = Some((wanted, lines));
+                }
+                (None, None) => {}
             }
         }
         out
