@@ -105,7 +105,6 @@ fn json_example_lines_are_printed_and_follow_the_contract() {
         );
         let mut checker = Checker::new(&doc, &forms, Command::Sim);
         checker.sequence = false;
-        checker.strict_rto = false;
         if let Err(e) = checker.line(line) {
             panic!("{line}\n{e}");
         }

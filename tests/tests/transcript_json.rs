@@ -41,21 +41,8 @@ fn run(args: &[&str], dir: &Path) -> (Vec<String>, Ended) {
 /// Checks every line of one output; panics naming each bad line.
 #[track_caller]
 fn check_all(what: &str, command: Command, lines: &[String], doc: &Doc, forms: &Forms) {
-    check_with(what, command, lines, doc, forms, |_| {});
-}
-
-#[track_caller]
-fn check_with(
-    what: &str,
-    command: Command,
-    lines: &[String],
-    doc: &Doc,
-    forms: &Forms,
-    setup: impl FnOnce(&mut Checker<'_>),
-) {
     assert!(!lines.is_empty(), "{what}: printed nothing");
     let mut checker = Checker::new(doc, forms, command);
-    setup(&mut checker);
     let bad: Vec<String> = lines
         .iter()
         .enumerate()
@@ -156,6 +143,11 @@ fn the_documented_values_are_the_cores_own() {
     for f in [F::Delivered, F::Dropped, F::Duplicated, F::Captured] {
         assert!(fates.iter().any(|v| v == f.name()), "fate {}", f.name());
     }
+    let core: Vec<&str> = synack_sim::transcript::TimerKind::ALL
+        .iter()
+        .map(|t| t.name())
+        .collect();
+    assert_eq!(doc.values("Timers"), core);
     let sources = doc.values("Sources");
     for s in [S::Sim, S::Wire, S::Kernel] {
         assert!(sources.iter().any(|v| v == s.name()), "source {}", s.name());
@@ -184,11 +176,6 @@ fn every_example_on_the_page_passes() {
 
 // --- The output follows the page --------------------------------------------
 
-/// Timers still report `rto_us` for time-wait and delayed-ack until the
-/// endpoint change of issue 6 (point 6) lands; `timers_say_what_they_are`
-/// checks that contract then.
-const STRICT_RTO: bool = false;
-
 #[test]
 fn every_builtin_in_both_profiles() {
     let (doc, forms) = doc_and_forms();
@@ -201,9 +188,7 @@ fn every_builtin_in_both_profiles() {
                 dir.path(),
             );
             assert_eq!(outcome.ok(), Some(Outcome::Ok), "{what}");
-            check_with(&what, Command::Sim, &lines, &doc, &forms, |c| {
-                c.strict_rto = STRICT_RTO
-            });
+            check_all(&what, Command::Sim, &lines, &doc, &forms);
             let (lines, outcome) = run(
                 &[
                     "sim",
@@ -302,31 +287,7 @@ fn scenarios_with_every_kind_of_result_and_failed_checks() {
             );
             let outcome = outcome.unwrap_or_else(|(_, e)| panic!("{what}: {e}"));
             assert_eq!(matches!(outcome, Outcome::ExpectFailed(_)), fails, "{what}");
-            check_with(&what, Command::Sim, &lines, &doc, &forms, |c| {
-                c.strict_rto = STRICT_RTO
-            });
-        }
-    }
-}
-
-#[test]
-#[ignore = "until the endpoint change of issue 6 point 6 lands: time-wait and delayed-ack timers still report rto_us"]
-fn timers_say_what_they_are() {
-    let (doc, forms) = doc_and_forms();
-    let dir = scratch();
-    for b in synack_sim::scenario::builtin::builtins() {
-        for profile in ["rfc", "linux"] {
-            let (lines, _) = run(
-                &["sim", b.name, "--format", "json", "--profile", profile],
-                dir.path(),
-            );
-            check_all(
-                &format!("{} {profile}", b.name),
-                Command::Sim,
-                &lines,
-                &doc,
-                &forms,
-            );
+            check_all(&what, Command::Sim, &lines, &doc, &forms);
         }
     }
 }

@@ -69,8 +69,8 @@ pub enum Source {
 #[serde(rename_all = "kebab-case")]
 pub enum Timer {
     Retransmit,
-    Persist,
     TimeWait,
+    Persist,
     DelayedAck,
 }
 
