@@ -1,5 +1,6 @@
 //! synack-capture: every touch of the outside world. The input layer of
 //! `synack annotate` and `synack capture`, and the pcap export of simulated runs.
+//! docs/architecture.md shows where it sits in the data flow.
 //!
 //! # Reading files ([`mod@file`], [`error`])
 //! * [`CaptureReader::new`]`(r: impl Read) -> Result<CaptureReader<R>, FileError>`:

@@ -3,7 +3,8 @@
 //! text or JSON Lines on any `impl Write`.
 //!
 //! `main` is thin: it parses [`args::Cli`], calls [`run`] and maps the result
-//! to an exit code with [`error::exit_code`].
+//! to an exit code with [`error::exit_code`]. docs/architecture.md shows how
+//! the crates fit together; docs/transcript-json.md is the JSON contract.
 
 pub mod args;
 pub mod cmd;

@@ -7,6 +7,10 @@
 //! ([`scenario`]), the world that runs a scenario in virtual time ([`world`]),
 //! the passive observer that annotates any stream of segments ([`observer`]),
 //! and the transcript model ([`transcript`]) they all write to.
+//!
+//! docs/architecture.md shows how the crates fit together and where each RFC
+//! rule is implemented; docs/scenario-language.md and docs/transcript-json.md
+//! are the reference of the language and of the transcript.
 
 pub mod calls;
 pub mod compare;

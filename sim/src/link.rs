@@ -23,7 +23,8 @@ pub enum Verdict {
     Duplicate,
 }
 
-/// The kinds a segment counts as (DESIGN.md "Fault kinds"); `any` always.
+/// The kinds a segment counts as (docs/scenario-language.md, "Kinds and how
+/// `#n` counts"); `any` always.
 pub fn kinds_of(h: &TcpHeader) -> impl Iterator<Item = SegKind> {
     let f = h.flags;
     let syn = f.syn() && !f.ack();

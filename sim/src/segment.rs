@@ -47,8 +47,9 @@ impl Flags {
         Flags(self.0 | other.0)
     }
 
-    /// The flag names in the order of DESIGN.md: SYN,FIN,RST,PSH,ACK,URG
-    /// (then ECE,CWR), comma-separated, e.g. `"SYN,ACK"`. Empty for no flags.
+    /// The flag names in the order of docs/transcript-json.md ("Flags"):
+    /// SYN,FIN,RST,PSH,ACK,URG (then ECE,CWR), comma-separated, e.g.
+    /// `"SYN,ACK"`. Empty for no flags.
     pub fn names(self) -> &'static str {
         // 256 combinations, built once; lets the hot path render without allocating.
         static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

@@ -1,5 +1,5 @@
 //! The transcript model: what happened, when, in one type shared by the
-//! simulator and the capture path (DESIGN.md "JSON transcript").
+//! simulator and the capture path (docs/transcript-json.md).
 //!
 //! Producers (the simulated world, the observer of a capture) push
 //! [`Event`]s into a [`Sink`] as they happen; renderers implement `Sink`, so a

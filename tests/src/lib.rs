@@ -5,6 +5,7 @@
 
 pub mod netns;
 pub mod real_probe;
+pub mod transcript_json;
 pub mod tshark;
 
 use synack_sim::calls::{Call, CallResult, Received, RecvMax, SendData};

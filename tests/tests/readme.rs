@@ -1,5 +1,6 @@
 //! README.md keeps its promises: the Quick start block holds exactly the two
-//! commands `.ci/run` relies on, and its JSON example follows the contract.
+//! commands `.ci/run` relies on, its samples are what synack prints today, and
+//! its JSON example follows docs/transcript-json.md.
 
 use std::path::PathBuf;
 
@@ -72,16 +73,65 @@ fn ci_runs_the_readme_test_command() {
     }
 }
 
+/// The JSON example: lines that `synack sim lost-data --format json` prints
+/// today, each following docs/transcript-json.md.
 #[test]
-fn json_example_lines_parse_and_start_with_kind_and_time() {
+fn json_example_lines_are_printed_and_follow_the_contract() {
+    use synack::render::JsonRenderer;
+    use synack_sim::transcript::Sink;
+    use synack_sim::world::{run, RunOptions};
+    use synack_tests::transcript_json::{Checker, Command, Doc, Forms};
+
     let text = readme();
     let block = first_block_after(&text, "## JSON transcript");
-    assert!(!block.is_empty());
+    assert!(block.len() >= 5, "{block:?}");
+    let sc = synack_sim::scenario::builtin::find("lost-data")
+        .expect("the built-in exists")
+        .scenario()
+        .expect("it parses");
+    let mut out = Vec::new();
+    {
+        let mut sink = JsonRenderer::new(&mut out);
+        run(&sc, &RunOptions::default(), &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    let printed = String::from_utf8(out).expect("UTF-8");
+    let doc = Doc::load();
+    let forms = Forms::from_doc(&doc);
     for line in &block {
-        let v: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
-        assert!(line.starts_with("{\"kind\":"), "{line}");
-        assert!(v["t_us"].is_u64(), "{line}");
+        assert!(
+            printed.lines().any(|l| l == line),
+            "README.md's JSON example is stale: `synack sim lost-data --format json` no longer prints\n{line}"
+        );
+        let mut checker = Checker::new(&doc, &forms, Command::Sim);
+        checker.sequence = false;
+        if let Err(e) = checker.line(line) {
+            panic!("{line}\n{e}");
+        }
+    }
+}
+
+/// The scenario example is a whole scenario that holds in both profiles.
+#[test]
+fn the_scenario_example_runs_in_both_profiles() {
+    use synack_sim::profile::ProfileName;
+    use synack_sim::transcript::Discard;
+    use synack_sim::world::{run, RunOptions};
+
+    let block = first_block_after(&readme(), "## The scenario language");
+    let sc = synack_sim::scenario::parse("README.md", &block.join("\n"))
+        .unwrap_or_else(|e| panic!("README.md's scenario: {e}"));
+    for profile in [ProfileName::Rfc, ProfileName::Linux] {
+        let opts = RunOptions {
+            profile: Some(profile),
+            seed: None,
+        };
+        let outcome = run(&sc, &opts, &mut Discard).expect("runs");
+        assert_eq!(
+            outcome.failures,
+            [],
+            "README.md's scenario, profile {profile}"
+        );
     }
 }
 

@@ -131,7 +131,7 @@ pub enum RealError {
 
 impl RealError {
     /// True when a privilege or a system component is missing: `synack`
-    /// exits 3 (DESIGN.md, "Exit codes").
+    /// exits 3 (README.md, "Exit codes").
     pub fn is_unavailable(&self) -> bool {
         match self {
             RealError::Netns(e) => e.is_unavailable(),

@@ -2,9 +2,10 @@
 //!
 //! A `BTreeMap` keyed by (deadline, arrival number): the earliest deadline
 //! first and, at equal deadlines, the packet that came first, so a run with
-//! the same arrivals releases in the same order (DESIGN.md: iterate only
-//! ordered collections). Packets with a `Delay` overtake none that were due
-//! earlier and are overtaken by later ones: that is how reordering happens.
+//! the same arrivals releases in the same order (docs/architecture.md,
+//! "Determinism": iterate only ordered collections). Packets with a `Delay`
+//! overtake none that were due earlier and are overtaken by later ones: that
+//! is how reordering happens.
 
 use std::collections::BTreeMap;
 

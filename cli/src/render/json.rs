@@ -1,4 +1,4 @@
-//! The JSON Lines transcript of DESIGN.md ("JSON transcript"): one object a
+//! The JSON Lines transcript of docs/transcript-json.md: one object a
 //! line, keys in contract order.
 //!
 //! Written by hand into a reused line buffer (no `serde_json::Value` per

@@ -1,5 +1,5 @@
 //! Wireshark's TCP sequence analysis, per connection (the `tcp.analysis.*`
-//! flags of DESIGN.md).
+//! flags of docs/transcript-json.md, "Analysis flags").
 //!
 //! [`TcpAnalyzer`] reproduces `tcp_analyze_sequence_number()` of Wireshark's
 //! `epan/dissectors/packet-tcp.c` (as shipped in Wireshark 4.0, with default

@@ -1,4 +1,5 @@
-//! The parsed form of a scenario (`*.tcp`), the language of DESIGN.md.
+//! The parsed form of a scenario (`*.tcp`), the language of
+//! docs/scenario-language.md.
 
 use crate::profile::ProfileName;
 use crate::state::State;
@@ -13,7 +14,7 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
-/// Settings, with the defaults of DESIGN.md.
+/// Settings, with the defaults of docs/scenario-language.md ("Settings").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// `profile rfc|linux` (default rfc).
@@ -61,7 +62,8 @@ pub enum FaultAction {
     Delay(u64),
 }
 
-/// Which segments a fault rule counts (DESIGN.md "Fault kinds").
+/// Which segments a fault rule counts (docs/scenario-language.md, "Kinds and
+/// how `#n` counts").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SegKind {
     /// SYN alone (no ACK).

@@ -1,4 +1,5 @@
-//! The scenario language of DESIGN.md: the AST, its parser and the built-ins.
+//! The scenario language of docs/scenario-language.md: the AST, its parser
+//! and the built-ins.
 
 pub mod ast;
 pub mod builtin;

@@ -1,5 +1,5 @@
-//! The scenario parser: text in the language of DESIGN.md ("Scenario
-//! language") to a [`Scenario`].
+//! The scenario parser: text in the language of docs/scenario-language.md
+//! to a [`Scenario`].
 //!
 //! One statement a line; `#` starts a comment (outside strings; in fault rules
 //! `#1` is a segment ordinal). Settings come first, then actions, several on a

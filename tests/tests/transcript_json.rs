@@ -1,0 +1,503 @@
+//! Every JSON line that `synack sim`, `annotate` and `capture` print follows
+//! docs/transcript-json.md, and the page describes exactly what they print.
+//!
+//! The commands run in this process through `synack::run` (the code behind
+//! the binary, `-o` into a scratch file), so the test needs no prebuilt
+//! binary. Each line goes through `synack_tests::transcript_json::Checker`:
+//! serde types that reject unknown keys, then key order, documented values
+//! and forms, and the rules of each kind.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use synack::{Cli, Outcome};
+use synack_tests::transcript_json::{
+    kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command, Direction,
+    Doc, Fate, Forms, Opening, Source, State, Timer, FLAG_ORDER, PLACEHOLDERS,
+};
+
+/// How a command ended: its outcome, or its exit code and message.
+type Ended = Result<Outcome, (u8, String)>;
+
+/// Runs `synack ARGS -o FILE` in this process; the lines written and how
+/// the command ended.
+fn run(args: &[&str], dir: &Path) -> (Vec<String>, Ended) {
+    let out = dir.join(format!(
+        "out-{}.jsonl",
+        args.join("_").replace(['/', '.'], "_")
+    ));
+    let mut argv = vec!["synack"];
+    argv.extend_from_slice(args);
+    let out_str = out.to_str().expect("UTF-8 scratch path");
+    argv.extend_from_slice(&["-o", out_str]);
+    let cli = <Cli as clap::Parser>::try_parse_from(&argv)
+        .unwrap_or_else(|e| panic!("synack {}: {e}", args.join(" ")));
+    let outcome = synack::run(&cli).map_err(|e| (synack::error::exit_code(&e), format!("{e:#}")));
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    (text.lines().map(str::to_string).collect(), outcome)
+}
+
+/// Checks every line of one output; panics naming each bad line.
+#[track_caller]
+fn check_all(what: &str, command: Command, lines: &[String], doc: &Doc, forms: &Forms) {
+    assert!(!lines.is_empty(), "{what}: printed nothing");
+    let mut checker = Checker::new(doc, forms, command);
+    let bad: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            checker
+                .line(l)
+                .err()
+                .map(|e| format!("  line {}: {e}\n    {l}", i + 1))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: {} of {} lines break docs/transcript-json.md:\n{}",
+        bad.len(),
+        lines.len(),
+        bad.join("\n")
+    );
+}
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a scratch directory")
+}
+
+fn doc_and_forms() -> (Doc, Forms) {
+    let doc = Doc::load();
+    let forms = Forms::from_doc(&doc);
+    (doc, forms)
+}
+
+// --- The page describes the types ------------------------------------------
+
+#[test]
+fn each_kind_table_lists_exactly_the_keys_in_printed_order() {
+    let doc = Doc::load();
+    let listed = doc.values("The kinds of line");
+    let known: Vec<&str> = kinds().iter().map(|(k, _)| *k).collect();
+    assert_eq!(listed, known, "the table \"The kinds of line\"");
+    for (kind, fields) in kinds() {
+        assert_eq!(
+            doc.first_codes(&kind_heading(kind)),
+            fields,
+            "the key table of section `{kind}`"
+        );
+    }
+}
+
+#[test]
+fn nested_objects_are_described_with_their_keys() {
+    let doc = Doc::load();
+    for (key, fields) in nested() {
+        let section = match key {
+            "bytes_read" | "final_state" => doc.section("`summary`"),
+            _ => doc.section("`conn_summary`"),
+        };
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")))
+            .unwrap_or_else(|| panic!("no row for `{key}`"));
+        for f in fields {
+            assert!(
+                row.contains(&format!("\"{f}\"")),
+                "`{key}` does not name \"{f}\": {row}"
+            );
+        }
+    }
+}
+
+#[test]
+fn value_tables_list_exactly_the_values() {
+    let doc = Doc::load();
+    let tables: [(&str, &[&str]); 8] = [
+        ("Directions", variants_of::<Direction>()),
+        ("Fates", variants_of::<Fate>()),
+        ("Analysis flags", variants_of::<AnalysisFlag>()),
+        ("States", variants_of::<State>()),
+        ("Sources", variants_of::<Source>()),
+        ("Timers", variants_of::<Timer>()),
+        ("Openings", variants_of::<Opening>()),
+        ("Closings", variants_of::<Closing>()),
+    ];
+    for (title, values) in tables {
+        assert_eq!(doc.values(title), values, "the table \"{title}\"");
+    }
+    assert_eq!(doc.values("Flags"), FLAG_ORDER, "the table \"Flags\"");
+    assert_eq!(doc.values("Placeholders"), PLACEHOLDERS, "the placeholders");
+}
+
+#[test]
+fn the_documented_values_are_the_cores_own() {
+    use synack_sim::transcript::{AnalysisFlag as A, Fate as F, StateSource as S};
+    let doc = Doc::load();
+    // Same names, same order: `analysis` lists flags in this order.
+    let core: Vec<&str> = A::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(doc.values("Analysis flags"), core);
+    let core: Vec<&str> = synack_sim::State::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(doc.values("States"), core);
+    let fates = doc.values("Fates");
+    for f in [F::Delivered, F::Dropped, F::Duplicated, F::Captured] {
+        assert!(fates.iter().any(|v| v == f.name()), "fate {}", f.name());
+    }
+    let core: Vec<&str> = synack_sim::transcript::TimerKind::ALL
+        .iter()
+        .map(|t| t.name())
+        .collect();
+    assert_eq!(doc.values("Timers"), core);
+    let sources = doc.values("Sources");
+    for s in [S::Sim, S::Wire, S::Kernel] {
+        assert!(sources.iter().any(|v| v == s.name()), "source {}", s.name());
+    }
+    let flags = synack_sim::Flags(0xff).names();
+    assert_eq!(flags, FLAG_ORDER.join(","));
+}
+
+#[test]
+fn every_example_on_the_page_passes() {
+    let (doc, forms) = doc_and_forms();
+    let examples = doc.json_examples();
+    assert!(examples.len() >= 10, "{examples:?}");
+    for line in &examples {
+        let errors: Vec<String> = [Command::Sim, Command::Annotate]
+            .into_iter()
+            .filter_map(|c| {
+                let mut ch = Checker::new(&doc, &forms, c);
+                ch.sequence = false;
+                ch.line(line).err().map(|e| format!("as {c:?}: {e}"))
+            })
+            .collect();
+        assert!(errors.len() < 2, "{line}\n{}", errors.join("\n"));
+    }
+}
+
+// --- The output follows the page --------------------------------------------
+
+#[test]
+fn every_builtin_in_both_profiles() {
+    let (doc, forms) = doc_and_forms();
+    let dir = scratch();
+    for b in synack_sim::scenario::builtin::builtins() {
+        for profile in ["rfc", "linux"] {
+            let what = format!("synack sim {} --profile {profile}", b.name);
+            let (lines, outcome) = run(
+                &["sim", b.name, "--format", "json", "--profile", profile],
+                dir.path(),
+            );
+            assert_eq!(outcome.ok(), Some(Outcome::Ok), "{what}");
+            check_all(&what, Command::Sim, &lines, &doc, &forms);
+            let (lines, outcome) = run(
+                &[
+                    "sim",
+                    b.name,
+                    "--summary",
+                    "--format",
+                    "json",
+                    "--profile",
+                    profile,
+                ],
+                dir.path(),
+            );
+            assert_eq!(outcome.ok(), Some(Outcome::Ok), "{what} --summary");
+            assert_eq!(lines.len(), 1, "{what} --summary: one object");
+            check_all(
+                &format!("{what} --summary"),
+                Command::Sim,
+                &lines,
+                &doc,
+                &forms,
+            );
+        }
+    }
+}
+
+/// Calls and results that the built-ins do not show, failed checks.
+const MORE_SCENARIOS: [(&str, &str, bool); 3] = [
+    (
+        "calls.tcp",
+        r#"port client 40000
+isn client 4294967000
+server listen 8080
+server listen 8080               # already listening
+client send "early"              # not connected yet
+client connect
+server accept
+client send "hello, \"world\"\x01\t\\\n"
+server recv 5
+server recv
+client send 100 bytes
+server recv 1
+server recv
+client shutdown
+client send "late"               # closing
+server recv all                  # end of stream
+server send "x"
+client recv 1
+server close
+wait 1s
+server accept                    # not listening
+wait until client CLOSED max 1s  # fails: still TIME-WAIT
+expect client CLOSED             # fails
+"#,
+        true,
+    ),
+    (
+        "reset.tcp",
+        r#"server listen 8080
+client connect
+server accept
+server accept                    # one connection per listen: blocks forever
+client send "unread"
+wait 100ms
+server close                     # unread data: RST
+client recv                      # reset
+client send "after"
+"#,
+        false,
+    ),
+    (
+        "abort.tcp",
+        r#"server listen 8080
+client connect
+server accept
+server send 50 bytes
+client recv all & server abort
+client connect 9000
+"#,
+        false,
+    ),
+];
+
+#[test]
+fn scenarios_with_every_kind_of_result_and_failed_checks() {
+    let (doc, forms) = doc_and_forms();
+    let dir = scratch();
+    for (name, text, fails) in MORE_SCENARIOS {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).expect("scenario written");
+        let f = file.to_str().expect("UTF-8 path");
+        for profile in ["rfc", "linux"] {
+            let what = format!("synack sim {name} --profile {profile}");
+            let (lines, outcome) = run(
+                &["sim", f, "--format", "json", "--profile", profile],
+                dir.path(),
+            );
+            let outcome = outcome.unwrap_or_else(|(_, e)| panic!("{what}: {e}"));
+            assert_eq!(matches!(outcome, Outcome::ExpectFailed(_)), fails, "{what}");
+            check_all(&what, Command::Sim, &lines, &doc, &forms);
+        }
+    }
+}
+
+/// Every capture the tests hold: the good ones, and the damaged ones (which
+/// print notes about the records they could not read).
+fn captures() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out = Vec::new();
+    for sub in ["captures", "bad"] {
+        let entries = std::fs::read_dir(root.join(sub)).expect("the fixtures directory");
+        for e in entries {
+            let p = e.expect("a directory entry").path();
+            if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn annotate_every_capture() {
+    let (doc, forms) = doc_and_forms();
+    let dir = scratch();
+    let mut printed = 0;
+    for path in captures() {
+        let p = path.to_str().expect("UTF-8 path");
+        let good = path.parent().is_some_and(|d| d.ends_with("captures"));
+        let (lines, outcome) = run(&["annotate", p, "--format", "json"], dir.path());
+        assert!(
+            !good || outcome.is_ok(),
+            "annotate {p}: {:?}",
+            outcome.err()
+        );
+        if lines.is_empty() {
+            // A file too damaged to print anything (its error is on stderr).
+            assert!(!good, "annotate {p} printed nothing");
+            continue;
+        }
+        printed += 1;
+        check_all(
+            &format!("annotate {p}"),
+            Command::Annotate,
+            &lines,
+            &doc,
+            &forms,
+        );
+        let (lines, _) = run(
+            &["annotate", p, "--summary", "--format", "json"],
+            dir.path(),
+        );
+        check_all(
+            &format!("annotate {p} --summary"),
+            Command::Annotate,
+            &lines,
+            &doc,
+            &forms,
+        );
+        let last = lines.last().map_or("", String::as_str);
+        assert!(last.contains("\"kind\":\"capture_summary\""), "{p}: {last}");
+    }
+    assert!(printed >= 8, "only {printed} captures annotated");
+}
+
+// --- Live capture -------------------------------------------------------------
+
+const REQUIRE_LIVE: &str = "SYNACK_REQUIRE_LIVE";
+
+/// Skips with a printed reason, or fails where live tests are required.
+fn skip(test: &str, reason: &str) {
+    if std::env::var(REQUIRE_LIVE).is_ok_and(|v| v == "1") {
+        panic!("{test}: {reason} ({REQUIRE_LIVE}=1, so this is a failure, not a skip)");
+    }
+    eprintln!("{test}: skipped: {reason}");
+}
+
+fn euid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// One echo over loopback: connect, send "hello", read it back, close.
+fn echo(port: u16, listener: &TcpListener) {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let (mut s, _) = listener.accept().expect("accept");
+    c.write_all(b"hello").expect("send");
+    let mut buf = [0u8; 5];
+    s.read_exact(&mut buf).expect("server reads");
+    s.write_all(&buf).expect("server echoes");
+    c.read_exact(&mut buf).expect("client reads the echo");
+    drop(c);
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).expect("server reads the end");
+}
+
+#[test]
+fn capture_of_a_live_echo() {
+    const TEST: &str = "capture_of_a_live_echo";
+    match euid() {
+        Some(0) => {}
+        Some(uid) => {
+            return skip(
+                TEST,
+                &format!("not root (uid {uid}): live capture needs root"),
+            )
+        }
+        None => return skip(TEST, "cannot tell the uid (no /proc/self)"),
+    }
+    let (doc, forms) = doc_and_forms();
+    let dir = scratch();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().expect("an address").port();
+    let out = dir.path().join("capture.jsonl");
+    let argv: Vec<String> = [
+        "synack",
+        "capture",
+        "--port",
+        &port.to_string(),
+        "--count",
+        "10",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().expect("UTF-8 path"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let cli = <Cli as clap::Parser>::try_parse_from(&argv).expect("capture arguments parse");
+    let capture = std::thread::spawn(move || {
+        synack::run(&cli).map_err(|e| (synack::error::exit_code(&e), format!("{e:#}")))
+    });
+    // libpcap opens in the background: echo until ten segments were captured
+    // (the first echo may be seen only in part, which the page covers too).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !capture.is_finished() && Instant::now() < deadline {
+        echo(port, &listener);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        capture.is_finished(),
+        "{TEST}: the capture never saw 10 segments"
+    );
+    match capture.join().expect("the capture thread") {
+        Ok(outcome) => assert_eq!(outcome, Outcome::Ok),
+        Err((code, e)) if code == synack::error::EXIT_SYSTEM => return skip(TEST, &e),
+        Err((_, e)) => panic!("{TEST}: {e}"),
+    }
+    let text = std::fs::read_to_string(&out).expect("the capture's output");
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let segments = lines
+        .iter()
+        .filter(|l| l.contains("\"kind\":\"segment\""))
+        .count();
+    assert_eq!(segments, 10, "{text}");
+    check_all("synack capture", Command::Capture, &lines, &doc, &forms);
+}
+
+// --- The checks can fail ------------------------------------------------------
+
+#[test]
+fn the_checker_rejects_what_the_page_does_not_allow() {
+    let (doc, forms) = doc_and_forms();
+    let good = r#"{"kind":"segment","t_us":0,"dir":"client->server","flags":"SYN","seq":1,"ack":null,"rel_seq":0,"rel_ack":null,"len":0,"win":65535,"fate":"delivered","analysis":[],"frame":null,"id":1}"#;
+    let check = |line: &str| {
+        let mut c = Checker::new(&doc, &forms, Command::Sim);
+        c.line(line)
+    };
+    assert!(check(good).is_ok(), "{:?}", check(good).err());
+    for (bad, why) in [
+        (good.replace("\"rel_seq\"", "\"relseq\""), "unknown field"),
+        (good.replace(",\"id\":1", ""), "missing field `id`"),
+        (good.replace("\"ack\":null,", ""), "missing field `ack`"),
+        (good.replace("\"SYN\"", "\"ACK,SYN\""), "order"),
+        (good.replace("\"SYN\"", "\"SYN,ACK\""), "null exactly when ACK"),
+        (good.replace("\"delivered\"", "\"lost\""), "unknown variant"),
+        (good.replace("\"delivered\"", "\"captured\""), "printed by"),
+        (good.replace("[]", "[\"window_update\",\"retransmission\"]"), "order"),
+        (good.replace("\"id\":1", "\"id\":2"), "ids count"),
+        (good.replace("\"t_us\":0,", "\"t_us\":0,\"conn\":1,"), "conn"),
+        (
+            good.replace(
+                "\"t_us\":0,\"dir\":\"client->server\"",
+                "\"dir\":\"client->server\",\"t_us\":0",
+            ),
+            "out of order",
+        ),
+        (
+            r#"{"kind":"app","t_us":0,"endpoint":"client","call":"listen(80)","result":"ok!"}"#
+                .into(),
+            "no documented result",
+        ),
+        (
+            r#"{"kind":"app","t_us":0,"endpoint":"client","call":"bind(80)","result":"ok"}"#.into(),
+            "no documented call",
+        ),
+        (
+            r#"{"kind":"note","t_us":0,"text":"expect client CLOSED: ok"}"#.into(),
+            "endpoint",
+        ),
+        (
+            r#"{"kind":"timer","t_us":9,"endpoint":"client","timer":"time-wait","after_us":9,"rto_us":9}"#
+                .into(),
+            "rto_us",
+        ),
+        (r#"{"kind":"pair","t_us":0}"#.into(), "unknown kind"),
+    ] {
+        let err = check(&bad).err().unwrap_or_else(|| panic!("accepted: {bad}"));
+        assert!(err.contains(why), "{bad}\n  said {err:?}, not {why:?}");
+    }
+}
