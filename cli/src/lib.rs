@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod cmd;
+pub mod entry;
 pub mod error;
 pub mod filter;
 pub mod load;

@@ -4,6 +4,7 @@
 //! under `tests/`.
 
 pub mod netns;
+pub mod real_norm;
 pub mod real_probe;
 pub mod transcript_json;
 pub mod tshark;

@@ -181,6 +181,23 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The endpoint that makes this socket call (`None` for `wait` and `expect`).
+    pub fn caller(&self) -> Option<Side> {
+        match *self {
+            Action::Listen { side, .. }
+            | Action::Connect { side, .. }
+            | Action::Accept { side }
+            | Action::Send { side, .. }
+            | Action::Recv { side, .. }
+            | Action::Shutdown { side }
+            | Action::Close { side }
+            | Action::Abort { side } => Some(side),
+            Action::Wait { .. } | Action::WaitUntil { .. } | Action::Expect { .. } => None,
+        }
+    }
+}
+
 /// One line of actions; several when joined with `&` (same instant).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {

@@ -5,8 +5,10 @@
 
 use super::super::capture::Frame;
 use super::super::link::VerdictRecord;
+use super::super::AddrPair;
 use super::sides::SideChange;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use synack_sim::link::Verdict;
 use synack_sim::observer::Observer;
 use synack_sim::transcript::{Fate, Note, OwnedEvent, OwnedKind, Recorder, StateSource};
@@ -28,6 +30,8 @@ pub(super) struct Parts {
     pub states: Vec<SideChange>,
     /// Calls and notes.
     pub other: Vec<Timed>,
+    /// The run's addresses: which end is the client.
+    pub pair: AddrPair,
 }
 
 /// The order of kinds at one instant: a call, then the state it causes,
@@ -75,11 +79,20 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
         }
     }
     let fates = fates(&parts.frames, &parts.records);
+    // The observer calls the sender of the first SYN it sees the client; in
+    // a simultaneous open that may be the server. The run knows who is who.
+    let flip = wire
+        .conns
+        .first()
+        .is_some_and(|c| c.client.ip() != IpAddr::V4(parts.pair.client));
     let mut wire_states: [Vec<State>; 2] = [Vec::new(), Vec::new()];
     let mut segment = 0usize;
     for ev in wire.events {
         match ev.kind {
             OwnedKind::Segment { mut seg, payload } => {
+                if flip {
+                    seg.dir = seg.dir.reverse();
+                }
                 if let Some((fate, arrives_ns)) = fates.get(segment).copied().flatten() {
                     seg.fate = fate;
                     seg.arrives_us = arrives_ns.map(us);
@@ -87,7 +100,10 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
                 segment += 1;
                 all.push(ev.t_us, OwnedKind::Segment { seg, payload });
             }
-            OwnedKind::State { endpoint, to, .. } => wire_states[endpoint.index()].push(to),
+            OwnedKind::State { endpoint, to, .. } => {
+                let side = if flip { endpoint.peer() } else { endpoint };
+                wire_states[side.index()].push(to)
+            }
             OwnedKind::Note(n) => all.push(ev.t_us, OwnedKind::Note(n)),
             _ => {}
         }

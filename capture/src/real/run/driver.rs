@@ -19,7 +19,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 use synack_sim::calls::{
     Blocked, Call, CallResult, Failure, Received, RecvMax, SendData, PREVIEW_BYTES,
@@ -89,9 +89,16 @@ pub(super) enum Report {
     },
 }
 
+/// A call, and the barrier it meets with the other calls of its step (`&`:
+/// the same instant) just before the system call that acts.
+pub(super) struct Job {
+    pub cmd: Cmd,
+    pub together: Option<Arc<Barrier>>,
+}
+
 /// One endpoint's worker.
 pub(super) struct Endpoint {
-    tx: Option<Sender<Cmd>>,
+    tx: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -117,6 +124,7 @@ impl Endpoint {
                     returned: false,
                     started_ns: 0,
                     waited: false,
+                    together: None,
                 }
                 .serve(rx)
             })?;
@@ -127,9 +135,9 @@ impl Endpoint {
     }
 
     /// Queues a call; the worker makes it after the side's earlier calls.
-    pub(super) fn call(&self, cmd: Cmd) {
+    pub(super) fn call(&self, job: Job) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(cmd);
+            let _ = tx.send(job);
         }
     }
 }
@@ -160,6 +168,8 @@ struct Worker {
     /// When the current call began, and whether it had to wait.
     started_ns: u64,
     waited: bool,
+    /// The current call's barrier with the other calls of its step.
+    together: Option<Arc<Barrier>>,
 }
 
 /// What waiting on a socket ended with.
@@ -169,11 +179,12 @@ enum Waited {
 }
 
 impl Worker {
-    fn serve(mut self, rx: Receiver<Cmd>) {
-        while let Ok(cmd) = rx.recv() {
+    fn serve(mut self, rx: Receiver<Job>) {
+        while let Ok(Job { cmd, together }) = rx.recv() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
             }
+            self.together = together;
             let call = cmd.call();
             self.returned = false;
             self.waited = false;
@@ -214,8 +225,19 @@ impl Worker {
         });
     }
 
+    /// Meets the other calls of the step, once, right before acting.
+    fn meet(&mut self) {
+        if let Some(b) = self.together.take() {
+            b.wait();
+        }
+        self.started_ns = now_ns();
+    }
+
     fn run(&mut self, cmd: Cmd) -> CallResult {
         let call = cmd.call();
+        if !matches!(cmd, Cmd::Connect { .. } | Cmd::Listen { .. }) {
+            self.meet();
+        }
         match cmd {
             Cmd::Listen { port } => self.listen(port),
             Cmd::Connect { local, remote } => self.connect(call, local, remote),
@@ -246,6 +268,7 @@ impl Worker {
     }
 
     fn listen(&mut self, port: u16) -> CallResult {
+        self.meet();
         if self.listener.is_some() || self.conn.is_some() {
             return CallResult::Failed(Failure::AlreadyOpen);
         }
@@ -265,6 +288,7 @@ impl Worker {
 
     fn connect(&mut self, call: Call, local: SocketAddrV4, remote: SocketAddrV4) -> CallResult {
         if self.conn.is_some() {
+            self.meet();
             return CallResult::Failed(Failure::AlreadyOpen);
         }
         // A listening endpoint may open actively (RFC 9293 3.10.2): its
@@ -272,14 +296,21 @@ impl Worker {
         self.listener = None;
         let s = match self.socket() {
             Ok(s) => s,
-            Err(e) => return failed(&e),
+            Err(e) => {
+                self.meet();
+                return failed(&e);
+            }
         };
         let setup = s
             .bind(&SocketAddr::V4(local).into())
             .and_then(|()| s.set_nonblocking(true));
         if let Err(e) = setup {
+            self.meet();
             return failed(&e);
         }
+        // Both sides of a simultaneous open have their sockets bound before
+        // either sends its SYN.
+        self.meet();
         match s.connect(&SockAddr::from(SocketAddr::V4(remote))) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {

@@ -23,13 +23,13 @@ use super::link::{LinkConfig, LinkEvent, NfqLink};
 use super::netns::{Netns, Privilege};
 use super::RealError;
 use assemble::{Parts, Timed};
-use driver::{Cmd, Endpoint, Report};
+use driver::{Cmd, Endpoint, Job, Report};
 use sides::Sides;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 use synack_sim::calls::CallResult;
 use synack_sim::link::Link;
@@ -252,6 +252,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         records: link_report.records,
         states,
         other,
+        pair,
     });
     let conn = world::conn_info(scenario);
     Ok(RealRun {
@@ -354,8 +355,24 @@ impl Runner<'_> {
     fn steps(&mut self) -> RunEnd {
         for step in &self.scenario.steps {
             self.poll_states();
+            // `&`: the first call of each side meets the others at a
+            // barrier just before it acts (a side's later calls follow its
+            // first on the same worker).
+            let mut callers: Vec<Side> = step.actions.iter().filter_map(Action::caller).collect();
+            callers.dedup();
+            callers.sort();
+            callers.dedup();
+            let together = (callers.len() > 1).then(|| Arc::new(Barrier::new(callers.len())));
+            let mut met = [false; 2];
             for action in &step.actions {
-                self.start(action, step.line);
+                let meet = match action.caller() {
+                    Some(side) if !met[side.index()] => {
+                        met[side.index()] = true;
+                        together.clone()
+                    }
+                    _ => None,
+                };
+                self.start(action, step.line, &meet);
             }
             loop {
                 if self.opts.interrupt.load(Ordering::SeqCst) {
@@ -438,7 +455,7 @@ impl Runner<'_> {
     }
 
     /// Starts one action of a step.
-    fn start(&mut self, action: &Action, line: u32) {
+    fn start(&mut self, action: &Action, line: u32, together: &Option<Arc<Barrier>>) {
         let now = now_ns();
         let cmd = match action {
             Action::Listen { side, port } => {
@@ -525,7 +542,10 @@ impl Runner<'_> {
         };
         if let Some((side, cmd)) = cmd {
             self.outstanding[side.index()] += 1;
-            self.endpoints[side.index()].call(cmd);
+            self.endpoints[side.index()].call(Job {
+                cmd,
+                together: together.clone(),
+            });
             self.pending.push(Pending::Call { side, since: now });
         }
     }

@@ -1,0 +1,175 @@
+//! A real run's JSON transcript, normalised for a snapshot. What the kernel
+//! does is pinned; what depends on microseconds of scheduling is not:
+//! - the segments of each direction in order (each sender's own order; how
+//!   the two directions interleave is timing), relative numbers only (no
+//!   ISNs), no frame numbers or ids, and after a segment sent half a second
+//!   or more after the one before it that way, the gap rounded to half
+//!   seconds (a SYN retransmitted after 1 s shows). Left out: ACKs alone
+//!   (whether an ACK waits for data to ride on depends on how fast the
+//!   application answers) and RSTs without ACK (a closed port's answer to
+//!   whatever arrives after an abort);
+//! - each endpoint's states in order (from the tracepoints as root; polled
+//!   from inet_diag otherwise, which misses states shorter than a poll, so
+//!   the caller leaves them out), with a TIME-WAIT socket's first report of
+//!   FIN-WAIT-2 (an orphan taken over in FIN-WAIT-2) folded into its handover;
+//! - each endpoint's calls and what they returned, in order (not whether a
+//!   call had to wait: that is a matter of microseconds);
+//! - the notes, sorted, less those comparing the wire's states with the
+//!   kernel's (they follow what a poll saw).
+
+use serde_json::Value;
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or("?").to_string()
+}
+
+fn n(v: &Value, k: &str) -> String {
+    match &v[k] {
+        Value::Null => "-".to_string(),
+        x => x.to_string(),
+    }
+}
+
+fn segment(v: &Value) -> String {
+    let arrow = if s(v, "dir") == "client->server" {
+        "c→s"
+    } else {
+        "s→c"
+    };
+    let analysis: String = v["analysis"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str())
+                .map(|x| format!(" [{x}]"))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{arrow} {} seq={} ack={} len={} win={} {}{analysis}",
+        s(v, "flags"),
+        n(v, "rel_seq"),
+        n(v, "rel_ack"),
+        n(v, "len"),
+        n(v, "win"),
+        s(v, "fate"),
+    )
+}
+
+/// What a snapshot of a run keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detail {
+    /// The segments (a bulk transfer's ACK clock is all scheduling).
+    pub segments: bool,
+    /// The endpoints' states (exact only from the tracepoints, and not for
+    /// a race such as a simultaneous close).
+    pub states: bool,
+}
+
+/// Whether a segment is left out: an ACK alone, or a RST without ACK.
+fn left_out(v: &Value) -> bool {
+    let flags = v["flags"].as_str().unwrap_or("");
+    flags == "ACK" && v["len"] == 0 || flags == "RST"
+}
+
+/// The normalised transcript of `json` (JSON Lines).
+pub fn normalise(json: &str, detail: Detail) -> String {
+    let lines: Vec<Value> = json
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let mut out = String::new();
+    for (dir, name) in [
+        ("client->server", "client → server"),
+        ("server->client", "server → client"),
+    ] {
+        if !detail.segments {
+            break;
+        }
+        out.push_str(&format!("segments {name} (ACKs alone left out):\n"));
+        let mut last: Option<u64> = None;
+        for v in lines
+            .iter()
+            .filter(|v| v["kind"] == "segment" && v["dir"] == dir && !left_out(v))
+        {
+            let t = v["t_us"].as_u64().unwrap_or(0);
+            let gap = last.map_or(0, |l| t.saturating_sub(l));
+            last = Some(t);
+            let half_secs = (gap + 250_000) / 500_000;
+            let after = if half_secs > 0 {
+                format!(" (+{}.{} s)", half_secs / 2, half_secs % 2 * 5)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("  {}{after}\n", segment(v)));
+        }
+    }
+    for side in ["client", "server"] {
+        let of = |k: &'static str| {
+            lines
+                .iter()
+                .filter(move |v| v["kind"] == k && v["endpoint"] == side)
+        };
+        if detail.states {
+            let mut st: Vec<String> = Vec::new();
+            for v in of("state") {
+                let to = s(v, "to");
+                // FIN-WAIT-2 → CLOSED (the handover) → FIN-WAIT-2 (the
+                // TIME-WAIT socket's substate) → TIME-WAIT.
+                let n = st.len();
+                if to == "FIN-WAIT-2"
+                    && n >= 2
+                    && st[n - 1] == "CLOSED"
+                    && st[n - 2] == "FIN-WAIT-2"
+                {
+                    continue;
+                }
+                st.push(to);
+            }
+            out.push_str(&format!("{side} states: CLOSED → {}\n", st.join(" → ")));
+        }
+        out.push_str(&format!("{side} calls:\n"));
+        for v in of("app").filter(|v| !s(v, "result").starts_with("blocked")) {
+            out.push_str(&format!("  {} → {}\n", s(v, "call"), s(v, "result")));
+        }
+    }
+    out.push_str("notes:\n");
+    let mut notes: Vec<String> = lines
+        .iter()
+        .filter(|v| v["kind"] == "note")
+        .map(|v| s(v, "text"))
+        .filter(|t| !t.starts_with("the segments show") && !t.starts_with("the kernel reports"))
+        .collect();
+    notes.sort();
+    for n in notes {
+        out.push_str(&format!("  {n}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_direction_in_order_with_long_gaps() {
+        let json = r#"{"kind":"app","t_us":10,"endpoint":"server","call":"listen(7)","result":"ok"}
+{"kind":"segment","t_us":5000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":[]}
+{"kind":"segment","t_us":1034000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":["retransmission"]}
+{"kind":"state","t_us":11000,"endpoint":"client","from":"CLOSED","to":"SYN-SENT","source":"kernel"}
+"#;
+        let out = normalise(
+            json,
+            Detail {
+                segments: true,
+                states: true,
+            },
+        );
+        assert!(
+            out.contains("segments client → server (ACKs alone left out):\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered [retransmission] (+1.0 s)\n"),
+            "{out}"
+        );
+        assert!(out.contains("client states: CLOSED → SYN-SENT\n"), "{out}");
+        assert!(out.contains("server calls:\n  listen(7) → ok\n"), "{out}");
+    }
+}
