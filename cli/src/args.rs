@@ -80,6 +80,10 @@ pub enum Command {
     /// with its rtt and faults applied to the real packets, and print the transcript.
     #[command(after_help = REAL_EXAMPLES)]
     Real(RealArgs),
+    /// Run a scenario in the simulator and on the real kernel, and show both side by side,
+    /// every difference marked and explained.
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
     /// The built-in `echo` scenario, simulated, with a legend explaining how to read it.
     #[command(after_help = "Example:\n  synack demo\n  synack demo --color never | less")]
     Demo(DemoArgs),
@@ -138,6 +142,36 @@ the process, even after kill -9. Ctrl-C stops the run (exit 130).
 
 A real run takes real time: the scenario's waits and the kernel's timers
 (TIME-WAIT is 60 s on Linux).";
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  synack compare echo                  simulation (the scenario's profile) and real kernel
+  synack compare lost-data --profile linux
+  synack compare echo --format json    a \"pair\" line per row, then a \"compare\" line
+  synack compare echo --strict         exit 1 if any difference is unexplained
+
+Events are paired by their protocol role, not by time: segments by direction,
+flags, relative seq/ack and length (then by occurrence), calls in order, state
+changes by endpoint and transition. A row is the same (│), explained by a known
+difference (≈, its rule named), or unexplained (✗). docs/compare.md says how
+rows are paired, docs/differences.md lists the known differences.
+
+The real side runs as `synack real` does (a namespace of its own, as root or
+not); where it cannot run, compare exits 3 and says why.";
+
+/// `synack compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A built-in scenario name (see `synack scenarios`) or a path to a .tcp file.
+    pub scenario: String,
+    #[command(flatten)]
+    pub run: RunFlags,
+    #[command(flatten)]
+    pub output: OutputFlags,
+    /// Exit 1 when any pair is unexplained.
+    #[arg(long)]
+    pub strict: bool,
+}
 
 /// `synack real`.
 #[derive(Debug, Args)]

@@ -40,5 +40,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         args::Command::Annotate(a) => cmd::annotate::run(a),
         args::Command::Capture(a) => cmd::capture::run(a),
         args::Command::Real(a) => cmd::real::run(a),
+        args::Command::Compare(a) => cmd::compare::run(a),
     }
 }

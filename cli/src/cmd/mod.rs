@@ -2,6 +2,7 @@
 
 pub mod annotate;
 pub mod capture;
+pub mod compare;
 pub mod demo;
 pub mod real;
 pub mod scenarios;

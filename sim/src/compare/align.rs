@@ -4,6 +4,7 @@
 //! deleted or inserted is shown alone.
 
 use crate::calls::{Call, CallResult};
+use crate::segment::Flags;
 use crate::state::State;
 use crate::transcript::{Dir, OwnedEvent, OwnedKind, Side, TimerKind};
 use similar::{capture_diff_slices, Algorithm, DiffOp};
@@ -14,6 +15,9 @@ use std::collections::BTreeMap;
 enum Stream {
     Segments(Dir),
     Calls(Side),
+    /// A side's reports that a call blocked: whether a call waits is timing,
+    /// so they are aligned apart and never shift the results.
+    Blocked(Side),
     States(Side),
     Timers(Side),
 }
@@ -23,10 +27,11 @@ enum Stream {
 enum Key {
     /// Exact: flags, relative seq/ack, length.
     Segment(u8, u32, Option<u32>, u32),
-    /// Coarse: flags and whether there is payload.
+    /// Coarse: the SYN, FIN and RST bits and whether there is payload
+    /// (ACK and PSH left out: a RST with or without ACK is the same reset).
     SegmentShape(u8, bool),
-    /// The call, and whether this event says it blocked.
-    Call(Call, bool),
+    /// The call.
+    Call(Call),
     Transition(State, State),
     Entered(State),
     Timer(TimerKind),
@@ -42,7 +47,10 @@ fn classify(e: &OwnedEvent) -> Option<(Stream, [Option<Key>; 2])> {
                 Stream::Segments(seg.dir),
                 [
                     Some(Key::Segment(h.flags.0, seg.rel_seq, ack, h.payload_len)),
-                    Some(Key::SegmentShape(h.flags.0, h.payload_len > 0)),
+                    Some(Key::SegmentShape(
+                        h.flags.0 & (Flags::SYN.0 | Flags::FIN.0 | Flags::RST.0),
+                        h.payload_len > 0,
+                    )),
                 ],
             )
         }
@@ -51,14 +59,12 @@ fn classify(e: &OwnedEvent) -> Option<(Stream, [Option<Key>; 2])> {
             call,
             result,
         } => (
-            Stream::Calls(*endpoint),
-            [
-                Some(Key::Call(
-                    call.clone(),
-                    matches!(result, CallResult::Blocked(_)),
-                )),
-                None,
-            ],
+            if matches!(result, CallResult::Blocked(_)) {
+                Stream::Blocked(*endpoint)
+            } else {
+                Stream::Calls(*endpoint)
+            },
+            [Some(Key::Call(call.clone())), None],
         ),
         OwnedKind::State {
             endpoint, from, to, ..

@@ -21,9 +21,10 @@
 //! - timers: the timer, then its occurrence.
 //!
 //! A run of events the exact keys cannot pair is aligned again with a coarser
-//! key (segments: flags and whether there is payload; states: the state
-//! entered), so a segment whose window or seq differs is still paired with its
-//! counterpart. What is left is shown alone on its side.
+//! key (segments: the SYN, FIN and RST bits and whether there is payload;
+//! states: the state entered), so a segment whose window, seq or ACK bit
+//! differs is still paired with its counterpart. What is left is shown alone
+//! on its side. Reports that a call blocked form a stream of their own.
 
 mod align;
 mod rules;
@@ -121,10 +122,12 @@ pub struct Totals {
 /// Pairs the events of a simulated and a real transcript and judges each
 /// pair; the pairs come in reading order (by time, the simulation's first).
 pub fn compare(sim: &[OwnedEvent], real: &[OwnedEvent], ctx: &Context) -> (Vec<Pair>, Totals) {
-    let mut pairs: Vec<(Order, Pair)> = align::pair_streams(sim, real)
+    let indices = align::pair_streams(sim, real);
+    let orders = reading_order(&indices);
+    let mut pairs: Vec<(Order, Pair)> = indices
         .into_iter()
-        .map(|(s, r)| {
-            let order = Order::of(s.map(|i| &sim[i]), r.map(|i| &real[i]), s, r);
+        .zip(orders)
+        .map(|((s, r), order)| {
             let pair = judge(s.map(|i| sim[i].clone()), r.map(|i| real[i].clone()), ctx);
             (order, pair)
         })
@@ -143,29 +146,62 @@ pub fn compare(sim: &[OwnedEvent], real: &[OwnedEvent], ctx: &Context) -> (Vec<P
     (pairs, totals)
 }
 
-/// Where a pair goes in reading order: by the time of its events (the
-/// simulation's when it has one), then by its place in its transcripts.
+/// Where a pair goes in reading order: the simulation's order, with an
+/// event only the real run has placed right after the row of the real
+/// event before it (the two runs' clocks drift apart: the kernel's calls
+/// take real time, so times cannot place it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Order {
-    t_us: u64,
+    /// The simulation's index of the row it goes after (or is).
     sim_index: usize,
+    /// 0 for a row with a simulated event, 1 for one placed after it.
+    after: u8,
     real_index: usize,
 }
 
-impl Order {
-    fn of(
-        sim: Option<&OwnedEvent>,
-        real: Option<&OwnedEvent>,
-        s: Option<usize>,
-        r: Option<usize>,
-    ) -> Order {
-        let t_us = sim.or(real).map_or(0, |e| e.t_us);
-        Order {
-            t_us,
-            sim_index: s.unwrap_or(usize::MAX),
-            real_index: r.unwrap_or(usize::MAX),
+/// The reading order of each `(sim, real)` pair of indices.
+fn reading_order(pairs: &[(Option<usize>, Option<usize>)]) -> Vec<Order> {
+    let mut by_real: Vec<(usize, usize)> = pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (_, r))| r.map(|r| (r, k)))
+        .collect();
+    by_real.sort_unstable();
+    let mut order: Vec<Option<Order>> = pairs
+        .iter()
+        .map(|&(s, r)| {
+            s.map(|s| Order {
+                sim_index: s,
+                after: 0,
+                real_index: r.unwrap_or(0),
+            })
+        })
+        .collect();
+    // In the real run's order, each real-only row goes after the last row
+    // placed so far.
+    let mut anchor = 0usize;
+    for (r, k) in by_real {
+        match order[k] {
+            Some(o) => anchor = anchor.max(o.sim_index),
+            None => {
+                order[k] = Some(Order {
+                    sim_index: anchor,
+                    after: 1,
+                    real_index: r,
+                })
+            }
         }
     }
+    order
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or(Order {
+                sim_index: 0,
+                after: 1,
+                real_index: 0,
+            })
+        })
+        .collect()
 }
 
 /// The fields in which two events of the same kind differ.

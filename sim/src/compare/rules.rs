@@ -81,8 +81,15 @@ fn bare_ack(e: &OwnedKind) -> bool {
     })
 }
 
+fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
+    match e {
+        OwnedKind::State { from, to, .. } => Some((*from, *to)),
+        _ => None,
+    }
+}
+
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 5] = [
+pub static RULES: [Rule; 8] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -109,11 +116,50 @@ pub static RULES: [Rule; 5] = [
     },
     Rule {
         name: "delayed-ack",
-        explains: &[Field::Presence],
-        matches: "an ACK alone (no data, SYN, FIN or RST) on one side only",
+        explains: &[Field::Presence, Field::RelAck, Field::Win],
+        matches: "an ACK alone (no data, SYN, FIN or RST) on one side only, or two such ACKs that acknowledge up to different bytes",
         why: "when to acknowledge is the receiver's choice: Linux ACKs at once in quick-ack mode and otherwise delays up to 40 ms or covers two segments with one ACK, while the rfc profile ACKs every segment",
         source: "RFC 9293 3.8.6.3, RFC 1122 4.2.3.2; Linux tcp_ack_snd_check(), TCP_DELACK_MIN",
-        test: |v| v.alone().is_some_and(bare_ack),
+        test: |v| match v.both() {
+            Some((a, b)) => bare_ack(a) && bare_ack(b),
+            None => v.alone().is_some_and(bare_ack),
+        },
+    },
+    Rule {
+        name: "active-reset-ack",
+        explains: &[Field::Flags, Field::RelAck, Field::Win],
+        matches: "a RST pair where the real one also carries ACK",
+        why: "ABORT sends <SEQ=SND.NXT><CTL=RST> in RFC 9293; Linux's active reset (abort, close with unread data) sets ACK as well, with the receive window",
+        source: "RFC 9293 3.10.5; Linux tcp_send_active_reset()",
+        test: |v| {
+            v.both().is_some_and(|(a, b)| {
+                is_segment(a, |s| s.hdr.flags.rst() && !s.hdr.flags.ack())
+                    && is_segment(b, |s| s.hdr.flags.rst() && s.hdr.flags.ack())
+            })
+        },
+    },
+    Rule {
+        name: "reset-answer",
+        explains: &[Field::Presence],
+        matches: "a RST without ACK on one side only",
+        why: "a port with no connection answers whatever reaches it with RST; after an abort, whether the peer's last segment reaches the port before or after the close is timing",
+        source: "RFC 9293 3.10.7.1; Linux tcp_v4_send_reset()",
+        test: |v| v.alone().is_some_and(|e| is_segment(e, |s| s.hdr.flags.rst() && !s.hdr.flags.ack())),
+    },
+    Rule {
+        name: "time-wait-socket",
+        explains: &[Field::From, Field::Presence],
+        matches: "the real endpoint going from FIN-WAIT-2 or CLOSING to CLOSED, then from CLOSED to TIME-WAIT, where the simulated one goes straight to TIME-WAIT",
+        why: "Linux hands a connection that enters TIME-WAIT to a small TIME-WAIT socket and closes the full one, so its state goes to CLOSED and the TIME-WAIT is the new socket's",
+        source: "Linux tcp_time_wait() and inet_twsk_alloc(); RFC 9293 3.3.2 has one TCB throughout",
+        test: |v| {
+            use crate::State::{Closed, Closing, FinWait2, TimeWait};
+            match (v.sim.and_then(state), v.real.and_then(state)) {
+                (Some((_, TimeWait)), Some((Closed, TimeWait))) => true,
+                (None, Some((FinWait2 | Closing, Closed))) => true,
+                _ => false,
+            }
+        },
     },
     Rule {
         name: "blocked-timing",
@@ -225,6 +271,45 @@ mod tests {
     }
 
     #[test]
+    fn delayed_ack_matches_two_acks_of_different_bytes() {
+        let mut a = seg(Flags::ACK, 0, 100);
+        let b = seg(Flags::ACK, 0, 200);
+        if let OwnedKind::Segment { seg, .. } = &mut a {
+            seg.rel_ack = Some(7);
+        }
+        assert_eq!(explain(Some(&a), Some(&b)), Some("delayed-ack"));
+        let data = seg(Flags::ACK | Flags::PSH, 3, 200);
+        assert_eq!(explain(Some(&a), Some(&data)), None);
+    }
+
+    #[test]
+    fn active_reset_ack_matches_rst_against_rst_ack_only() {
+        let (rst, rst_ack) = (
+            seg(Flags::RST, 0, 0),
+            seg(Flags::RST | Flags::ACK, 0, 64512),
+        );
+        assert_eq!(
+            explain(Some(&rst), Some(&rst_ack)),
+            Some("active-reset-ack")
+        );
+        assert_eq!(explain(Some(&rst_ack), Some(&rst)), None);
+        let fin = seg(Flags::FIN | Flags::ACK, 0, 64512);
+        assert_eq!(explain(Some(&rst), Some(&fin)), None);
+    }
+
+    #[test]
+    fn reset_answer_matches_a_lone_rst_without_ack_only() {
+        assert_eq!(
+            explain(Some(&seg(Flags::RST, 0, 0)), None),
+            Some("reset-answer")
+        );
+        assert_eq!(
+            explain(None, Some(&seg(Flags::RST | Flags::ACK, 0, 0))),
+            None
+        );
+    }
+
+    #[test]
     fn blocked_timing_matches_a_blocked_report_alone_only() {
         let blocked = OwnedKind::App {
             endpoint: Side::Server,
@@ -238,6 +323,30 @@ mod tests {
             result: CallResult::EndOfStream,
         };
         assert_eq!(explain(None, Some(&done)), None);
+    }
+
+    #[test]
+    fn time_wait_socket_matches_linux_handover_only() {
+        use crate::transcript::StateSource;
+        use crate::State::*;
+        let st = |from, to| OwnedKind::State {
+            endpoint: Side::Client,
+            from,
+            to,
+            source: StateSource::Kernel,
+        };
+        let (sim, real) = (st(FinWait2, TimeWait), st(Closed, TimeWait));
+        assert_eq!(explain(Some(&sim), Some(&real)), Some("time-wait-socket"));
+        assert_eq!(
+            explain(None, Some(&st(FinWait2, Closed))),
+            Some("time-wait-socket")
+        );
+        // An endpoint reset to CLOSED is no handover.
+        assert_eq!(explain(None, Some(&st(Established, Closed))), None);
+        assert_eq!(
+            explain(Some(&st(FinWait2, TimeWait)), Some(&st(FinWait1, TimeWait))),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! `synack compare SCENARIO`: the scenario in the simulator and on the real
+//! kernel, paired event by event by protocol role, every difference marked
+//! and judged against the catalogue of known differences (docs/compare.md,
+//! docs/differences.md).
+
+use super::real as real_cmd;
+use crate::args::{CompareArgs, Format};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::render::compare::{write_json, write_text, CompareHeader};
+use crate::Outcome;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use synack_capture::real::kstate::StatesMode;
+use synack_capture::real::run::{RealOptions, RealRun, RunEnd};
+use synack_sim::compare::{compare, Context as CompareContext, Pair, Totals};
+use synack_sim::scenario::Scenario;
+use synack_sim::transcript::Recorder;
+use synack_sim::world::{self, RunOptions, RunOutcome};
+
+/// Runs `synack compare`.
+pub fn run(args: &CompareArgs) -> Result<Outcome> {
+    let loaded = crate::load::load(&args.scenario)?;
+    let opts = RunOptions {
+        profile: args.run.profile.map(Into::into),
+        seed: args.run.seed,
+    };
+    let mut scenario = loaded;
+    scenario.settings = opts.apply(&scenario.settings);
+    if matches!(args.output.format, Format::Pcap | Format::Pcapng) {
+        return Err(CliError::Usage(
+            "compare prints text or json; `synack sim` and `synack real` write capture files"
+                .into(),
+        )
+        .into());
+    }
+    synack_capture::real::run::refuse(&scenario).map_err(CliError::Parse)?;
+    // The real side first: its namespace must be entered before any thread.
+    let netns = real_cmd::enter(&scenario)?;
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupt.clone();
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let real = real_cmd::run_real(
+        &netns,
+        &scenario,
+        &RealOptions {
+            interrupt,
+            ..RealOptions::default()
+        },
+    )?;
+    let (sim, sim_outcome) = simulate(&scenario)?;
+    let (pairs, totals) = pair(&scenario, &sim, &real);
+    let mut out = Output::open(&args.output)?;
+    let header = compare_header(&scenario, &real);
+    match args.output.format {
+        Format::Json => write_json(&mut out.writer, &header, &pairs, &totals),
+        _ => write_text(&mut out.writer, &header, &pairs, &totals, out.color),
+    }
+    .and_then(|()| out.writer.flush())
+    .context("cannot write the comparison")?;
+    if real.end == RunEnd::Interrupted {
+        return Ok(Outcome::Interrupted);
+    }
+    if let RunEnd::CallTooLong { .. } = real.end {
+        return real_cmd::outcome(&scenario, &real);
+    }
+    let mut failures = Vec::new();
+    if let Outcome::ExpectFailed(f) = super::sim::expect_outcome(&scenario, &sim_outcome) {
+        failures.extend(f.into_iter().map(|m| format!("{m} (simulation)")));
+    }
+    if let Ok(Outcome::ExpectFailed(f)) = real_cmd::outcome(&scenario, &real) {
+        failures.extend(f.into_iter().map(|m| format!("{m} (real run)")));
+    }
+    if args.strict && totals.unexplained > 0 {
+        failures.push(format!(
+            "{}: {} of {} pairs are unexplained (--strict)",
+            scenario.source, totals.unexplained, totals.pairs
+        ));
+    }
+    Ok(if failures.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::ExpectFailed(failures)
+    })
+}
+
+/// The simulation of `scenario` (its settings already carry the overrides).
+pub fn simulate(scenario: &Scenario) -> Result<(Recorder, RunOutcome)> {
+    let mut rec = Recorder::default();
+    let outcome = world::run(scenario, &RunOptions::default(), &mut rec)
+        .with_context(|| format!("cannot simulate scenario {}", scenario.source))?;
+    Ok((rec, outcome))
+}
+
+/// The pairs of the two runs, and their totals.
+pub fn pair(scenario: &Scenario, sim: &Recorder, real: &RealRun) -> (Vec<Pair>, Totals) {
+    compare(
+        &sim.events,
+        &real.events,
+        &CompareContext {
+            profile: scenario.settings.profile,
+        },
+    )
+}
+
+/// The header of a comparison.
+pub fn compare_header(scenario: &Scenario, real: &RealRun) -> CompareHeader {
+    CompareHeader {
+        scenario: scenario.source.clone(),
+        profile: Some(scenario.settings.profile),
+        rtt_us: scenario.settings.rtt_us,
+        kernel: real.info.kernel.clone(),
+        states_from: match real.info.states {
+            StatesMode::Tracepoints => "states from the kernel's tracepoints".into(),
+            StatesMode::InetDiagOnly { .. } => "states polled from inet_diag".into(),
+        },
+    }
+}
