@@ -13,6 +13,7 @@ pub mod load;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod tui;
 
 pub use args::Cli;
 pub use error::CliError;
@@ -35,5 +36,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         args::Command::Demo(a) => cmd::demo::run(a),
         args::Command::Annotate(a) => cmd::annotate::run(a),
         args::Command::Capture(a) => cmd::capture::run(a),
+        args::Command::Step(a) => cmd::step::run(a),
     }
 }

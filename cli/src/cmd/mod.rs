@@ -5,3 +5,4 @@ pub mod capture;
 pub mod demo;
 pub mod scenarios;
 pub mod sim;
+pub mod step;

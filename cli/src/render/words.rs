@@ -11,7 +11,7 @@ use synack_sim::transcript::{Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
 /// Longest payload a segment label shows in quotes.
-const MAX_SHOWN_PAYLOAD: usize = 24;
+pub const MAX_SHOWN_PAYLOAD: usize = 24;
 
 /// How many bytes of a long read a result shows before `…`.
 const LONG_PREVIEW: usize = 16;
