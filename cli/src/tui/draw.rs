@@ -97,9 +97,9 @@ impl Palette {
 /// Draws `view` into `area` of `buf`; with `help`, the keys over it.
 pub fn render(view: &View, area: Rect, buf: &mut Buffer, pal: Palette, help: bool) {
     // A message longer than the line wraps onto a second one.
-    let keys_rows = match &view.message {
-        Some(m) if m.width() > usize::from(area.width) => 2,
-        _ => 1,
+    let keys_rows = match (&view.message, usize::from(area.width.max(1))) {
+        (Some(m), w) => m.width().div_ceil(w).clamp(1, 3) as u16,
+        (None, _) => 1,
     };
     let rest = area.height.saturating_sub(2 + ENDPOINT_ROWS);
     let flight_rows = (rest / 4).clamp(2, 10) + 1;

@@ -158,8 +158,8 @@ impl SimSession {
         Ok(Some(self.endings()))
     }
 
-    /// `the end: 1.070 s, client TIME-WAIT, server CLOSED, 10 segments (1
-    /// lost)`, and in a branch the ending of the level below, to compare.
+    /// `the end: 1.070 s, client TIME-WAIT, server CLOSED, 10 segments, 1
+    /// lost`, and in a branch the ending of the level below, to compare.
     fn endings(&self) -> String {
         let mine = self.top().tl.ending();
         let mut text = match mine {
@@ -169,9 +169,9 @@ impl SimSession {
         if let Some(below) = self.levels.len().checked_sub(2).map(|i| &self.levels[i]) {
             match below.tl.ending() {
                 Some(e) if Some(e) == mine => {
-                    text.push_str(&format!(" ({}: the same)", below.name))
+                    text.push_str(&format!(" · {}: the same", below.name))
                 }
-                Some(e) => text.push_str(&format!(" ({}: {})", below.name, ending_text(&e))),
+                Some(e) => text.push_str(&format!(" · {}: {}", below.name, ending_text(&e))),
                 None => {}
             }
         }
@@ -264,10 +264,10 @@ fn at_the_end(l: &Level) -> String {
     format!("at the end: event {} is the last", l.pos)
 }
 
-/// `1.070 s, client TIME-WAIT, server CLOSED, 10 segments (1 lost)`.
+/// `1.070 s, client TIME-WAIT, server CLOSED, 10 segments, 1 lost`.
 pub fn ending_text(e: &Ending) -> String {
     format!(
-        "{} s, client {}, server {}, {} segments ({} lost)",
+        "{} s, client {}, server {}, {} segments, {} lost",
         Secs::millis(e.t_us),
         e.states[0],
         e.states[1],

@@ -28,11 +28,18 @@ pub struct Screen {
     stop: Arc<AtomicBool>,
 }
 
-/// Puts the terminal back: normal screen, cursor shown, cooked mode. Safe
-/// to call twice, and when nothing was changed.
+/// Whether the terminal is in the UI's hands.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back: normal screen, cursor shown, cooked mode. Does
+/// it once: a second "leave the alternate screen" (the panic hook, then the
+/// unwinding drop) would move the cursor back to where the UI started and
+/// the shell would write over the panic message.
 pub fn restore() {
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
-    let _ = disable_raw_mode();
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+        let _ = disable_raw_mode();
+    }
 }
 
 static HOOK: Once = Once::new();
@@ -59,6 +66,7 @@ impl Screen {
         // stays; signals then end the process as they would anyway.
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
         enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let mut out = io::stdout();
         if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
             restore();
