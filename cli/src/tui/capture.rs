@@ -184,7 +184,11 @@ pub fn load(path: &Path, conn: Option<u32>) -> Result<CaptureSession, CliError> 
             ""
         }
     );
-    Ok(CaptureSession::new(shown, about, keep.events))
+    // The file's name heads the screen; its whole path would crowd 80 columns.
+    let title = path
+        .file_name()
+        .map_or(shown, |n| n.to_string_lossy().into_owned());
+    Ok(CaptureSession::new(title, about, keep.events))
 }
 
 impl CaptureSession {

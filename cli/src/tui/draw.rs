@@ -37,6 +37,9 @@ const ENDPOINT_ROWS: u16 = 7;
 pub const KEY_HINTS: &str =
     "n/→ next  p/← prev  Home/End  Tab select  d drop  u up  ? help  q quit";
 
+/// The keys of a capture, which has no branches.
+pub const CAPTURE_KEY_HINTS: &str = "n/→ next  p/← prev  Home/End  Tab select  ? help  q quit";
+
 /// The help overlay: each key and what it does.
 pub const HELP: [(&str, &str); 9] = [
     ("n  →  Space", "next event"),
@@ -102,7 +105,7 @@ pub fn render(view: &View, area: Rect, buf: &mut Buffer, pal: Palette, help: boo
         (None, _) => 1,
     };
     let rest = area.height.saturating_sub(2 + ENDPOINT_ROWS);
-    let flight_rows = (rest / 4).clamp(2, 10) + 1;
+    let flight_rows = (rest / 4).clamp(2, 6) + 1;
     let [status, sides, flight, transcript, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(ENDPOINT_ROWS),
@@ -150,8 +153,9 @@ fn render_side(view: &View, s: &SideView, area: Rect, buf: &mut Buffer, pal: Pal
         title_block(format!(" {} ", s.side.name())).border_style(pal.style(Tone::of(s.side)));
     let inner = block.inner(area);
     block.render(area, buf);
-    // Two columns; the right one starts halfway (19 of 39 at 80 columns).
-    let col2 = usize::from(inner.width.saturating_sub(1) / 2).max(18);
+    // Two columns; the right one starts halfway at 80 columns (19 of 40),
+    // and no farther than 26 on a wide terminal, so pairs stay together.
+    let col2 = usize::from(inner.width.saturating_sub(1) / 2).clamp(18, 26);
     let pair = |a: String, b: String| {
         let pad = col2.saturating_sub(a.width()).max(1);
         format!("{a}{}{b}", " ".repeat(pad))
@@ -270,9 +274,13 @@ fn render_keys(view: &View, area: Rect, buf: &mut Buffer, pal: Palette) {
     let line = if let Some(m) = &view.message {
         Line::styled(m.clone(), pal.style(Tone::Warn))
     } else if let Some((id, _)) = &view.selected {
-        Line::raw(format!(
-            "#{id} selected: d drops it (what if it were lost?)  Tab next  ? help"
-        ))
+        Line::raw(if view.wire {
+            format!("#{id} selected  Tab next  ? help")
+        } else {
+            format!("#{id} selected: d drops it (what if it were lost?)  Tab next  ? help")
+        })
+    } else if view.wire {
+        Line::styled(CAPTURE_KEY_HINTS, pal.style(Tone::Dim))
     } else {
         Line::styled(KEY_HINTS, pal.style(Tone::Dim))
     };
