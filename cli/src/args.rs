@@ -29,6 +29,7 @@ Examples:
   synack sim echo --format json        JSON Lines, one event a line
   synack sim echo --summary            totals only
   synack sim lost-data --format pcap -o lost.pcap    open it in Wireshark
+  synack step lost-data                walk through it, backwards too; drop a segment
   synack annotate trace.pcap           a real capture, annotated
   sudo synack capture --port 8080      live, on lo
 
@@ -157,7 +158,7 @@ pub struct StepArgs {
     pub capture: Option<PathBuf>,
     /// With --capture: connection N (the `conn` numbers of `synack annotate`, from 1;
     /// default 1).
-    #[arg(long, value_name = "N", requires = "capture")]
+    #[arg(long, value_name = "N")]
     pub conn: Option<u32>,
     #[command(flatten)]
     pub run: RunFlags,

@@ -14,6 +14,12 @@ use std::io::{self, IsTerminal};
 
 /// Runs `synack step`.
 pub fn run(args: &StepArgs) -> Result<Outcome> {
+    if args.conn.is_some() && args.capture.is_none() {
+        return Err(CliError::Usage(
+            "--conn N picks a connection of a capture: use it with --capture FILE".into(),
+        )
+        .into());
+    }
     let inner: Box<dyn Stepper> = match (&args.scenario, &args.capture) {
         (_, Some(path)) => Box::new(capture::load(path, args.conn)?),
         (Some(name), None) => {
@@ -27,12 +33,14 @@ pub fn run(args: &StepArgs) -> Result<Outcome> {
                 s.mss,
                 s.seed
             );
-            Box::new(sim::SimSession::new(
-                &scenario,
-                &opts,
-                scenario.source.clone(),
-                about,
-            ))
+            // A file's name heads the screen; its whole path would crowd 80 columns.
+            let title = match crate::load::is_path(name) {
+                true => std::path::Path::new(name)
+                    .file_name()
+                    .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned()),
+                false => scenario.source.clone(),
+            };
+            Box::new(sim::SimSession::new(&scenario, &opts, title, about))
         }
         (None, None) => {
             return Err(CliError::Usage("step needs a SCENARIO or --capture FILE".into()).into())

@@ -27,7 +27,7 @@ use synack_sim::State;
 
 /// Transcript lines kept before the current event: more than a 200x60
 /// terminal shows.
-pub const LOOKBACK: u64 = 100;
+pub const LOOKBACK: u64 = 64;
 
 /// Events kept at most (an instant of a bulk transfer holds about a window
 /// of segments and their ACKs, well under this).
