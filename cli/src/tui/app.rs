@@ -3,9 +3,9 @@
 //! # Calling order
 //! [`run`] takes a [`Session`] and owns the terminal until the user quits
 //! (`q`, Esc, Ctrl-C) or a signal arrives; the terminal is restored on
-//! every way out (see `term.rs`). Keys are those of DESIGN.md; a long
-//! simulation (the first End, a drop) redraws its progress on the message
-//! line and stops on Esc, `q` or Ctrl-C.
+//! every way out (see `term.rs`). The keys are README.md's ("Stepping
+//! through a connection"); a long simulation (the first End, a drop)
+//! redraws its progress on the message line and stops on Esc, `q` or Ctrl-C.
 
 use super::draw::{render, Palette};
 use super::session::{Command, Session};
@@ -33,7 +33,7 @@ pub enum Action {
     Quit,
 }
 
-/// The key map of DESIGN.md.
+/// The key map (README.md, "Stepping through a connection").
 pub fn action(key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
