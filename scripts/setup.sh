@@ -2,7 +2,8 @@
 # Installs the system packages synack and its tests need, on Debian or Ubuntu:
 # libpcap (which synack links to), tshark and tcpdump (which the tests compare
 # against), iproute2, iptables and ethtool (for the private network namespaces
-# of live tests and `synack real`). Works as root (no sudo needed) and as a
+# of live tests and `synack real`), and tmux (the test that drives `synack step`
+# in a real terminal). Works as root (no sudo needed) and as a
 # user who may use sudo. README.md's Quick start and .ci/run both call it, so
 # they cannot drift apart.
 set -eu
@@ -16,7 +17,7 @@ else
     exit 3
 fi
 
-packages="libpcap-dev pkg-config tshark tcpdump iproute2 iptables ethtool ca-certificates"
+packages="libpcap-dev pkg-config tshark tcpdump iproute2 iptables ethtool tmux ca-certificates"
 
 # tshark asks whether non-root users may capture; answer it up front so the
 # install never stops for a question.

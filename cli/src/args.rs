@@ -29,6 +29,7 @@ Examples:
   synack sim echo --format json        JSON Lines, one event a line
   synack sim echo --summary            totals only
   synack sim lost-data --format pcap -o lost.pcap    open it in Wireshark
+  synack step lost-data                walk through it, backwards too; drop a segment
   synack annotate trace.pcap           a real capture, annotated
   sudo synack capture --port 8080      live, on lo
 
@@ -84,6 +85,10 @@ pub enum Command {
     /// every difference marked and explained.
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Step through a simulated connection (or a capture), backwards too, and ask
+    /// "what if this segment were lost?".
+    #[command(after_help = STEP_EXAMPLES)]
+    Step(StepArgs),
     /// The built-in `echo` scenario, simulated, with a legend explaining how to read it.
     #[command(after_help = "Example:\n  synack demo\n  synack demo --color never | less")]
     Demo(DemoArgs),
@@ -200,6 +205,51 @@ pub enum StatesFrom {
     Auto,
     /// inet_diag alone, polled.
     InetDiag,
+}
+
+const STEP_EXAMPLES: &str = "\
+Examples:
+  synack step lost-data                walk to the loss, step back, drop another segment
+  synack step my.tcp --profile linux --seed 7
+  synack step --capture trace.pcap --conn 2     a real connection, segment by segment
+  printf 'end\\nprev\\ndrop 6\\nend\\nundo\\n' | synack step lost-data
+
+Keys:
+  n, Right, Space   next event            p, Left   previous event
+  Home, End         the start, the end (the first End simulates to it, with progress)
+  Tab, Shift-Tab    select a segment, in flight or already sent
+  d                 drop it: replay from the instant it was sent, with it lost (a branch)
+  u                 up one branch level      ?   help      q, Esc   quit
+
+The screen shows both endpoints (state, SND.UNA, SND.NXT, SND.WND, RCV.NXT,
+RCV.WND, SRTT, RTO, armed timers), the segments in flight with their arrival
+times, the transcript so far, and the time, the event and the branch path.
+
+When standard input or output is not a terminal, step reads one command a line
+(next, prev, start, end, drop ID, undo, quit) and prints the screen as text
+after each; a line it cannot run gets one line on stderr (and exit code 2 at
+the end), and the session goes on.";
+
+/// `synack step`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "capture"])))]
+pub struct StepArgs {
+    /// A built-in scenario name (see `synack scenarios`) or a path to a .tcp file.
+    pub scenario: Option<String>,
+    /// Step through a pcap or pcapng file instead: its segments one at a time,
+    /// annotated as `synack annotate` does (no branching).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "profile", "seed"])]
+    pub capture: Option<PathBuf>,
+    /// With --capture: connection N (the `conn` numbers of `synack annotate`, from 1;
+    /// default 1).
+    #[arg(long, value_name = "N")]
+    pub conn: Option<u32>,
+    #[command(flatten)]
+    pub run: RunFlags,
+    /// Colour: auto (not when NO_COLOR is set; in scripted mode only on a terminal),
+    /// always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// `synack annotate`.

@@ -15,6 +15,7 @@ pub mod load;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod tui;
 
 pub use args::Cli;
 pub use error::CliError;
@@ -41,5 +42,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         args::Command::Capture(a) => cmd::capture::run(a),
         args::Command::Real(a) => cmd::real::run(a),
         args::Command::Compare(a) => cmd::compare::run(a),
+        args::Command::Step(a) => cmd::step::run(a),
     }
 }

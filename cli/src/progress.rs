@@ -28,30 +28,49 @@ impl Progress {
 
     /// Called often (it is cheap when nothing is drawn): `done` bytes so far.
     pub fn update(&mut self, done: u64) {
-        if !self.enabled {
+        if !self.due() {
             return;
+        }
+        let pct = done.saturating_mul(100) / self.total.max(1);
+        let mb = |b: u64| b as f64 / 1e6;
+        self.draw(format_args!(
+            "{pct:>3}% ({:.0} of {:.0} MB)",
+            mb(done),
+            mb(self.total)
+        ));
+    }
+
+    /// Like [`Progress::update`] for work whose total is not known:
+    /// `what: text`.
+    pub fn update_text(&mut self, text: &str) {
+        if self.due() {
+            self.draw(format_args!("{text}"));
+        }
+    }
+
+    /// Whether to draw now: on a terminal, after the first second, at most
+    /// 4 times a second.
+    fn due(&mut self) -> bool {
+        if !self.enabled {
+            return false;
         }
         let now = Instant::now();
         if now.duration_since(self.start) < Duration::from_secs(1) {
-            return;
+            return false;
         }
         if self
             .last
             .is_some_and(|l| now.duration_since(l) < Duration::from_millis(250))
         {
-            return;
+            return false;
         }
         self.last = Some(now);
-        let pct = done.saturating_mul(100) / self.total.max(1);
-        let mb = |b: u64| b as f64 / 1e6;
+        true
+    }
+
+    fn draw(&mut self, args: std::fmt::Arguments<'_>) {
         let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[2K{}: {pct:>3}% ({:.0} of {:.0} MB)",
-            self.what,
-            mb(done),
-            mb(self.total)
-        );
+        let _ = write!(err, "\r\x1b[2K{}: {args}", self.what);
         let _ = err.flush();
         self.shown = true;
     }

@@ -2,9 +2,10 @@
 //! does is pinned; what depends on microseconds of scheduling is not:
 //! - the segments of each direction in order (each sender's own order; how
 //!   the two directions interleave is timing), relative numbers only (no
-//!   ISNs), no frame numbers or ids, and after a segment sent half a second
-//!   or more after the one before it that way, the gap rounded to half
-//!   seconds (a SYN retransmitted after 1 s shows). Left out: ACKs alone
+//!   ISNs), no frame numbers or ids, and after a segment sent 0.9 s or more
+//!   after the one before it that way, the gap in whole seconds (a SYN
+//!   retransmitted after 1 s shows; a 200 ms RTO, which scheduling stretches
+//!   by tens of ms, does not). Left out: ACKs alone
 //!   (whether an ACK waits for data to ride on depends on how fast the
 //!   application answers) and RSTs without ACK (a closed port's answer to
 //!   whatever arrives after an abort);
@@ -95,9 +96,8 @@ pub fn normalise(json: &str, detail: Detail) -> String {
             let t = v["t_us"].as_u64().unwrap_or(0);
             let gap = last.map_or(0, |l| t.saturating_sub(l));
             last = Some(t);
-            let half_secs = (gap + 250_000) / 500_000;
-            let after = if half_secs > 0 {
-                format!(" (+{}.{} s)", half_secs / 2, half_secs % 2 * 5)
+            let after = if gap >= 900_000 {
+                format!(" (+{} s)", (gap + 500_000) / 1_000_000)
             } else {
                 String::new()
             };
@@ -166,7 +166,7 @@ mod tests {
             },
         );
         assert!(
-            out.contains("segments client → server (ACKs alone left out):\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered [retransmission] (+1.0 s)\n"),
+            out.contains("segments client → server (ACKs alone left out):\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered [retransmission] (+1 s)\n"),
             "{out}"
         );
         assert!(out.contains("client states: CLOSED → SYN-SENT\n"), "{out}");

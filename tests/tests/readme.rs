@@ -168,3 +168,36 @@ fn the_sample_transcript_is_current() {
         "README.md's sample is stale: paste the new output"
     );
 }
+
+#[test]
+fn the_step_screenshot_is_the_screen_synack_step_draws() {
+    use synack::tui::draw::{buffer_text, render, Palette};
+    use synack::tui::session::{Command, Session};
+    use synack::tui::sim::SimSession;
+    let block = first_block_after(&readme(), "## Stepping through a connection");
+    let sc = synack_sim::scenario::builtin::find("lost-data")
+        .and_then(|b| b.scenario().ok())
+        .expect("a built-in");
+    let about = "profile rfc · rtt 20 ms · mss 1460 · seed 0".to_string();
+    let mut s = Session::new(Box::new(SimSession::new(
+        &sc,
+        &synack_sim::world::RunOptions::default(),
+        "lost-data".into(),
+        about,
+    )));
+    let mut tick = |_| true;
+    for _ in 0..19 {
+        s.apply(Command::Next, &mut tick).expect("more events");
+    }
+    s.apply(Command::SelectOlder, &mut tick).expect("#6");
+    s.apply(Command::Drop(6), &mut tick).expect("a branch");
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    render(&s.view(), area, &mut buf, Palette { color: false }, false);
+    let screen = buffer_text(&buf, false);
+    let want: Vec<&str> = screen.lines().collect();
+    assert_eq!(
+        block, want,
+        "README's screenshot of `synack step lost-data`"
+    );
+}

@@ -7,3 +7,4 @@ pub mod demo;
 pub mod real;
 pub mod scenarios;
 pub mod sim;
+pub mod step;

@@ -18,7 +18,7 @@
 use super::color::Style;
 use super::line::{Line, TIME_W};
 use super::num::digits;
-use super::words::{segment_label, CallText, Duration, NoteText, ResultText, Secs};
+use super::words::{segment_label, CallText, Duration, NoteText, ResultText, TimerText};
 use std::io::{self, Write};
 use synack_sim::profile::ProfileName;
 use synack_sim::transcript::{
@@ -338,13 +338,14 @@ impl<W: Write> Sink for TextRenderer<W> {
                 let col = self.side_col(endpoint);
                 self.line.pad_to(col);
                 self.line.styled(side_style(endpoint), |l| {
-                    l.push("⏰ ");
-                    l.push(timer.name());
-                    l.push(" timer fired");
-                    match rto_us {
-                        Some(rto) => l.fmt(format_args!(" (RTO {} s)", Secs::millis(rto))),
-                        None => l.fmt(format_args!(" (after {})", Duration(after_us))),
-                    }
+                    l.fmt(format_args!(
+                        "{}",
+                        TimerText {
+                            timer,
+                            after_us,
+                            rto_us
+                        }
+                    ))
                 });
             }
             EventKind::Note(note) => {

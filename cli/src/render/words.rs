@@ -7,11 +7,11 @@
 use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-use synack_sim::transcript::{Note, SegmentEvent, WireNote};
+use synack_sim::transcript::{Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
 /// Longest payload a segment label shows in quotes.
-const MAX_SHOWN_PAYLOAD: usize = 24;
+pub const MAX_SHOWN_PAYLOAD: usize = 24;
 
 /// How many bytes of a long read a result shows before `…`.
 const LONG_PREVIEW: usize = 16;
@@ -295,6 +295,25 @@ impl Display for CheckText<'_> {
                 Duration(us),
                 side = c.side
             ),
+        }
+    }
+}
+
+/// A timer that fired: `⏰ retransmit timer fired (RTO 1.000 s)`, `⏰
+/// delayed-ack timer fired (after 40 ms)`: the RTO for the timers that run
+/// on it, how long it ran for the others.
+pub struct TimerText {
+    pub timer: TimerKind,
+    pub after_us: u64,
+    pub rto_us: Option<u64>,
+}
+
+impl Display for TimerText {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "⏰ {} timer fired", self.timer.name())?;
+        match self.rto_us {
+            Some(rto) => write!(f, " (RTO {} s)", Secs::millis(rto)),
+            None => write!(f, " (after {})", Duration(self.after_us)),
         }
     }
 }

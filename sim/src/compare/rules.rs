@@ -154,11 +154,11 @@ pub static RULES: [Rule; 8] = [
         source: "Linux tcp_time_wait() and inet_twsk_alloc(); RFC 9293 3.3.2 has one TCB throughout",
         test: |v| {
             use crate::State::{Closed, Closing, FinWait2, TimeWait};
-            match (v.sim.and_then(state), v.real.and_then(state)) {
-                (Some((_, TimeWait)), Some((Closed, TimeWait))) => true,
-                (None, Some((FinWait2 | Closing, Closed))) => true,
-                _ => false,
-            }
+            matches!(
+                (v.sim.and_then(state), v.real.and_then(state)),
+                (Some((_, TimeWait)), Some((Closed, TimeWait)))
+                    | (None, Some((FinWait2 | Closing, Closed)))
+            )
         },
     },
     Rule {

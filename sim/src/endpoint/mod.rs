@@ -607,3 +607,29 @@ impl Endpoint {
         !self.active_open
     }
 }
+
+/// The sequence variables of RFC 9293 3.3.1, read-only, for a user interface
+/// that shows them (`synack step`).
+impl Endpoint {
+    /// SND.UNA: the oldest unacknowledged sequence number.
+    pub fn snd_una(&self) -> SeqNum {
+        self.snd_una
+    }
+    /// SND.NXT: the next sequence number to send (rolled back to SND.UNA by
+    /// a retransmission timeout).
+    pub fn snd_nxt(&self) -> SeqNum {
+        self.snd_nxt
+    }
+    /// SND.WND: the peer's window, in bytes (scaled).
+    pub fn snd_wnd(&self) -> u32 {
+        self.snd_wnd
+    }
+    /// RCV.NXT: the next sequence number expected from the peer.
+    pub fn rcv_nxt(&self) -> SeqNum {
+        self.rcv_nxt
+    }
+    /// RCV.WND as last advertised, in bytes: the right edge minus RCV.NXT.
+    pub fn rcv_window(&self) -> u32 {
+        self.rcv_wnd()
+    }
+}
