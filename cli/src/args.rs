@@ -90,6 +90,8 @@ pub struct SimArgs {
     pub run: RunFlags,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub view: ViewFlags,
     /// Print a few lines of totals instead of every event.
     #[arg(long)]
     pub summary: bool,
@@ -125,6 +127,8 @@ pub struct AnnotateArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub view: ViewFlags,
     /// Print a table per connection (packets, bytes, duration, how it opened and
     /// closed, analysis counts) instead of every segment.
     #[arg(long)]
@@ -183,11 +187,42 @@ pub struct RunFlags {
     pub seed: Option<u64>,
 }
 
+/// Flags of the pictures (`--format svg`, `--format mermaid`): which
+/// picture, and which stretch of time.
+#[derive(Clone, Debug, Args, Default)]
+pub struct ViewFlags {
+    /// Draw this graph instead of the ladder diagram (SVG): time-sequence is the
+    /// Stevens/tcptrace graph of one connection (sequence numbers against time, the
+    /// ACK and receive-window lines, retransmissions and drops marked).
+    #[arg(long, value_enum, value_name = "GRAPH")]
+    pub graph: Option<Graph>,
+    /// Show only what happens from this time on (svg, mermaid), e.g. 1s, 250ms.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: Option<u64>,
+    /// Show only what happens up to this time (svg, mermaid), e.g. 2.5s.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: Option<u64>,
+}
+
+/// `--from`/`--to`: a duration since the start, in microseconds.
+fn parse_time(s: &str) -> Result<u64, String> {
+    synack_sim::scenario::parse_duration(s)
+}
+
+/// `--graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Graph {
+    /// Sequence numbers against time, with the ACK and receive-window lines.
+    TimeSequence,
+}
+
 /// Flags that choose where and how output goes.
 #[derive(Debug, Args, Default)]
 pub struct OutputFlags {
-    /// Output format: text (for people), json (JSON Lines, one event a line), or pcap/pcapng
-    /// (the segments as a capture file that opens in Wireshark).
+    /// Output format: text (for people), json (JSON Lines, one event a line), svg (a ladder
+    /// diagram, or the graph of --graph), mermaid (a sequenceDiagram for Markdown), or
+    /// pcap/pcapng (the segments as a capture file that opens in Wireshark; pcapng adds a
+    /// comment per packet with both endpoints' states and synack's analysis).
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
     /// Write to FILE instead of standard output.
@@ -208,8 +243,14 @@ pub enum Format {
     Json,
     /// A pcap capture file of the segments, for Wireshark (needs -o FILE or a pipe).
     Pcap,
-    /// A pcapng capture file of the segments, for Wireshark (needs -o FILE or a pipe).
+    /// A pcapng capture file of the segments, each with a comment saying both endpoints'
+    /// states and synack's analysis (needs -o FILE or a pipe).
     Pcapng,
+    /// An SVG picture: the ladder diagram (client and server timelines, one sloped arrow
+    /// per segment), or the graph --graph asks for.
+    Svg,
+    /// A Mermaid sequenceDiagram: one message per segment, states as notes.
+    Mermaid,
 }
 
 /// `--profile`.
