@@ -25,7 +25,7 @@ use synack_sim::transcript::{
 };
 
 /// The time column, left of the first ladder.
-const TIME_W: f64 = 84.0;
+const TIME_W: f64 = 96.0;
 /// One ladder's width.
 const PANEL_W: f64 = 1100.0;
 /// The client's timeline, from the ladder's left edge.

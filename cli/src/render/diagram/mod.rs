@@ -62,6 +62,8 @@ pub struct DiagramRenderer<W: Write> {
     view: View,
     conns: Vec<ConnInfo>,
     events: Vec<OwnedEvent>,
+    /// Drawn already: a second `finish` writes nothing.
+    done: bool,
 }
 
 impl<W: Write> DiagramRenderer<W> {
@@ -72,6 +74,7 @@ impl<W: Write> DiagramRenderer<W> {
             view,
             conns: Vec::new(),
             events: Vec::new(),
+            done: false,
         }
     }
 
@@ -96,6 +99,9 @@ impl<W: Write> Sink for DiagramRenderer<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        if std::mem::replace(&mut self.done, true) {
+            return Ok(());
+        }
         let doc = if self.view.time_sequence {
             tseq::graph(&self.header, &self.events, &self.view)
         } else {
