@@ -49,13 +49,33 @@ impl<W: Write> SegmentExporter<W> {
         client: SocketAddr,
         server: SocketAddr,
     ) -> Result<SegmentExporter<W>, ExportError> {
+        Self::with_description(out, format, link, client, server, None)
+    }
+
+    /// [`SegmentExporter::new`], with a pcapng interface description
+    /// (`if_description`) saying what the packets are.
+    pub fn with_description(
+        out: W,
+        format: FileFormat,
+        link: LinkType,
+        client: SocketAddr,
+        server: SocketAddr,
+        description: Option<&str>,
+    ) -> Result<SegmentExporter<W>, ExportError> {
         if client.is_ipv4() != server.is_ipv4() {
             return Err(ExportError::MixedFamilies { client, server });
         }
         if link != LinkType::RAW && link != LinkType::ETHERNET {
             return Err(ExportError::UnsupportedLink(link));
         }
-        let writer = CaptureWriter::new(out, format, link, 262_144, TsResolution::Micro)?;
+        let writer = CaptureWriter::with_description(
+            out,
+            format,
+            link,
+            262_144,
+            TsResolution::Micro,
+            description,
+        )?;
         Ok(SegmentExporter {
             writer,
             link,
@@ -77,6 +97,18 @@ impl<W: Write> SegmentExporter<W> {
         hdr: &TcpHeader,
         payload: &[u8],
     ) -> Result<(), ExportError> {
+        self.write_segment_commented(t_us, dir, hdr, payload, None)
+    }
+
+    /// [`SegmentExporter::write_segment`] with a packet comment (pcapng only).
+    pub fn write_segment_commented(
+        &mut self,
+        t_us: u64,
+        dir: Dir,
+        hdr: &TcpHeader,
+        payload: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), ExportError> {
         let (src, dst) = match dir {
             Dir::ClientToServer => (self.client.ip(), self.server.ip()),
             Dir::ServerToClient => (self.server.ip(), self.client.ip()),
@@ -93,8 +125,12 @@ impl<W: Write> SegmentExporter<W> {
         self.packet.clear();
         build_packet(&mut self.packet, self.link, src, dst, hdr, payload)?;
         let len = u32::try_from(self.packet.len()).unwrap_or(u32::MAX);
-        self.writer
-            .write_packet(t_us.saturating_mul(1_000), &self.packet, len)?;
+        self.writer.write_packet_commented(
+            t_us.saturating_mul(1_000),
+            &self.packet,
+            len,
+            comment,
+        )?;
         Ok(())
     }
 

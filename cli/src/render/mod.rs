@@ -63,7 +63,7 @@ pub fn open<'w>(
                 Format::Pcap => FileFormat::Pcap,
                 _ => FileFormat::Pcapng,
             };
-            Box::new(PcapRenderer::new(&mut out.writer, file))
+            Box::new(PcapRenderer::new(&mut out.writer, file, &header))
         }
     })
 }
