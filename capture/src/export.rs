@@ -134,6 +134,49 @@ impl<W: Write> SegmentExporter<W> {
         Ok(())
     }
 
+    /// Writes one UDP datagram from `src_port` to `dst_port` sent at `t_us`
+    /// in direction `dir`, with a packet comment (pcapng only).
+    pub fn write_datagram_commented(
+        &mut self,
+        t_us: u64,
+        dir: Dir,
+        ports: (u16, u16),
+        payload: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), ExportError> {
+        let (src, dst) = match dir {
+            Dir::ClientToServer => (self.client.ip(), self.server.ip()),
+            Dir::ServerToClient => (self.server.ip(), self.client.ip()),
+        };
+        self.packet.clear();
+        let builder = match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => PacketBuilder::ipv6(s.octets(), d.octets(), 64),
+            _ => {
+                return Err(ExportError::MixedFamilies {
+                    client: self.client,
+                    server: self.server,
+                })
+            }
+        };
+        // Datagrams are exported on RAW links only (what `--format pcap` writes).
+        if self.link != LinkType::RAW {
+            return Err(ExportError::UnsupportedLink(self.link));
+        }
+        builder
+            .udp(ports.0, ports.1)
+            .write(&mut self.packet, payload)
+            .map_err(|e| ExportError::Build(e.to_string()))?;
+        let len = u32::try_from(self.packet.len()).unwrap_or(u32::MAX);
+        self.writer.write_packet_commented(
+            t_us.saturating_mul(1_000),
+            &self.packet,
+            len,
+            comment,
+        )?;
+        Ok(())
+    }
+
     /// Writes a simulator [`Segment`] (header and payload).
     pub fn write_sim_segment(
         &mut self,

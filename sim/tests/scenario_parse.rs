@@ -115,6 +115,7 @@ fn every_setting() {
                 ppm: 1_000_000,
             },
         ],
+        transport: synack_sim::scenario::Transport::Tcp,
     };
     assert_eq!(s.settings, want);
     assert!(s.steps.is_empty());

@@ -9,7 +9,7 @@
 
 use super::diagram::ladder::segment_title;
 use super::diagram::View;
-use super::words::Duration;
+use super::words::{datagram_label, Duration};
 use std::io::{self, Write};
 use synack_sim::transcript::{Dir, Event, EventKind, Fate, Sink};
 
@@ -94,6 +94,20 @@ impl<W: Write> Sink for MermaidRenderer<W> {
                     self.out,
                     "    Note over {endpoint}: {timer} timer fired ({how})"
                 )
+            }
+            EventKind::Datagram(ref d) => {
+                let arrow = match (d.dir, d.fate) {
+                    (Dir::ClientToServer, Fate::Dropped) => "client-x server",
+                    (Dir::ServerToClient, Fate::Dropped) => "server-x client",
+                    (Dir::ClientToServer, _) => "client->>server",
+                    (Dir::ServerToClient, _) => "server->>client",
+                };
+                let mut label = String::new();
+                datagram_label(&mut label, d);
+                if d.fate == Fate::Dropped {
+                    label.push_str(" (dropped)");
+                }
+                writeln!(self.out, "    {arrow}: {}", mermaid_text(&label))
             }
             EventKind::App { .. } | EventKind::Note(_) => Ok(()),
         }

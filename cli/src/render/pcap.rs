@@ -21,7 +21,8 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use synack_capture::{FileFormat, LinkType, SegmentExporter};
 use synack_sim::transcript::{
-    ConnInfo, Event, EventKind, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side, Sink,
+    ConnInfo, DatagramEvent, Event, EventKind, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side,
+    Sink,
 };
 use synack_sim::State;
 
@@ -107,9 +108,22 @@ impl<W: Write> PcapRenderer<W> {
             let Some(p) = self.pending.pop_front() else {
                 break;
             };
-            let (Exporting::Writing(exp), OwnedKind::Segment { seg, payload }) =
-                (&mut self.state, &p.ev.kind)
-            else {
+            let Exporting::Writing(exp) = &mut self.state else {
+                continue;
+            };
+            if let OwnedKind::Datagram { dg, payload } = &p.ev.kind {
+                let note = datagram_comment(dg);
+                exp.write_datagram_commented(
+                    p.ev.t_us,
+                    dg.dir,
+                    (dg.src_port, dg.dst_port),
+                    payload,
+                    Some(&note),
+                )
+                .map_err(io::Error::other)?;
+                continue;
+            }
+            let OwnedKind::Segment { seg, payload } = &p.ev.kind else {
                 continue;
             };
             let receiver = p.receiver.unwrap_or(State::Closed);
@@ -170,6 +184,23 @@ pub fn comment(s: &SegmentEvent<'_>, sender: State, receiver: State) -> String {
     c
 }
 
+/// A datagram's comment: UDP has no states; its fate on the link.
+pub fn datagram_comment(d: &DatagramEvent<'_>) -> String {
+    let mut c = format!("synack #{}: UDP datagram, {} bytes", d.id, d.len);
+    match d.fate {
+        Fate::Dropped => {
+            let _ = write!(
+                c,
+                "; lost: the link dropped it, the {} never received it, and nobody resends it",
+                d.dir.receiver()
+            );
+        }
+        Fate::Duplicated => c.push_str("; duplicated: the link delivered it twice"),
+        Fate::Delivered | Fate::Captured => {}
+    }
+    c
+}
+
 impl<W: Write> Sink for PcapRenderer<W> {
     fn begin_conn(&mut self, info: &ConnInfo) -> io::Result<()> {
         self.start(info.client, info.server)
@@ -207,6 +238,15 @@ impl<W: Write> Sink for PcapRenderer<W> {
                     sender: self.states[s.dir.sender().index()],
                     settles_us,
                     receiver: None,
+                });
+            }
+            EventKind::Datagram(_) if matches!(self.state, Exporting::Writing(_)) => {
+                // Nothing to wait for: written in order, behind any segment.
+                self.pending.push_back(Pending {
+                    ev: OwnedEvent::from_event(ev),
+                    sender: State::Closed,
+                    settles_us: ev.t_us,
+                    receiver: Some(State::Closed),
                 });
             }
             _ => {}

@@ -32,6 +32,25 @@ pub struct Settings {
     pub faults: Vec<FaultRule>,
     /// `loss <dir> P%`.
     pub losses: Vec<LossRule>,
+    /// `transport tcp|udp` (default tcp): which socket the sides have.
+    pub transport: Transport,
+}
+
+/// `transport tcp|udp`: a connection, or datagrams (docs/udp.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl Transport {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -45,6 +64,7 @@ impl Default for Settings {
             client_port: 49152,
             faults: Vec::new(),
             losses: Vec::new(),
+            transport: Transport::Tcp,
         }
     }
 }
@@ -158,6 +178,11 @@ pub enum Action {
     },
     Abort {
         side: Side,
+    },
+    /// UDP (`transport udp`): `bind PORT`.
+    Bind {
+        side: Side,
+        port: u16,
     },
     /// `wait 5s`, microseconds.
     Wait {

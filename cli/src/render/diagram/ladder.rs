@@ -16,12 +16,12 @@
 use super::axis::{TimeAxis, ROW};
 use super::{document, group, heading, palette as pal, round, text, title, Panel, View, MONO};
 use crate::render::text::Header;
-use crate::render::words::{segment_label, CallText, Duration, ResultText, Secs};
+use crate::render::words::{datagram_label, segment_label, CallText, Duration, ResultText, Secs};
 use std::collections::BTreeMap;
 use svg::node::element::{Circle, Line, Path, Polygon};
 use svg::Document;
 use synack_sim::transcript::{
-    AnalysisFlag, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side, TimerKind,
+    AnalysisFlag, DatagramEvent, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side, TimerKind,
 };
 
 /// The time column, left of the first ladder.
@@ -60,16 +60,11 @@ fn place(panels: &[Panel<'_>]) -> (BTreeMap<u64, u32>, Vec<Vec<Placed>>) {
             let row = at.entry(ev.t_us).or_insert(0);
             let here = *row;
             *row += 1;
-            let arrival = match &ev.kind {
-                OwnedKind::Segment { seg, .. } => {
-                    seg.arrives_us.filter(|a| *a != ev.t_us).map(|a| {
-                        let n = arrivals.entry(a).or_insert(0);
-                        *n += 1;
-                        (a, *n - 1)
-                    })
-                }
-                _ => None,
-            };
+            let arrival = arrival_of(&ev.kind).filter(|a| *a != ev.t_us).map(|a| {
+                let n = arrivals.entry(a).or_insert(0);
+                *n += 1;
+                (a, *n - 1)
+            });
             mine.push(Placed { row: here, arrival });
         }
         for (t, n) in at.into_iter().chain(arrivals) {
@@ -79,6 +74,15 @@ fn place(panels: &[Panel<'_>]) -> (BTreeMap<u64, u32>, Vec<Vec<Placed>>) {
         placed.push(mine);
     }
     (rows, placed)
+}
+
+/// When a segment or datagram arrives, where the producer knows it.
+fn arrival_of(kind: &OwnedKind) -> Option<u64> {
+    match kind {
+        OwnedKind::Segment { seg, .. } => seg.arrives_us,
+        OwnedKind::Datagram { dg, .. } => dg.arrives_us,
+        _ => None,
+    }
 }
 
 /// Pixels per microsecond between instants: a one-way trip of the
@@ -237,6 +241,14 @@ fn panel(x0: f64, p: &Panel<'_>, places: &[Placed], axis: &TimeAxis) -> svg::nod
                     ..*seg
                 };
                 g.add(segment(&seg, xs, y, end))
+            }
+            OwnedKind::Datagram { dg, payload } => {
+                let end = at.arrival.map_or(y, |(t, r)| TOP + axis.row_y(t, r));
+                let dg = DatagramEvent {
+                    payload: payload.as_slice(),
+                    ..*dg
+                };
+                g.add(datagram(&dg, xs, y, end))
             }
             OwnedKind::State { endpoint, to, .. } => g.add(state(xs, *endpoint, y, to.name())),
             OwnedKind::App {
@@ -434,92 +446,150 @@ pub fn segment_title(s: &SegmentEvent<'_>) -> String {
 /// One segment: a sloped arrow from the sender's timeline at `y0` to the
 /// receiver's at `y1`; dropped, it ends half way in a cross.
 fn segment(s: &SegmentEvent<'_>, xs: [f64; 2], y0: f64, y1: f64) -> svg::node::element::Group {
-    let from = s.dir.sender();
-    let (x0, x1) = (xs[from.index()], xs[from.peer().index()]);
     let color = if is_retransmission(s) {
         pal::RETRANSMISSION
     } else {
-        side_color(from)
+        side_color(s.dir.sender())
     };
-    let label = segment_title(s);
-    let mut g = svg::node::element::Group::new()
-        .set("class", segment_classes(s))
-        .set("data-id", s.id)
-        .add(title(&format!("#{} {label}", s.id)));
-    let dropped = s.fate == Fate::Dropped;
-    // Stop short of the timelines so arrowheads stay visible.
-    let (dx, dy) = (x1 - x0, y1 - y0);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let (ux, uy) = (dx / len, dy / len);
-    let (sx, sy) = (x0 + ux * 3.0, y0 + uy * 3.0);
-    let end_frac = if dropped { 0.5 } else { 1.0 };
-    let (ex, ey) = (
-        x0 + dx * end_frac - ux * if dropped { 0.0 } else { 3.0 },
-        y0 + dy * end_frac - uy * if dropped { 0.0 } else { 3.0 },
-    );
-    let shaft = |off: f64| {
-        Line::new()
-            .set("x1", round(sx - uy * off))
-            .set("y1", round(sy + ux * off))
-            .set("x2", round(ex - uy * off))
-            .set("y2", round(ey + ux * off))
-            .set("stroke", color)
-            .set("stroke-width", 1.6)
+    let arrow = Arrow {
+        class: segment_classes(s),
+        id: s.id,
+        label: segment_title(s),
+        dir: s.dir,
+        fate: s.fate,
+        color,
     };
-    if s.fate == Fate::Duplicated {
-        g = g.add(shaft(-1.8)).add(shaft(1.8));
-    } else {
-        g = g.add(shaft(0.0));
+    arrow.draw(xs, y0, y1)
+}
+
+/// A UDP datagram: drawn like a segment, in a `<g class="datagram">`.
+fn datagram(d: &DatagramEvent<'_>, xs: [f64; 2], y0: f64, y1: f64) -> svg::node::element::Group {
+    let mut label = String::new();
+    datagram_label(&mut label, d);
+    let mut class = String::from("datagram");
+    match d.fate {
+        Fate::Dropped => {
+            class.push_str(" dropped");
+            label.push_str(" (dropped)");
+        }
+        Fate::Duplicated => {
+            class.push_str(" duplicated");
+            label.push_str(" (duplicated)");
+        }
+        Fate::Delivered | Fate::Captured => {}
     }
-    if dropped {
-        let arm = 6.0;
-        let cross = format!(
-            "M{} {} L{} {} M{} {} L{} {}",
-            round(ex - arm),
-            round(ey - arm),
-            round(ex + arm),
-            round(ey + arm),
-            round(ex - arm),
-            round(ey + arm),
-            round(ex + arm),
-            round(ey - arm)
+    let arrow = Arrow {
+        class,
+        id: d.id,
+        label,
+        dir: d.dir,
+        fate: d.fate,
+        color: side_color(d.dir.sender()),
+    };
+    arrow.draw(xs, y0, y1)
+}
+
+/// What an arrow of the ladder shows.
+struct Arrow {
+    class: String,
+    id: u64,
+    label: String,
+    dir: synack_sim::transcript::Dir,
+    fate: Fate,
+    color: &'static str,
+}
+
+impl Arrow {
+    fn draw(self, xs: [f64; 2], y0: f64, y1: f64) -> svg::node::element::Group {
+        let Arrow {
+            class,
+            id,
+            label,
+            dir,
+            fate,
+            color,
+        } = self;
+        let from = dir.sender();
+        let (x0, x1) = (xs[from.index()], xs[from.peer().index()]);
+        let mut g = svg::node::element::Group::new()
+            .set("class", class)
+            .set("data-id", id)
+            .add(title(&format!("#{id} {label}")));
+        let dropped = fate == Fate::Dropped;
+        // Stop short of the timelines so arrowheads stay visible.
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        let (sx, sy) = (x0 + ux * 3.0, y0 + uy * 3.0);
+        let end_frac = if dropped { 0.5 } else { 1.0 };
+        let (ex, ey) = (
+            x0 + dx * end_frac - ux * if dropped { 0.0 } else { 3.0 },
+            y0 + dy * end_frac - uy * if dropped { 0.0 } else { 3.0 },
         );
-        g = g.add(
-            Path::new()
-                .set("class", "cross")
-                .set("d", cross)
-                .set("stroke", pal::DROPPED)
-                .set("stroke-width", 2.5),
-        );
-    } else {
-        let (bx, by) = (ex - ux * 10.0, ey - uy * 10.0);
-        let pts = format!(
-            "{},{} {},{} {},{}",
-            round(ex),
-            round(ey),
-            round(bx - uy * 4.5),
-            round(by + ux * 4.5),
-            round(bx + uy * 4.5),
-            round(by - ux * 4.5)
-        );
-        g = g.add(Polygon::new().set("points", pts).set("fill", color));
+        let shaft = |off: f64| {
+            Line::new()
+                .set("x1", round(sx - uy * off))
+                .set("y1", round(sy + ux * off))
+                .set("x2", round(ex - uy * off))
+                .set("y2", round(ey + ux * off))
+                .set("stroke", color)
+                .set("stroke-width", 1.6)
+        };
+        if fate == Fate::Duplicated {
+            g = g.add(shaft(-1.8)).add(shaft(1.8));
+        } else {
+            g = g.add(shaft(0.0));
+        }
+        if dropped {
+            let arm = 6.0;
+            let cross = format!(
+                "M{} {} L{} {} M{} {} L{} {}",
+                round(ex - arm),
+                round(ey - arm),
+                round(ex + arm),
+                round(ey + arm),
+                round(ex - arm),
+                round(ey + arm),
+                round(ex + arm),
+                round(ey - arm)
+            );
+            g = g.add(
+                Path::new()
+                    .set("class", "cross")
+                    .set("d", cross)
+                    .set("stroke", pal::DROPPED)
+                    .set("stroke-width", 2.5),
+            );
+        } else {
+            let (bx, by) = (ex - ux * 10.0, ey - uy * 10.0);
+            let pts = format!(
+                "{},{} {},{} {},{}",
+                round(ex),
+                round(ey),
+                round(bx - uy * 4.5),
+                round(by + ux * 4.5),
+                round(bx + uy * 4.5),
+                round(by - ux * 4.5)
+            );
+            g = g.add(Polygon::new().set("points", pts).set("fill", color));
+        }
+        // The label along the arrow, above it, read left to right.
+        let (cx, cy) = (x0 + dx * LABEL_AT, y0 + dy * LABEL_AT);
+        let angle = (dy * dx.signum()).atan2(dx.abs()).to_degrees();
+        g.add(
+            text(cx, cy - 4.5, &label, 10.5, "middle", color)
+                .set("class", "label")
+                .set("font-family", MONO)
+                .set(
+                    "transform",
+                    format!("rotate({} {} {})", round(angle), round(cx), round(cy)),
+                )
+                .set("stroke", "#ffffff")
+                .set("stroke-width", 3)
+                .set("stroke-linejoin", "round")
+                .set("paint-order", "stroke"),
+        )
     }
-    // The label along the arrow, above it, read left to right.
-    let (cx, cy) = (x0 + dx * LABEL_AT, y0 + dy * LABEL_AT);
-    let angle = (dy * dx.signum()).atan2(dx.abs()).to_degrees();
-    g.add(
-        text(cx, cy - 4.5, &label, 10.5, "middle", color)
-            .set("class", "label")
-            .set("font-family", MONO)
-            .set(
-                "transform",
-                format!("rotate({} {} {})", round(angle), round(cx), round(cy)),
-            )
-            .set("stroke", "#ffffff")
-            .set("stroke-width", 3)
-            .set("stroke-linejoin", "round")
-            .set("paint-order", "stroke"),
-    )
 }
 
 /// The legend under the heading.
