@@ -320,3 +320,40 @@ fn mermaid_has_one_message_per_segment_and_crosses_the_dropped() {
         );
     }
 }
+
+/// The README's pictures: `docs/img/NAME.svg` is what synack draws now,
+/// and its PNG is there (docs/img/render.sh makes both).
+#[test]
+fn docs_images_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/img");
+    for (file, name, time_sequence) in [
+        ("echo", "echo", false),
+        ("lost-data", "lost-data", false),
+        ("bulk-loss-time-sequence", "bulk-loss", true),
+    ] {
+        let b = synack_sim::scenario::builtin::find(name).expect("listed built-in");
+        let sc = b.scenario().expect("built-ins parse");
+        let opts = RunOptions::default();
+        let view = View {
+            time_sequence,
+            ..View::default()
+        };
+        // As `synack sim NAME --format svg` draws it.
+        let mut r = DiagramRenderer::new(Vec::new(), header(&sc, &opts.apply(&sc.settings)), view);
+        run(&sc, &opts, &mut r).expect("rendering into memory");
+        let now = String::from_utf8(r.into_inner()).expect("SVG is UTF-8");
+        let committed =
+            std::fs::read_to_string(dir.join(format!("{file}.svg"))).unwrap_or_default();
+        assert!(
+            committed == now,
+            "docs/img/{file}.svg is stale: synack draws it differently now. Regenerate the SVGs \
+             and their PNGs with `sh docs/img/render.sh` (the PNGs need headless Chromium: \
+             apt-get install -y chromium), look at the PNGs, and commit docs/img/."
+        );
+        let png = std::fs::read(dir.join(format!("{file}.png"))).unwrap_or_default();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "docs/img/{file}.png is missing: run `sh docs/img/render.sh` and commit docs/img/."
+        );
+    }
+}

@@ -39,7 +39,7 @@ const BOTTOM: f64 = 28.0;
 /// Where along an arrow its label is centred (from the sender).
 const LABEL_AT: f64 = 0.32;
 /// The longest call text shown whole.
-const MAX_CALL_CHARS: usize = 52;
+const MAX_CALL_CHARS: usize = 48;
 
 /// Where each event of a panel is drawn: its row at its instant, and for a
 /// segment the row at its arrival.
@@ -257,7 +257,7 @@ fn panel(x0: f64, p: &Panel<'_>, places: &[Placed], axis: &TimeAxis) -> svg::nod
                 result,
             } => {
                 let words = shorten(&format!("{} → {}", CallText(call), ResultText(result)));
-                g.add(beside(xs, *endpoint, y, &words, pal::INK, 10.5).set("class", "call"))
+                g.add(beside(xs, *endpoint, y, &words, pal::INK, 10.0).set("class", "call"))
             }
             OwnedKind::Timer {
                 endpoint,
@@ -574,7 +574,12 @@ impl Arrow {
             g = g.add(Polygon::new().set("points", pts).set("fill", color));
         }
         // The label along the arrow, above it, read left to right.
-        let (cx, cy) = (x0 + dx * LABEL_AT, y0 + dy * LABEL_AT);
+        // Centred a third of the way from the sender, so that labels of arrows
+        // crossing in the middle stay apart; a long one moves on until it clears
+        // the sender's timeline (10.5 px monospace: about 6.3 px a character).
+        let half = label.chars().count() as f64 * 6.3 / 2.0 + 10.0;
+        let at = LABEL_AT.max((half / len).min(0.5));
+        let (cx, cy) = (x0 + dx * at, y0 + dy * at);
         let angle = (dy * dx.signum()).atan2(dx.abs()).to_degrees();
         g.add(
             text(cx, cy - 4.5, &label, 10.5, "middle", color)

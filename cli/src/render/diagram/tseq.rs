@@ -14,7 +14,7 @@ use super::ladder::segment_title;
 use super::{document, group, heading, palette as pal, round, text, title, View, MONO};
 use crate::render::text::Header;
 use crate::render::words::Secs;
-use svg::node::element::{Group, Line, Path, Polyline};
+use svg::node::element::{ClipPath, Definitions, Group, Line, Path, Polyline};
 use svg::Document;
 use synack_sim::transcript::{AnalysisFlag, Dir, Fate, OwnedEvent, OwnedKind, SegmentEvent};
 
@@ -90,13 +90,16 @@ pub fn graph(header: &Header, events: &[OwnedEvent], view: &View) -> Document {
             }
         }
     };
+    // The data and the ACKs fill the height; the window line may run above
+    // the plot, where it is clipped (it matters where it is close to the data).
     let top = data
         .iter()
         .map(|(_, s)| u64::from(s.rel_seq) + u64::from(s.hdr.seg_len()))
-        .chain(wins.iter().map(|(_, w)| *w))
+        .chain(acks.iter().map(|(_, a)| *a))
         .max()
         .unwrap_or(1)
         .max(1);
+    let top = top + top / 8 + 1;
     let plot = Plot { t0, t1, top };
     let width = LEFT + PLOT_W + RIGHT;
     let height = TOP + PLOT_H + BOTTOM;
@@ -110,9 +113,19 @@ pub fn graph(header: &Header, events: &[OwnedEvent], view: &View) -> Document {
         )
         .add(legend(LEFT, 50.0))
         .add(plot.axes());
-    doc = doc
-        .add(plot.steps(&wins, pal::WINDOW, "window-line"))
-        .add(plot.steps(&acks, pal::ACK, "ack-line"));
+    let clip = ClipPath::new().set("id", "plot-area").add(
+        svg::node::element::Rectangle::new()
+            .set("x", LEFT)
+            .set("y", TOP)
+            .set("width", PLOT_W)
+            .set("height", PLOT_H),
+    );
+    doc = doc.add(Definitions::new().add(clip)).add(
+        group("lines")
+            .set("clip-path", "url(#plot-area)")
+            .add(plot.steps(&wins, pal::WINDOW, "window-line"))
+            .add(plot.steps(&acks, pal::ACK, "ack-line")),
+    );
     // Segments sent at the same instant (virtual time has no serialization
     // delay) are drawn side by side, 4 px apart, in the order they were sent.
     let mut bars = group("segments");
@@ -145,8 +158,10 @@ impl Plot {
         LEFT + (t - self.t0) as f64 / (self.t1 - self.t0) as f64 * PLOT_W
     }
 
+    /// Above the plot for a number beyond its top (lines are clipped there).
     fn y(&self, seq: u64) -> f64 {
-        TOP + PLOT_H - seq.min(self.top) as f64 / self.top as f64 * PLOT_H
+        let seq = seq.min(self.top.saturating_mul(2));
+        TOP + PLOT_H - seq as f64 / self.top as f64 * PLOT_H
     }
 
     /// The frame, the ticks and the axis titles.
