@@ -28,7 +28,10 @@ Examples:
   synack sim my.tcp --seed 7           run a scenario file with another seed
   synack sim echo --format json        JSON Lines, one event a line
   synack sim echo --summary            totals only
-  synack sim lost-data --format pcap -o lost.pcap    open it in Wireshark
+  synack sim lost-data --format pcapng -o lost.pcapng  open it in Wireshark
+  synack sim lost-data --format svg -o lost.svg      a ladder diagram
+  synack sim bulk-loss --format svg --graph time-sequence -o tseq.svg
+  synack sim echo --format mermaid     a Mermaid sequenceDiagram for Markdown
   synack annotate trace.pcap           a real capture, annotated
   sudo synack capture --port 8080      live, on lo
 
@@ -41,6 +44,18 @@ Examples:
   synack sim ./retransmit.tcp --profile linux
   synack sim echo --format json -o echo.jsonl
   synack sim echo --summary
+  synack sim lost-data --format svg -o lost.svg      the ladder diagram, open it in a browser
+  synack sim lost-data --format svg --from 1s --to 1.1s    only that stretch of time
+  synack sim bulk-loss --format svg --graph time-sequence -o tseq.svg
+  synack sim echo --format mermaid                   a sequenceDiagram for Markdown
+  synack sim lost-data --format pcapng -o lost.pcapng
+                  each packet's comment: both states after it, the analysis, its loss
+  synack sim udp-echo                                UDP for contrast (transport udp)
+
+Pictures (docs/diagrams.md): the ladder diagram draws one sloped arrow per segment
+from its send time to its arrival, drops crossed half way, retransmissions in orange,
+states and calls beside the timelines, timers as marks; long idle gaps are compressed
+and marked.
 
 SCENARIO is a path when it contains '/', ends in .tcp or names an existing file;
 otherwise it is a built-in name (see `synack scenarios`).";
@@ -103,9 +118,14 @@ Examples:
   synack annotate trace.pcapng --summary         a table per connection
   synack annotate trace.pcap --port 443 --format json
   synack annotate trace.pcap --conn 3            only the third connection
+  synack annotate trace.pcap --conn 3 --format svg -o c3.svg    its ladder diagram
+  synack annotate trace.pcap --conn 3 --format svg --graph time-sequence
 
 Relative sequence numbers and analysis flags follow Wireshark's rules
 (tcp.analysis.*). Records that are not TCP are counted in the last line.
+A picture (--format svg or mermaid) shows one connection: choose it with --conn
+when the file has several. A capture knows no arrival times, so each segment is
+drawn at its capture time, as a horizontal arrow.
 A damaged file: every good record is still annotated, then the bad ones are
 named (record number, byte offset) and synack exits 2.";
 

@@ -256,12 +256,10 @@ impl UdpWorld<'_> {
                 self.app(*side, Call::Bind { port: *port }, result)?;
             }
             Action::Send { side, data } => self.send(*side, data)?,
-            Action::Recv { side, .. } => {
-                if !self.try_recv(*side)? {
-                    let blocked = CallResult::Blocked(Blocked::Datagram);
-                    self.app(*side, Call::RecvFrom, blocked)?;
-                    return Ok(Some(Waiting::Recv(*side)));
-                }
+            Action::Recv { side, .. } if !self.try_recv(*side)? => {
+                let blocked = CallResult::Blocked(Blocked::Datagram);
+                self.app(*side, Call::RecvFrom, blocked)?;
+                return Ok(Some(Waiting::Recv(*side)));
             }
             Action::Close { side } => {
                 self.socks[side.index()].close();
