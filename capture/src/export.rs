@@ -49,13 +49,33 @@ impl<W: Write> SegmentExporter<W> {
         client: SocketAddr,
         server: SocketAddr,
     ) -> Result<SegmentExporter<W>, ExportError> {
+        Self::with_description(out, format, link, client, server, None)
+    }
+
+    /// [`SegmentExporter::new`], with a pcapng interface description
+    /// (`if_description`) saying what the packets are.
+    pub fn with_description(
+        out: W,
+        format: FileFormat,
+        link: LinkType,
+        client: SocketAddr,
+        server: SocketAddr,
+        description: Option<&str>,
+    ) -> Result<SegmentExporter<W>, ExportError> {
         if client.is_ipv4() != server.is_ipv4() {
             return Err(ExportError::MixedFamilies { client, server });
         }
         if link != LinkType::RAW && link != LinkType::ETHERNET {
             return Err(ExportError::UnsupportedLink(link));
         }
-        let writer = CaptureWriter::new(out, format, link, 262_144, TsResolution::Micro)?;
+        let writer = CaptureWriter::with_description(
+            out,
+            format,
+            link,
+            262_144,
+            TsResolution::Micro,
+            description,
+        )?;
         Ok(SegmentExporter {
             writer,
             link,
@@ -77,6 +97,18 @@ impl<W: Write> SegmentExporter<W> {
         hdr: &TcpHeader,
         payload: &[u8],
     ) -> Result<(), ExportError> {
+        self.write_segment_commented(t_us, dir, hdr, payload, None)
+    }
+
+    /// [`SegmentExporter::write_segment`] with a packet comment (pcapng only).
+    pub fn write_segment_commented(
+        &mut self,
+        t_us: u64,
+        dir: Dir,
+        hdr: &TcpHeader,
+        payload: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), ExportError> {
         let (src, dst) = match dir {
             Dir::ClientToServer => (self.client.ip(), self.server.ip()),
             Dir::ServerToClient => (self.server.ip(), self.client.ip()),
@@ -93,8 +125,55 @@ impl<W: Write> SegmentExporter<W> {
         self.packet.clear();
         build_packet(&mut self.packet, self.link, src, dst, hdr, payload)?;
         let len = u32::try_from(self.packet.len()).unwrap_or(u32::MAX);
-        self.writer
-            .write_packet(t_us.saturating_mul(1_000), &self.packet, len)?;
+        self.writer.write_packet_commented(
+            t_us.saturating_mul(1_000),
+            &self.packet,
+            len,
+            comment,
+        )?;
+        Ok(())
+    }
+
+    /// Writes one UDP datagram from `src_port` to `dst_port` sent at `t_us`
+    /// in direction `dir`, with a packet comment (pcapng only).
+    pub fn write_datagram_commented(
+        &mut self,
+        t_us: u64,
+        dir: Dir,
+        ports: (u16, u16),
+        payload: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), ExportError> {
+        let (src, dst) = match dir {
+            Dir::ClientToServer => (self.client.ip(), self.server.ip()),
+            Dir::ServerToClient => (self.server.ip(), self.client.ip()),
+        };
+        self.packet.clear();
+        let builder = match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => PacketBuilder::ipv6(s.octets(), d.octets(), 64),
+            _ => {
+                return Err(ExportError::MixedFamilies {
+                    client: self.client,
+                    server: self.server,
+                })
+            }
+        };
+        // Datagrams are exported on RAW links only (what `--format pcap` writes).
+        if self.link != LinkType::RAW {
+            return Err(ExportError::UnsupportedLink(self.link));
+        }
+        builder
+            .udp(ports.0, ports.1)
+            .write(&mut self.packet, payload)
+            .map_err(|e| ExportError::Build(e.to_string()))?;
+        let len = u32::try_from(self.packet.len()).unwrap_or(u32::MAX);
+        self.writer.write_packet_commented(
+            t_us.saturating_mul(1_000),
+            &self.packet,
+            len,
+            comment,
+        )?;
         Ok(())
     }
 

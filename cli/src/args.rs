@@ -28,7 +28,10 @@ Examples:
   synack sim my.tcp --seed 7           run a scenario file with another seed
   synack sim echo --format json        JSON Lines, one event a line
   synack sim echo --summary            totals only
-  synack sim lost-data --format pcap -o lost.pcap    open it in Wireshark
+  synack sim lost-data --format pcapng -o lost.pcapng  open it in Wireshark
+  synack sim lost-data --format svg -o lost.svg      a ladder diagram
+  synack sim bulk-loss --format svg --graph time-sequence -o tseq.svg
+  synack sim echo --format mermaid     a Mermaid sequenceDiagram for Markdown
   synack step lost-data                walk through it, backwards too; drop a segment
   synack annotate trace.pcap           a real capture, annotated
   sudo synack capture --port 8080      live, on lo
@@ -42,6 +45,18 @@ Examples:
   synack sim ./retransmit.tcp --profile linux
   synack sim echo --format json -o echo.jsonl
   synack sim echo --summary
+  synack sim lost-data --format svg -o lost.svg      the ladder diagram, open it in a browser
+  synack sim lost-data --format svg --from 1s --to 1.1s    only that stretch of time
+  synack sim bulk-loss --format svg --graph time-sequence -o tseq.svg
+  synack sim echo --format mermaid                   a sequenceDiagram for Markdown
+  synack sim lost-data --format pcapng -o lost.pcapng
+                  each packet's comment: both states after it, the analysis, its loss
+  synack sim udp-echo                                UDP for contrast (transport udp)
+
+Pictures (docs/diagrams.md): the ladder diagram draws one sloped arrow per segment
+from its send time to its arrival, drops crossed half way, retransmissions in orange,
+states and calls beside the timelines, timers as marks; long idle gaps are compressed
+and marked.
 
 SCENARIO is a path when it contains '/', ends in .tcp or names an existing file;
 otherwise it is a built-in name (see `synack scenarios`).";
@@ -103,6 +118,8 @@ pub struct SimArgs {
     pub run: RunFlags,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub view: ViewFlags,
     /// Print a few lines of totals instead of every event.
     #[arg(long)]
     pub summary: bool,
@@ -114,9 +131,14 @@ Examples:
   synack annotate trace.pcapng --summary         a table per connection
   synack annotate trace.pcap --port 443 --format json
   synack annotate trace.pcap --conn 3            only the third connection
+  synack annotate trace.pcap --conn 3 --format svg -o c3.svg    its ladder diagram
+  synack annotate trace.pcap --conn 3 --format svg --graph time-sequence
 
 Relative sequence numbers and analysis flags follow Wireshark's rules
 (tcp.analysis.*). Records that are not TCP are counted in the last line.
+A picture (--format svg or mermaid) shows one connection: choose it with --conn
+when the file has several. A capture knows no arrival times, so each segment is
+drawn at its capture time, as a horizontal arrow.
 A damaged file: every good record is still annotated, then the bad ones are
 named (record number, byte offset) and synack exits 2.";
 
@@ -188,6 +210,8 @@ pub struct RealArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub view: ViewFlags,
     /// Also keep the raw capture in FILE (pcap or pcapng, by its extension).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
@@ -259,6 +283,8 @@ pub struct AnnotateArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub view: ViewFlags,
     /// Print a table per connection (packets, bytes, duration, how it opened and
     /// closed, analysis counts) instead of every segment.
     #[arg(long)]
@@ -317,11 +343,42 @@ pub struct RunFlags {
     pub seed: Option<u64>,
 }
 
+/// Flags of the pictures (`--format svg`, `--format mermaid`): which
+/// picture, and which stretch of time.
+#[derive(Clone, Debug, Args, Default)]
+pub struct ViewFlags {
+    /// Draw this graph instead of the ladder diagram (SVG): time-sequence is the
+    /// Stevens/tcptrace graph of one connection (sequence numbers against time, the
+    /// ACK and receive-window lines, retransmissions and drops marked).
+    #[arg(long, value_enum, value_name = "GRAPH")]
+    pub graph: Option<Graph>,
+    /// Show only what happens from this time on (svg, mermaid), e.g. 1s, 250ms.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: Option<u64>,
+    /// Show only what happens up to this time (svg, mermaid), e.g. 2.5s.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: Option<u64>,
+}
+
+/// `--from`/`--to`: a duration since the start, in microseconds.
+fn parse_time(s: &str) -> Result<u64, String> {
+    synack_sim::scenario::parse_duration(s)
+}
+
+/// `--graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Graph {
+    /// Sequence numbers against time, with the ACK and receive-window lines.
+    TimeSequence,
+}
+
 /// Flags that choose where and how output goes.
 #[derive(Debug, Args, Default)]
 pub struct OutputFlags {
-    /// Output format: text (for people), json (JSON Lines, one event a line), or pcap/pcapng
-    /// (the segments as a capture file that opens in Wireshark).
+    /// Output format: text (for people), json (JSON Lines, one event a line), svg (a ladder
+    /// diagram, or the graph of --graph), mermaid (a sequenceDiagram for Markdown), or
+    /// pcap/pcapng (the segments as a capture file that opens in Wireshark; pcapng adds a
+    /// comment per packet with both endpoints' states and synack's analysis).
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
     /// Write to FILE instead of standard output.
@@ -342,8 +399,14 @@ pub enum Format {
     Json,
     /// A pcap capture file of the segments, for Wireshark (needs -o FILE or a pipe).
     Pcap,
-    /// A pcapng capture file of the segments, for Wireshark (needs -o FILE or a pipe).
+    /// A pcapng capture file of the segments, each with a comment saying both endpoints'
+    /// states and synack's analysis (needs -o FILE or a pipe).
     Pcapng,
+    /// An SVG picture: the ladder diagram (client and server timelines, one sloped arrow
+    /// per segment), or the graph --graph asks for.
+    Svg,
+    /// A Mermaid sequenceDiagram: one message per segment, states as notes.
+    Mermaid,
 }
 
 /// `--profile`.

@@ -28,6 +28,11 @@ impl<'a, F: Fn(&ConnInfo) -> bool> ConnFilter<'a, F> {
         }
     }
 
+    /// How many connections passed so far.
+    pub fn kept_count(&self) -> usize {
+        self.kept.iter().filter(|k| **k).count()
+    }
+
     fn is_kept(&self, conn: Option<u32>) -> bool {
         match conn {
             Some(id) => self.kept.get(id as usize).copied().unwrap_or(false),

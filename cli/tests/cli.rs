@@ -332,3 +332,62 @@ fn binary_formats_refuse_a_summary() {
     assert_eq!(o.status.code(), Some(2));
     assert_one_clear_line(&o);
 }
+
+#[test]
+fn pictures_refuse_what_they_cannot_draw() {
+    let captures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/captures");
+    let several = format!("{captures}/port_reuse.pcap");
+    let o = synack(&["annotate", &several, "--format", "svg"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = assert_one_clear_line(&o);
+    assert!(
+        err.contains("8 connections") && err.contains("--conn N"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing is drawn");
+    let o = synack(&["annotate", &several, "--format", "svg", "--conn", "9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(assert_one_clear_line(&o).contains("--conn 9"));
+    let o = synack(&["annotate", &several, "--format", "mermaid", "--conn", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("sequenceDiagram\n"));
+    for (args, says) in [
+        (
+            &["sim", "echo", "--graph", "time-sequence"][..],
+            "--format svg",
+        ),
+        (&["sim", "echo", "--from", "1s"][..], "--from and --to"),
+        (
+            &[
+                "sim", "echo", "--format", "svg", "--from", "2s", "--to", "1s",
+            ][..],
+            "--to",
+        ),
+        (
+            &["sim", "echo", "--format", "svg", "--summary"][..],
+            "--summary",
+        ),
+        (
+            &["sim", "echo", "--format", "svg", "--from", "1 s"][..],
+            "duration",
+        ),
+    ] {
+        let o = synack(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn sim_draws_svg_and_the_time_sequence_graph() {
+    let o = synack(&["sim", "lost-data", "--format", "svg"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg"));
+    assert!(out.contains("class=\"segment dropped\""));
+    assert!(out.contains("class=\"segment retransmission\""));
+    let o = synack(&["sim", "bulk", "--format", "svg", "--graph", "time-sequence"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("class=\"ack-line\""));
+}

@@ -28,6 +28,10 @@ pub enum RecvMax {
     Any,
     /// `recv N`: at most N bytes.
     UpTo(u32),
+    /// `recv exactly N`: waits until N bytes are there (or no more can
+    /// come) and returns exactly N (like `MSG_WAITALL`): reading a
+    /// length-prefixed message whole.
+    Exactly(u32),
     /// `recv all`: everything until end of stream (a bulk reader).
     All,
 }
@@ -51,6 +55,12 @@ pub enum Call {
     Close,
     /// `abort()`: ABORT (RFC 9293 3.10.5), as `SO_LINGER` 0 then `close()`.
     Abort,
+    /// UDP `bind(PORT)`: the socket receives datagrams sent to that port.
+    Bind { port: u16 },
+    /// UDP `sendto(DATA, PORT)`: one datagram to that port.
+    SendTo { port: u16, data: SendData },
+    /// UDP `recvfrom()`: one whole datagram.
+    RecvFrom,
 }
 
 /// Why a call is still waiting.
@@ -62,6 +72,8 @@ pub enum Blocked {
     Connection,
     /// `recv`: no data and no end of stream yet.
     Data,
+    /// UDP `recvfrom`: no datagram yet.
+    Datagram,
 }
 
 /// Bytes a `recv` returned: how many, and the first few of them.
@@ -109,6 +121,8 @@ pub enum Failure {
     Closed,
     /// Nothing will ever arrive: the call would block forever.
     BlocksForever,
+    /// A datagram larger than UDP can carry (EMSGSIZE).
+    MessageTooLong,
     /// The call stayed blocked for the world's limit (only timers kept
     /// firing): it would block forever.
     GaveUp,
@@ -164,6 +178,8 @@ pub enum CallResult {
     Failed(Failure),
     /// `recv all` failed after reading these bytes.
     FailedAfter(Failure, Received),
+    /// `recvfrom`: one whole datagram, from this port.
+    Datagram { from_port: u16, data: Received },
 }
 
 impl From<Result<(), CallError>> for CallResult {

@@ -26,6 +26,7 @@ pub mod segment;
 pub mod seq;
 pub mod state;
 pub mod transcript;
+pub mod udp;
 pub mod world;
 
 pub use segment::{Flags, Segment, TcpHeader, TcpOptions};

@@ -395,10 +395,30 @@ pub struct SegmentEvent<'a> {
     pub payload: &'a [u8],
 }
 
+/// A UDP datagram as the transcript shows it (JSON kind `datagram`): the
+/// UDP socket of `transport udp` scenarios (docs/udp.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DatagramEvent<'a> {
+    /// 1-based, in the order datagrams were sent in this run.
+    pub id: u64,
+    pub dir: Dir,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Payload bytes.
+    pub len: u32,
+    /// Delivered, dropped or duplicated by the link.
+    pub fate: Fate,
+    /// When it reaches (or, dropped, would have reached) its receiver.
+    pub arrives_us: Option<u64>,
+    pub payload: &'a [u8],
+}
+
 /// What an event says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind<'a> {
     Segment(SegmentEvent<'a>),
+    /// A UDP datagram (docs/udp.md); never in a TCP run.
+    Datagram(DatagramEvent<'a>),
     State {
         endpoint: Side,
         from: State,
@@ -496,6 +516,10 @@ pub enum OwnedKind {
         seg: SegmentEvent<'static>,
         payload: Vec<u8>,
     },
+    Datagram {
+        dg: DatagramEvent<'static>,
+        payload: Vec<u8>,
+    },
     State {
         endpoint: Side,
         from: State,
@@ -522,6 +546,10 @@ impl OwnedEvent {
             EventKind::Segment(s) => OwnedKind::Segment {
                 seg: SegmentEvent { payload: &[], ..s },
                 payload: s.payload.to_vec(),
+            },
+            EventKind::Datagram(d) => OwnedKind::Datagram {
+                dg: DatagramEvent { payload: &[], ..d },
+                payload: d.payload.to_vec(),
             },
             EventKind::State {
                 endpoint,
@@ -569,6 +597,10 @@ impl OwnedEvent {
             OwnedKind::Segment { seg, payload } => EventKind::Segment(SegmentEvent {
                 payload: payload.as_slice(),
                 ..*seg
+            }),
+            OwnedKind::Datagram { dg, payload } => EventKind::Datagram(DatagramEvent {
+                payload: payload.as_slice(),
+                ..*dg
             }),
             OwnedKind::State {
                 endpoint,

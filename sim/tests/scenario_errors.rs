@@ -12,7 +12,7 @@ fn err(text: &str) -> String {
 }
 
 const STATEMENTS: &str =
-    "profile, rtt, mss, seed, isn, port, drop, duplicate, delay, loss, client, server, wait, expect";
+    "profile, rtt, mss, seed, isn, port, drop, duplicate, delay, loss, transport, client, server, wait, expect";
 
 #[test]
 fn error_unknown_statement_lists_and_suggests() {
@@ -300,7 +300,7 @@ fn error_bad_send_and_recv() {
     );
     assert_eq!(
         err("server recv al"),
-        "t.tcp:1:13: expected a byte count like 100, \"all\", or nothing after recv, found \"al\"; did you mean \"all\"?"
+        "t.tcp:1:13: expected a byte count like 100, \"exactly 100\", \"all\", or nothing after recv, found \"al\"; did you mean \"all\"?"
     );
     assert_eq!(
         err("server recv 0"),
@@ -430,5 +430,57 @@ fn only_the_first_error_is_reported() {
     assert_eq!(
         e.as_ref().map(|e| (e.file.as_str(), e.line, e.col)),
         Some(("x.tcp", 2, 1))
+    );
+}
+
+#[test]
+fn error_udp_statements_in_their_place() {
+    assert_eq!(
+        err("transport sctp"),
+        "t.tcp:1:11: expected a transport (tcp or udp), found \"sctp\""
+    );
+    assert_eq!(
+        err("transport udp\nclient connect\n"),
+        "t.tcp:2:8: a udp socket has no connection, so no \"connect\"; its calls are: bind, send, recv, close"
+    );
+    assert_eq!(
+        err("transport udp\nserver bind 7\nserver recv 10\n"),
+        "t.tcp:3:13: a udp recv takes no count: it returns one whole datagram"
+    );
+    assert_eq!(
+        err("transport udp\nexpect client CLOSED\n"),
+        "t.tcp:2:1: \"expect\" checks a TCP state, and a udp socket has none (transport udp)"
+    );
+    assert_eq!(
+        err("transport udp\nwait until client CLOSED\n"),
+        "t.tcp:2:1: \"wait until\" waits for a TCP state, and a udp socket has none; use \"wait D\""
+    );
+    assert_eq!(
+        err("transport udp\nclient bnd 7\n"),
+        "t.tcp:2:8: unknown call \"bnd\" for the client's udp socket; expected one of: bind, send, recv, close; did you mean \"bind\"?"
+    );
+    assert_eq!(
+        err("server bind 7\n"),
+        "t.tcp:1:8: \"bind\" is for udp sockets (put \"transport udp\" before the first action); a TCP server listens: \"server listen PORT\""
+    );
+    assert_eq!(
+        err("client send \"x\"\ntransport udp\n"),
+        "t.tcp:2:1: the setting \"transport\" must come before the first action (line 1); move it up"
+    );
+}
+
+#[test]
+fn error_recv_exactly_needs_a_count() {
+    assert_eq!(
+        err("server recv exactly\n"),
+        "t.tcp:1:20: expected a byte count after \"exactly\", like \"recv exactly 4\""
+    );
+    assert_eq!(
+        err("server recv exactly all\n"),
+        "t.tcp:1:24: expected a byte count after \"exactly\", like \"recv exactly 4\""
+    );
+    assert_eq!(
+        err("server recv exactly 0\n"),
+        "t.tcp:1:21: recv needs room for at least one byte, found \"0\""
     );
 }

@@ -80,6 +80,7 @@ fn every_setting() {
         seed: 7,
         isn: [Some(4_294_967_000), Some(0)],
         isn_at: [Some((5, 1)), Some((6, 1))],
+        transport_at: None,
         client_port: 50000,
         faults: vec![
             FaultRule {
@@ -116,6 +117,7 @@ fn every_setting() {
                 ppm: 1_000_000,
             },
         ],
+        transport: synack_sim::scenario::Transport::Tcp,
     };
     assert_eq!(s.settings, want);
     assert!(s.steps.is_empty());

@@ -241,6 +241,91 @@ pub fn analysis_of(frames: &BTreeMap<u64, TsharkFrame>) -> BTreeMap<u64, BTreeSe
         .collect()
 }
 
+/// Runs tshark on `file` with `args` and returns what it printed.
+fn run(file: &Path, args: &[&str]) -> Result<String, TsharkError> {
+    let out = Command::new("tshark")
+        .arg("-n")
+        .arg("-r")
+        .arg(file)
+        .args(args)
+        .output()
+        .map_err(TsharkError::Spawn)?;
+    if !out.status.success() {
+        return Err(TsharkError::Failed {
+            file: file.display().to_string(),
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The summary lines of every frame of `file` that tshark finds malformed
+/// or whose IP, TCP or UDP checksum is not good (checksums checked): none
+/// for a sound file. TCP reassembly is off, as in [`tsv`]: reassembling
+/// the byte stream for an application dissector (HTTP guesses port 8080)
+/// flags a retransmission that overlaps the lost original as a reassembly
+/// error, which says nothing about the packet.
+pub fn problems(file: &Path) -> Result<Vec<String>, TsharkError> {
+    let filter = "_ws.malformed \
+        || (ip && ip.checksum.status != 1) || (tcp && tcp.checksum.status != 1) \
+        || (udp && udp.checksum.status != 1)";
+    let text = run(
+        file,
+        &[
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
+            "-o",
+            "tcp.desegment_tcp_streams:FALSE",
+            "-Y",
+            filter,
+        ],
+    )?;
+    Ok(text.lines().map(str::to_owned).collect())
+}
+
+/// Per frame: the interface description and the packet comment (pcapng),
+/// empty where there is none.
+pub fn comments(file: &Path) -> Result<BTreeMap<u64, (String, String)>, TsharkError> {
+    let text = run(
+        file,
+        &[
+            "-T",
+            "fields",
+            "-E",
+            "separator=/t",
+            "-E",
+            "occurrence=f",
+            "-E",
+            "quote=n",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.interface_description",
+            "-e",
+            "frame.comment",
+        ],
+    )?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells = line.split('\t');
+        let n = cells.next().unwrap_or("");
+        let frame = n.parse().map_err(|_| TsharkError::BadNumber {
+            line: i + 1,
+            what: "frame.number".into(),
+            value: n.to_owned(),
+        })?;
+        let descr = cells.next().unwrap_or("").to_owned();
+        let comment = cells.next().unwrap_or("").to_owned();
+        out.insert(frame, (descr, comment));
+    }
+    Ok(out)
+}
+
 /// Runs tshark on `file`: per frame, the set of analysis flags present.
 pub fn analysis(file: &Path) -> Result<BTreeMap<u64, BTreeSet<String>>, TsharkError> {
     Ok(analysis_of(&frames(file)?))

@@ -89,8 +89,10 @@ fn every_builtin_runs_for_real_as_root_and_as_nobody() {
         return;
     }
     // The longest first (time-wait waits out Linux's 60 s TIME-WAIT).
+    // UDP runs in the simulator only (`synack real` refuses it, tested below).
     let mut jobs: Vec<(As, &'static str)> = builtins()
         .iter()
+        .filter(|b| b.name != "udp-echo")
         .flat_map(|b| As::BOTH.map(|who| (who, b.name)))
         .collect();
     jobs.sort_by_key(|(_, name)| *name != "time-wait");
@@ -262,6 +264,20 @@ fn a_delay_rule_holds_that_segment_and_the_rtt_is_the_scenarios() {
             who_name(who)
         );
     }
+}
+
+#[test]
+fn udp_runs_in_the_simulator_only_and_is_refused_with_its_place() {
+    let o = std::process::Command::new(SYNACK)
+        .args(["real", "udp-echo"])
+        .output()
+        .expect("synack runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\"transport udp\" runs in the simulator only"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     let mut renderer: Box<dyn Sink + '_> = if args.summary {
         Box::new(Discard)
     } else {
-        render::open(args.output.format, &mut out, header)?
+        render::open(args.output.format, &mut out, header, (&args.view).into())?
     };
     let (conn, port) = (args.conn, args.port);
     let keep = move |info: &ConnInfo| selected(conn, port, info);
@@ -81,7 +81,25 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         }
     }
     progress.finish();
-    if !args.summary {
+    let picture = matches!(args.output.format, Format::Svg | Format::Mermaid);
+    if picture && !args.summary && sink.kept_count() > 1 {
+        // A picture shows one connection: nothing is written.
+        return Err(CliError::Usage(format!(
+            "{shown} has {} connections and a picture shows one: choose it with --conn N (`synack annotate {shown} --summary` lists them)",
+            sink.kept_count()
+        ))
+        .into());
+    }
+    if let (true, Some(c)) = (picture, conn) {
+        if c == 0 || c as usize > feed.observer.conn_count() {
+            return Err(CliError::Usage(format!(
+                "--conn {c}: the capture has {} connection(s), numbered from 1",
+                feed.observer.conn_count()
+            ))
+            .into());
+        }
+    }
+    if !args.summary && !picture {
         let note = Note::Text(feed.stats.to_string());
         sink.event(&Event {
             t_us: feed.last_t_us,

@@ -42,6 +42,12 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome> {
         )
         .into());
     }
+    if matches!(args.output.format, Format::Svg | Format::Mermaid) {
+        return Err(CliError::Usage(
+            "capture prints text or json; for a picture keep a copy with -w FILE, then `synack annotate FILE --conn N --format svg`".into(),
+        )
+        .into());
+    }
     let opts = LiveOptions {
         iface: args.interface.clone(),
         filter: bpf(args.port, args.filter.as_deref()),
@@ -67,7 +73,12 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome> {
     let mut feed = Feed::new();
     let mut seen = 0u64;
     {
-        let mut sink = render::open(args.output.format, &mut out, header)?;
+        let mut sink = render::open(
+            args.output.format,
+            &mut out,
+            header,
+            render::View::default(),
+        )?;
         eprintln!(
             "synack: capturing on {}{} (Ctrl-C to stop)",
             args.interface,

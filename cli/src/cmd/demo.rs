@@ -48,5 +48,5 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
     if args.output.format == Format::Text {
         writeln!(out.writer, "{LEGEND}").context("cannot write the legend")?;
     }
-    super::sim::transcript(&scenario, &args.run, &args.output, out)
+    super::sim::transcript(&scenario, &args.run, &args.output, Default::default(), out)
 }

@@ -44,7 +44,7 @@ pub fn run(args: &RealArgs) -> Result<Outcome> {
     };
     let mut out = Output::open(&args.output)?;
     let real = run_real(&netns, &scenario, &opts)?;
-    write(&mut out, &args.output.format, &scenario, &real)?;
+    write(&mut out, args, &scenario, &real)?;
     outcome(&scenario, &real)
 }
 
@@ -107,14 +107,14 @@ pub fn header(scenario: &Scenario, real: &RealRun) -> Header {
 }
 
 /// Renders the run in `format`.
-pub fn write(
-    out: &mut Output,
-    format: &crate::args::Format,
-    scenario: &Scenario,
-    real: &RealRun,
-) -> Result<()> {
+pub fn write(out: &mut Output, args: &RealArgs, scenario: &Scenario, real: &RealRun) -> Result<()> {
     {
-        let mut sink = render::open(*format, out, header(scenario, real))?;
+        let mut sink = render::open(
+            args.output.format,
+            out,
+            header(scenario, real),
+            (&args.view).into(),
+        )?;
         sink.begin_conn(&real.conn)
             .context("cannot write the transcript")?;
         for ev in &real.events {

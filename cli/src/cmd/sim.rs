@@ -4,6 +4,7 @@ use crate::args::{Format, OutputFlags, RunFlags, SimArgs};
 use crate::error::CliError;
 use crate::output::Output;
 use crate::render::words::{CheckText, Secs};
+use crate::render::View;
 use crate::render::{self, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
@@ -22,9 +23,9 @@ pub fn run(args: &SimArgs) -> Result<Outcome> {
         match args.output.format {
             Format::Text => write_summary(&mut out.writer, &scenario, &settings, &outcome.stats),
             Format::Json => write_summary_json(&mut out.writer, &outcome.stats),
-            Format::Pcap | Format::Pcapng => {
+            Format::Pcap | Format::Pcapng | Format::Svg | Format::Mermaid => {
                 return Err(CliError::Usage(
-                    "--summary prints text or json, not a capture file".into(),
+                    "--summary prints text or json, not a capture file or a picture".into(),
                 )
                 .into())
             }
@@ -33,7 +34,7 @@ pub fn run(args: &SimArgs) -> Result<Outcome> {
         .context("cannot write the summary")?;
         return Ok(expect_outcome(&scenario, &outcome));
     }
-    transcript(&scenario, &args.run, &args.output, out)
+    transcript(&scenario, &args.run, &args.output, (&args.view).into(), out)
 }
 
 /// Runs `scenario` and renders its whole transcript into `out`.
@@ -41,10 +42,11 @@ pub fn transcript(
     scenario: &Scenario,
     run: &RunFlags,
     flags: &OutputFlags,
+    view: View,
     mut out: Output,
 ) -> Result<Outcome> {
     let header = header(scenario, &options(run).apply(&scenario.settings));
-    let mut sink = render::open(flags.format, &mut out, header)?;
+    let mut sink = render::open(flags.format, &mut out, header, view)?;
     let outcome = simulate(scenario, run, sink.as_mut())?;
     drop(sink);
     out.writer.flush().context("cannot write the transcript")?;

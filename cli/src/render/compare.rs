@@ -108,6 +108,19 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
                 _ => {}
             }
         }
+        OwnedKind::Datagram { dg, payload } => {
+            let dg = synack_sim::transcript::DatagramEvent {
+                payload: payload.as_slice(),
+                ..*dg
+            };
+            let mut label = String::new();
+            crate::render::words::datagram_label(&mut label, &dg);
+            let arrow = match dg.dir {
+                Dir::ClientToServer => "c→s",
+                Dir::ServerToClient => "s→c",
+            };
+            let _ = write!(out, "{arrow} {label}");
+        }
         OwnedKind::State {
             endpoint, from, to, ..
         } => {

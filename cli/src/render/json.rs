@@ -92,6 +92,7 @@ impl<W: Write> JsonRenderer<W> {
     fn build(&mut self, ev: &Event<'_>) {
         let kind = match ev.kind {
             EventKind::Segment(_) => "segment",
+            EventKind::Datagram(_) => "datagram",
             EventKind::State { .. } => "state",
             EventKind::App { .. } => "app",
             EventKind::Timer { .. } => "timer",
@@ -106,6 +107,14 @@ impl<W: Write> JsonRenderer<W> {
         }
         match ev.kind {
             EventKind::Segment(ref s) => self.segment(s),
+            EventKind::Datagram(ref d) => {
+                key_str(&mut self.line, "dir", d.dir.name());
+                key_u64(&mut self.line, "src_port", u64::from(d.src_port));
+                key_u64(&mut self.line, "dst_port", u64::from(d.dst_port));
+                key_u64(&mut self.line, "len", u64::from(d.len));
+                key_str(&mut self.line, "fate", d.fate.name());
+                key_u64(&mut self.line, "id", d.id);
+            }
             EventKind::State {
                 endpoint,
                 from,

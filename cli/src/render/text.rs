@@ -18,7 +18,9 @@
 use super::color::Style;
 use super::line::{Line, TIME_W};
 use super::num::digits;
-use super::words::{segment_label, CallText, Duration, NoteText, ResultText, TimerText};
+use super::words::{
+    datagram_label, segment_label, CallText, Duration, NoteText, ResultText, TimerText,
+};
 use std::io::{self, Write};
 use synack_sim::profile::ProfileName;
 use synack_sim::transcript::{
@@ -183,11 +185,42 @@ impl<W: Write> TextRenderer<W> {
 
     fn segment(&mut self, s: &SegmentEvent<'_>) {
         segment_label(&mut self.label, s);
-        let sender = match s.dir.sender() {
+        let mut first = self.arrow(s.dir, s.fate);
+        let ann = self.client_col() + ARROW_W + GAP;
+        let l = &mut self.line;
+        for f in s.analysis.iter() {
+            if first {
+                l.pad_to(ann);
+                if l.width > ann {
+                    l.push(" ");
+                }
+                first = false;
+            } else {
+                l.push(" ");
+            }
+            let style = match f {
+                AnalysisFlag::Retransmission
+                | AnalysisFlag::FastRetransmission
+                | AnalysisFlag::SpuriousRetransmission => Style::WARN,
+                _ => Style::DIM,
+            };
+            l.styled(style, |l| {
+                l.push("[");
+                l.push(f.words());
+                l.push("]");
+            });
+        }
+    }
+
+    /// The arrow of a segment or datagram labelled `self.label`, from its
+    /// sender's side, cut short with a cross when dropped, and its fate in
+    /// words. Returns whether nothing was written after the arrow yet.
+    fn arrow(&mut self, dir: Dir, fate: Fate) -> bool {
+        let sender = match dir.sender() {
             Side::Client => Style::CLIENT,
             Side::Server => Style::SERVER,
         };
-        let dropped = s.fate == Fate::Dropped;
+        let dropped = fate == Fate::Dropped;
         let label_w = if self.label.is_ascii() {
             self.label.len()
         } else {
@@ -198,7 +231,7 @@ impl<W: Write> TextRenderer<W> {
         self.line.pad_to(col);
         let label = self.label.as_str();
         let l = &mut self.line;
-        match (s.dir, dropped) {
+        match (dir, dropped) {
             (Dir::ClientToServer, false) => l.styled(sender, |l| {
                 l.push("── ");
                 l.push(label);
@@ -234,42 +267,25 @@ impl<W: Write> TextRenderer<W> {
             }
         }
         let ann = col + ARROW_W + GAP;
-        let mut first = true;
-        let mut sep = |l: &mut Line| {
-            if first {
+        let words = match fate {
+            Fate::Dropped => Some(("(dropped)", Style::DROPPED)),
+            Fate::Duplicated => Some(("(duplicated)", Style::DIM)),
+            Fate::Delivered | Fate::Captured => None,
+        };
+        match words {
+            Some((w, style)) => {
                 l.pad_to(ann);
                 if l.width > ann {
                     l.push(" ");
                 }
-                first = false;
-            } else {
-                l.push(" ");
+                if fate == Fate::Duplicated {
+                    l.push(w);
+                } else {
+                    l.styled(style, |l| l.push(w));
+                }
+                false
             }
-        };
-        match s.fate {
-            Fate::Dropped => {
-                sep(l);
-                l.styled(Style::DROPPED, |l| l.push("(dropped)"));
-            }
-            Fate::Duplicated => {
-                sep(l);
-                l.push("(duplicated)");
-            }
-            Fate::Delivered | Fate::Captured => {}
-        }
-        for f in s.analysis.iter() {
-            sep(l);
-            let style = match f {
-                AnalysisFlag::Retransmission
-                | AnalysisFlag::FastRetransmission
-                | AnalysisFlag::SpuriousRetransmission => Style::WARN,
-                _ => Style::DIM,
-            };
-            l.styled(style, |l| {
-                l.push("[");
-                l.push(f.words());
-                l.push("]");
-            });
+            None => true,
         }
     }
 }
@@ -307,6 +323,10 @@ impl<W: Write> Sink for TextRenderer<W> {
         self.prefix(ev);
         match ev.kind {
             EventKind::Segment(ref s) => self.segment(s),
+            EventKind::Datagram(ref d) => {
+                datagram_label(&mut self.label, d);
+                self.arrow(d.dir, d.fate);
+            }
             EventKind::State {
                 endpoint, from, to, ..
             } => {

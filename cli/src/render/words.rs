@@ -7,7 +7,7 @@
 use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-use synack_sim::transcript::{Note, SegmentEvent, TimerKind, WireNote};
+use synack_sim::transcript::{DatagramEvent, Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
 /// Longest payload a segment label shows in quotes.
@@ -46,6 +46,21 @@ pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
     }
 }
 
+/// `UDP 49152 → 7 len=3 "one"`: a datagram's label, into `out`.
+pub fn datagram_label(out: &mut String, d: &DatagramEvent<'_>) {
+    out.clear();
+    let _ = write!(out, "UDP {} → {} len={}", d.src_port, d.dst_port, d.len);
+    let shown = d.payload.len() == d.len as usize
+        && !d.payload.is_empty()
+        && d.payload.len() <= MAX_SHOWN_PAYLOAD
+        && d.payload
+            .iter()
+            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    if shown {
+        let _ = write!(out, " {}", Quoted(d.payload));
+    }
+}
+
 /// A call as the app wrote it: `connect(8080)`, `send("hi")`, `recv(all)`.
 pub struct CallText<'a>(pub &'a Call);
 
@@ -59,10 +74,21 @@ impl Display for CallText<'_> {
             Call::Send(SendData::Bytes(n)) => write!(f, "send({n} bytes)"),
             Call::Recv(RecvMax::Any) => f.write_str("recv()"),
             Call::Recv(RecvMax::UpTo(n)) => write!(f, "recv({n})"),
+            Call::Recv(RecvMax::Exactly(n)) => write!(f, "recv(exactly {n})"),
             Call::Recv(RecvMax::All) => f.write_str("recv(all)"),
             Call::Shutdown => f.write_str("shutdown(SHUT_WR)"),
             Call::Close => f.write_str("close()"),
             Call::Abort => f.write_str("abort()"),
+            Call::Bind { port } => write!(f, "bind({port})"),
+            Call::SendTo {
+                port,
+                data: SendData::Text(bytes),
+            } => write!(f, "sendto({}, port {port})", Quoted(bytes)),
+            Call::SendTo {
+                port,
+                data: SendData::Bytes(n),
+            } => write!(f, "sendto({n} bytes, port {port})"),
+            Call::RecvFrom => f.write_str("recvfrom()"),
         }
     }
 }
@@ -85,6 +111,9 @@ impl Display for ResultText<'_> {
             CallResult::Failed(Failure::Errno(n)) => write!(f, "error: {}", Errno(*n)),
             CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
             CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
+            CallResult::Datagram { from_port, data } => {
+                write!(f, "{} from port {from_port}", Data(data))
+            }
         }
     }
 }
@@ -104,6 +133,7 @@ fn blocked(b: Blocked) -> &'static str {
         Blocked::Handshake => "the handshake",
         Blocked::Connection => "a connection",
         Blocked::Data => "data",
+        Blocked::Datagram => "a datagram",
     }
 }
 
@@ -119,6 +149,7 @@ pub fn failure(e: Failure) -> &'static str {
         Failure::NotListening => "not listening",
         Failure::Closed => "connection closed",
         Failure::BlocksForever => "would block forever (nothing more will arrive)",
+        Failure::MessageTooLong => "message too long (a UDP datagram carries at most 65507 bytes)",
         Failure::GaveUp => {
             "still blocked after 1 hour of virtual time; giving up (it would block forever)"
         }

@@ -268,6 +268,12 @@ pub fn event_row(ev: &Event<'_>, id_w: usize) -> Row {
             let text = format!("— {}", NoteText(note));
             row.push(span(Printable(&text).to_string(), Tone::Dim));
         }
+        EventKind::Datagram(ref d) => {
+            row.push(side_who(d.dir.sender()));
+            let mut text = String::new();
+            crate::render::words::datagram_label(&mut text, d);
+            row.push(span(Printable(&text).to_string(), Tone::of(d.dir.sender())));
+        }
     }
     row
 }

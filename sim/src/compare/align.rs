@@ -40,6 +40,8 @@ enum Key {
 /// The stream of an event, and its keys from exact to coarse (notes have no stream).
 fn classify(e: &OwnedEvent) -> Option<(Stream, [Option<Key>; 2])> {
     Some(match &e.kind {
+        // Compare pairs TCP runs; a UDP datagram has no stream here.
+        OwnedKind::Datagram { .. } => return None,
         OwnedKind::Segment { seg, .. } => {
             let h = &seg.hdr;
             let ack = if h.flags.ack() { seg.rel_ack } else { None };

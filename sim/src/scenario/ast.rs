@@ -35,6 +35,27 @@ pub struct Settings {
     pub faults: Vec<FaultRule>,
     /// `loss <dir> P%`.
     pub losses: Vec<LossRule>,
+    /// `transport tcp|udp` (default tcp): which socket the sides have.
+    pub transport: Transport,
+    /// Where the `transport` statement is (line, column), for messages.
+    pub transport_at: Option<(u32, u32)>,
+}
+
+/// `transport tcp|udp`: a connection, or datagrams (docs/udp.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl Transport {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -49,6 +70,8 @@ impl Default for Settings {
             client_port: 49152,
             faults: Vec::new(),
             losses: Vec::new(),
+            transport: Transport::Tcp,
+            transport_at: None,
         }
     }
 }
@@ -164,6 +187,11 @@ pub enum Action {
     Abort {
         side: Side,
     },
+    /// UDP (`transport udp`): `bind PORT`.
+    Bind {
+        side: Side,
+        port: u16,
+    },
     /// `wait 5s`, microseconds.
     Wait {
         us: u64,
@@ -192,7 +220,8 @@ impl Action {
             | Action::Recv { side, .. }
             | Action::Shutdown { side }
             | Action::Close { side }
-            | Action::Abort { side } => Some(side),
+            | Action::Abort { side }
+            | Action::Bind { side, .. } => Some(side),
             Action::Wait { .. } | Action::WaitUntil { .. } | Action::Expect { .. } => None,
         }
     }

@@ -26,7 +26,7 @@ macro_rules! builtin {
     };
 }
 
-static BUILTINS: [Builtin; 12] = [
+static BUILTINS: [Builtin; 15] = [
     builtin!("handshake", "the three-way handshake: SYN, SYN-ACK, ACK"),
     builtin!(
         "echo",
@@ -69,8 +69,20 @@ static BUILTINS: [Builtin; 12] = [
         "two sends, one recv: TCP is a byte stream without message boundaries"
     ),
     builtin!(
+        "framing",
+        "the cure for sticky: length-prefixed messages, read back whole with recv exactly N"
+    ),
+    builtin!(
         "bulk",
         "100000 bytes into a 64 KiB window: zero window, persist probes, window updates"
+    ),
+    builtin!(
+        "bulk-loss",
+        "a bulk transfer loses a segment: duplicate ACKs, fast retransmit, recovery"
+    ),
+    builtin!(
+        "udp-echo",
+        "UDP for contrast: no handshake, no ACK, a lost datagram simply gone, boundaries kept"
     ),
 ];
 
@@ -115,7 +127,10 @@ mod tests {
                 "abort",
                 "time-wait",
                 "sticky",
+                "framing",
                 "bulk",
+                "bulk-loss",
+                "udp-echo",
             ]
         );
     }

@@ -13,4 +13,4 @@ mod values;
 pub use ast::*;
 pub use error::ScenarioError;
 pub use parser::parse;
-pub use values::closest;
+pub use values::{closest, parse_duration};

@@ -6,7 +6,7 @@
 //! line when joined with `&`. The first error stops the parse and names
 //! `file:line:col` and what was expected.
 
-use super::ast::{Action, RecvMax, Scenario, SendData, Step};
+use super::ast::{Action, RecvMax, Scenario, SendData, Step, Transport};
 use super::cursor::Cursor;
 use super::error::ScenarioError;
 use super::lexer::{lex, Fail, TokenKind};
@@ -23,6 +23,9 @@ const ACTIONS: [&str; 4] = ["client", "server", "wait", "expect"];
 const CALLS: [&str; 8] = [
     "listen", "connect", "accept", "send", "recv", "shutdown", "close", "abort",
 ];
+
+/// The calls of a UDP socket (`transport udp`, docs/udp.md).
+const UDP_CALLS: [&str; 4] = ["bind", "send", "recv", "close"];
 
 /// The most bytes one `send N bytes` may send (1 GiB): keeps a typo from
 /// asking the simulator for an absurd transfer.
@@ -61,7 +64,8 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
                     .map_err(at)?;
             }
             _ => {
-                let actions = actions(&mut cur).map_err(at)?;
+                let transport = settings.settings.transport;
+                let actions = actions(&mut cur, transport).map_err(at)?;
                 steps.push(Step {
                     line,
                     text: lexed.code.to_string(),
@@ -90,14 +94,14 @@ fn setting_end(cur: &Cursor<'_, '_>) -> Result<(), Fail> {
 }
 
 /// `A & B & ...` up to the end of the line.
-fn actions(cur: &mut Cursor<'_, '_>) -> Result<Vec<Action>, Fail> {
-    let mut out = vec![action(cur)?];
+fn actions(cur: &mut Cursor<'_, '_>, transport: Transport) -> Result<Vec<Action>, Fail> {
+    let mut out = vec![action(cur, transport)?];
     loop {
         match cur.peek().map(|t| &t.kind) {
             None => return Ok(out),
             Some(TokenKind::Amp) => {
                 cur.next();
-                out.push(action(cur)?);
+                out.push(action(cur, transport)?);
             }
             Some(_) => return Err(cur.fail("\"&\" or the end of the line")),
         }
@@ -105,14 +109,25 @@ fn actions(cur: &mut Cursor<'_, '_>) -> Result<Vec<Action>, Fail> {
 }
 
 /// One action: `client connect`, `wait 1s`, `expect server LISTEN`, ...
-fn action(cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
+fn action(cur: &mut Cursor<'_, '_>, transport: Transport) -> Result<Action, Fail> {
     let Some((w, col)) = cur.peek_word() else {
         return Err(cur.fail(&format!("an action (one of: {})", ACTIONS.join(", "))));
     };
     cur.next();
+    let udp = transport == Transport::Udp;
     match w {
+        "client" if udp => udp_call(Side::Client, cur),
+        "server" if udp => udp_call(Side::Server, cur),
         "client" => call(Side::Client, cur),
         "server" => call(Side::Server, cur),
+        "expect" if udp => Err(Fail::new(
+            col,
+            "\"expect\" checks a TCP state, and a udp socket has none (transport udp)",
+        )),
+        "wait" if udp && matches!(cur.peek_word(), Some(("until", _))) => Err(Fail::new(
+            col,
+            "\"wait until\" waits for a TCP state, and a udp socket has none; use \"wait D\"",
+        )),
         "wait" => wait(cur),
         "expect" => {
             let side = cur.side()?;
@@ -225,12 +240,61 @@ fn call(side: Side, cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
         "shutdown" => Action::Shutdown { side },
         "close" => Action::Close { side },
         "abort" => Action::Abort { side },
+        "bind" => {
+            return Err(Fail::new(
+                col,
+                format!("\"bind\" is for udp sockets (put \"transport udp\" before the first action); a TCP server listens: \"{side} listen PORT\""),
+            ))
+        }
         _ => {
             return Err(Fail::new(
                 col,
                 format!(
                     "unknown call \"{w}\" for the {side}; expected one of: {list}{}",
                     did_you_mean(w, &CALLS)
+                ),
+            ))
+        }
+    })
+}
+
+/// The call after `client` or `server` in a udp scenario: `bind PORT`,
+/// `send DATA` (one datagram), `recv` (one whole datagram), `close`.
+fn udp_call(side: Side, cur: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
+    let list = UDP_CALLS.join(", ");
+    let (w, col) = cur.word(&format!("a call after \"{side}\" (one of: {list})"))?;
+    Ok(match w {
+        "bind" => Action::Bind {
+            side,
+            port: cur.port()?,
+        },
+        "send" => Action::Send {
+            side,
+            data: send_data(cur)?,
+        },
+        "recv" if cur.at_action_end() => Action::Recv {
+            side,
+            max: RecvMax::Any,
+        },
+        "recv" => {
+            return Err(Fail::new(
+                cur.col(),
+                "a udp recv takes no count: it returns one whole datagram",
+            ))
+        }
+        "close" => Action::Close { side },
+        _ if CALLS.contains(&w) => {
+            return Err(Fail::new(
+                col,
+                format!("a udp socket has no connection, so no \"{w}\"; its calls are: {list}"),
+            ))
+        }
+        _ => {
+            return Err(Fail::new(
+                col,
+                format!(
+                    "unknown call \"{w}\" for the {side}'s udp socket; expected one of: {list}{}",
+                    did_you_mean(w, &UDP_CALLS)
                 ),
             ))
         }
@@ -278,15 +342,24 @@ fn send_data(cur: &mut Cursor<'_, '_>) -> Result<SendData, Fail> {
     }
 }
 
-/// Nothing, `N` or `all`.
+/// Nothing, `N`, `exactly N` or `all`.
 fn recv_max(cur: &mut Cursor<'_, '_>) -> Result<RecvMax, Fail> {
     if cur.at_action_end() {
         return Ok(RecvMax::Any);
     }
-    let what = "a byte count like 100, \"all\", or nothing after recv";
+    let what = "a byte count like 100, \"exactly 100\", \"all\", or nothing after recv";
     let (w, col) = cur.word(what)?;
     if w == "all" {
         return Ok(RecvMax::All);
+    }
+    if w == "exactly" {
+        return match recv_max(cur)? {
+            RecvMax::UpTo(n) => Ok(RecvMax::Exactly(n)),
+            _ => Err(Fail::new(
+                cur.col(),
+                "expected a byte count after \"exactly\", like \"recv exactly 4\"",
+            )),
+        };
     }
     match parse_u64(w) {
         Ok(0) => Err(Fail::new(
@@ -304,7 +377,7 @@ fn recv_max(cur: &mut Cursor<'_, '_>) -> Result<RecvMax, Fail> {
             col,
             format!(
                 "expected {what}, found \"{w}\"{}",
-                did_you_mean(w, &["all"])
+                did_you_mean(w, &["all", "exactly"])
             ),
         )),
     }

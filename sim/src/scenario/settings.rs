@@ -1,9 +1,9 @@
 //! The setting statements: `profile`, `rtt`, `mss`, `seed`, `isn`, `port`,
-//! the fault rules `drop`, `duplicate`, `delay`, and `loss`.
+//! the fault rules `drop`, `duplicate`, `delay`, and `loss`, and `transport`.
 
 use std::collections::BTreeMap;
 
-use super::ast::{FaultAction, FaultRule, LossRule, SegKind, Settings};
+use super::ast::{FaultAction, FaultRule, LossRule, SegKind, Settings, Transport};
 use super::cursor::Cursor;
 use super::lexer::{Fail, TokenKind};
 use super::values::{did_you_mean, parse_percent_ppm, parse_u64, NumError};
@@ -11,7 +11,7 @@ use crate::profile::ProfileName;
 use crate::transcript::Side;
 
 /// The first words of setting statements.
-pub(crate) const SETTINGS: [&str; 10] = [
+pub(crate) const SETTINGS: [&str; 11] = [
     "profile",
     "rtt",
     "mss",
@@ -22,6 +22,7 @@ pub(crate) const SETTINGS: [&str; 10] = [
     "duplicate",
     "delay",
     "loss",
+    "transport",
 ];
 
 /// The smallest `mss` accepted: smaller segments teach nothing and make bulk
@@ -106,6 +107,24 @@ impl SettingsBuilder {
             "drop" | "duplicate" | "delay" => {
                 let rule = fault(key, line, cur)?;
                 self.settings.faults.push(rule);
+            }
+            "transport" => {
+                self.once(key.into(), line, col)?;
+                self.settings.transport_at = Some((line, col));
+                let (w, wcol) = cur.word("a transport (tcp or udp)")?;
+                self.settings.transport = match w {
+                    "tcp" => Transport::Tcp,
+                    "udp" => Transport::Udp,
+                    _ => {
+                        return Err(Fail::new(
+                            wcol,
+                            format!(
+                                "expected a transport (tcp or udp), found \"{w}\"{}",
+                                did_you_mean(w, &["tcp", "udp"])
+                            ),
+                        ))
+                    }
+                };
             }
             "loss" => {
                 let dir = cur.dir()?;

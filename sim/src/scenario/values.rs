@@ -68,7 +68,7 @@ const UNITS: [(&str, u64); 4] = [
 ];
 
 /// A duration like `20ms`, `1.5s`, `300us` or `4min`, in microseconds.
-pub(crate) fn parse_duration(s: &str) -> Result<u64, String> {
+pub fn parse_duration(s: &str) -> Result<u64, String> {
     let like = "expected a duration like 20ms, 1.5s or 300us (units: us, ms, s, min)";
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -235,6 +235,9 @@ impl World {
                 self.app(*side, Call::Abort, CallResult::Ok);
                 None
             }
+            // A udp scenario's call: the parser keeps it out of tcp
+            // scenarios, and udp scenarios run in `crate::udp`.
+            Action::Bind { .. } => None,
             Action::Wait { us } => {
                 self.note(Note::Wait { us: *us });
                 Some(Pending::Until(now.saturating_add(*us)))
@@ -381,9 +384,26 @@ impl World {
             }
         } else {
             let limit = match max {
-                RecvMax::UpTo(n) => n as usize,
+                RecvMax::UpTo(n) | RecvMax::Exactly(n) => n as usize,
                 _ => usize::MAX,
             };
+            // `recv exactly N` waits for N bytes while more can come: until
+            // the peer's FIN (or an error) says no more will.
+            let more_may_come = !matches!(
+                ep.state(),
+                State::CloseWait
+                    | State::Closing
+                    | State::LastAck
+                    | State::TimeWait
+                    | State::Closed
+            );
+            if matches!(max, RecvMax::Exactly(_))
+                && ep.readable() < limit
+                && more_may_come
+                && ep.error().is_none()
+            {
+                return Some(Pending::Recv { side, max, got });
+            }
             match ep.read(now, limit) {
                 Ok(Read::Data(d)) => CallResult::Data(Received::of(&d)),
                 Ok(Read::Eof) => CallResult::EndOfStream,

@@ -97,6 +97,9 @@ pub struct RunOutcome {
 ///
 /// Deterministic: the same scenario, options and seed give the same events.
 pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> io::Result<RunOutcome> {
+    if scenario.settings.transport == crate::scenario::Transport::Udp {
+        return crate::udp::run(scenario, opts, sink);
+    }
     let mut world = World::new(scenario, opts);
     let wants = sink.wants_events();
     world.record_events(wants);

@@ -51,6 +51,14 @@ pub fn dump(rec: &Recorder) -> String {
                     .map(|f| format!(" [{}]", f.name()))
                     .collect::<String>()
             ),
+            EventKind::Datagram(d) => format!(
+                "{t:>10.6} {} UDP {}->{} len={} {}",
+                d.dir,
+                d.src_port,
+                d.dst_port,
+                d.len,
+                d.fate.name()
+            ),
             EventKind::State {
                 endpoint, from, to, ..
             } => {

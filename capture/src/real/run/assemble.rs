@@ -41,7 +41,7 @@ fn rank(k: &OwnedKind) -> u8 {
         OwnedKind::App { .. } => 0,
         OwnedKind::State { .. } => 1,
         OwnedKind::Segment { .. } => 2,
-        OwnedKind::Timer { .. } => 3,
+        OwnedKind::Timer { .. } | OwnedKind::Datagram { .. } => 3,
         OwnedKind::Note(_) => 4,
     }
 }

@@ -412,6 +412,9 @@ impl Worker {
         };
         let mut buf = vec![0u8; CHUNK];
         let mut got = Received::default();
+        if let RecvMax::Exactly(n) = max {
+            return read_exactly(s, &stop, n as usize);
+        }
         loop {
             if let Waited::Stopped = wait(&stop, fd, libc::POLLIN) {
                 return CallResult::Failed(Failure::BlocksForever);
@@ -459,6 +462,29 @@ impl Worker {
 
     fn wait(&self, fd: RawFd, events: i16) -> Waited {
         wait(&self.stop, fd, events)
+    }
+}
+
+/// `recv exactly N` (MSG_WAITALL): `n` bytes, fewer only at end of stream.
+fn read_exactly(s: &mut Socket, stop: &AtomicBool, n: usize) -> CallResult {
+    let mut data = Vec::with_capacity(n);
+    let mut buf = vec![0u8; n.clamp(1, CHUNK)];
+    while data.len() < n {
+        if let Waited::Stopped = wait(stop, s.as_raw_fd(), libc::POLLIN) {
+            return CallResult::Failed(Failure::BlocksForever);
+        }
+        let want = (n - data.len()).min(buf.len());
+        match s.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(k) => data.extend_from_slice(&buf[..k]),
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return failed(&e),
+        }
+    }
+    if data.is_empty() {
+        CallResult::EndOfStream
+    } else {
+        CallResult::Data(Received::of(&data))
     }
 }
 

@@ -103,8 +103,17 @@ pub struct RealRun {
     pub end: RunEnd,
 }
 
-/// Refuses, before the run, a statement the real link cannot honour.
+/// Refuses, before the run, a statement the real run cannot honour.
 pub fn refuse(scenario: &Scenario) -> Result<(), ScenarioError> {
+    if scenario.settings.transport == synack_sim::scenario::Transport::Udp {
+        let (line, col) = scenario.settings.transport_at.unwrap_or((1, 1));
+        return Err(ScenarioError {
+            file: scenario.source.clone(),
+            line,
+            col,
+            message: "\"transport udp\" runs in the simulator only: the real run, its link and its states are TCP's; use `synack sim`".into(),
+        });
+    }
     for side in [Side::Client, Side::Server] {
         if let Some((line, col)) = scenario.settings.isn_at[side.index()] {
             return Err(ScenarioError {
@@ -488,6 +497,8 @@ impl Runner<'_> {
             Action::Shutdown { side } => Some((*side, Cmd::Shutdown)),
             Action::Close { side } => Some((*side, Cmd::Close)),
             Action::Abort { side } => Some((*side, Cmd::Abort)),
+            // Refused before the run (`transport udp`).
+            Action::Bind { .. } => None,
             Action::Wait { us } => {
                 self.note(now, Note::Wait { us: *us });
                 self.pending
