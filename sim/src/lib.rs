@@ -12,6 +12,7 @@ pub mod calls;
 pub mod endpoint;
 pub mod link;
 pub mod observer;
+pub mod payload;
 pub mod profile;
 pub mod rng;
 pub mod rtt;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod transcript;
 pub mod world;
 
+pub use payload::Payload;
 pub use segment::{Flags, Segment, TcpHeader, TcpOptions};
 pub use seq::SeqNum;
 pub use state::State;

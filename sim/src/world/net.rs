@@ -4,6 +4,7 @@
 use super::stepper::World;
 use crate::endpoint::{reset_for_closed_port, EndpointEvent, Transmit};
 use crate::link::Verdict;
+use crate::payload::Payload;
 use crate::segment::Segment;
 use crate::state::State;
 use crate::transcript::{
@@ -113,7 +114,7 @@ impl World {
                 frame: None,
                 payload: &[],
             };
-            let payload = t.seg.payload.clone();
+            let payload = t.seg.payload.to_vec();
             self.push(OwnedKind::Segment { seg, payload });
         }
         let arrive = self.now.saturating_add(self.link.one_way_us());
@@ -210,7 +211,7 @@ impl World {
         } else if let Some(rst) = reset_for_closed_port(&h) {
             // RFC 9293 3.10.7.1: nobody has this port: the host answers with a RST.
             let t = Transmit {
-                seg: Segment::new(rst, Vec::new()),
+                seg: Segment::new(rst, Payload::EMPTY),
                 retransmission: false,
             };
             self.transmit(arr.to, t);
