@@ -130,17 +130,25 @@ impl World {
         }
     }
 
+    /// Queues a segment to arrive at `at`, after everything that arrives by
+    /// then (ties in order of sending). Every segment takes the same one-way
+    /// delay, so it nearly always goes at the back; only a `delay` rule's
+    /// segment is passed by later ones. (A `BTreeMap` keyed by time was 20%
+    /// of the instructions on the 100 MB benchmark: removing its first entry
+    /// shifts the rest of the leaf.)
     fn enqueue(&mut self, at: u64, id: u64, to: Side, seg: Segment) {
-        self.counter += 1;
-        self.queue.insert(
-            (at, self.counter),
-            InFlight {
-                id,
-                arrives_us: at,
-                to,
-                seg,
-            },
-        );
+        let arr = InFlight {
+            id,
+            arrives_us: at,
+            to,
+            seg,
+        };
+        if self.queue.back().is_none_or(|b| b.arrives_us <= at) {
+            self.queue.push_back(arr);
+        } else {
+            let i = self.queue.partition_point(|q| q.arrives_us <= at);
+            self.queue.insert(i, arr);
+        }
     }
 
     pub(super) fn push(&mut self, kind: OwnedKind) {
@@ -155,7 +163,7 @@ impl World {
 
     /// The next instant anything happens: an arrival or a timer.
     pub(super) fn next_event_time(&self) -> Option<u64> {
-        let q = self.queue.keys().next().map(|k| k.0);
+        let q = self.queue.front().map(|a| a.arrives_us);
         let t = self.eps.iter().filter_map(|e| e.poll_timeout()).min();
         match (q, t) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -167,9 +175,8 @@ impl World {
     pub(super) fn settle(&mut self) {
         loop {
             self.flush();
-            let first = self.queue.first_key_value().map(|(k, _)| *k);
-            if let Some(key) = first.filter(|k| k.0 <= self.now) {
-                if let Some(arr) = self.queue.remove(&key) {
+            if self.queue.front().is_some_and(|a| a.arrives_us <= self.now) {
+                if let Some(arr) = self.queue.pop_front() {
                     self.deliver(arr);
                 }
                 continue;
