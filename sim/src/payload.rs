@@ -23,15 +23,26 @@ pub fn pattern_byte(off: u64) -> u8 {
     b'a' + (off % PATTERN_PERIOD) as u8
 }
 
+/// 64 periods of the pattern: a segment's worth (up to 1664 bytes) in one copy.
+const PATTERN_RUN: [u8; 64 * PATTERN_PERIOD as usize] = {
+    let mut t = [0; 64 * PATTERN_PERIOD as usize];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = b'a' + (i % PATTERN_PERIOD as usize) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Appends `n` pattern bytes starting at stream offset `off`, a slice at a time.
 pub fn extend_pattern(out: &mut Vec<u8>, off: u64, n: u64) {
-    const ABC: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
     let mut pos = (off % PATTERN_PERIOD) as usize;
     let mut left = n as usize;
     out.reserve(left);
     while left > 0 {
-        let take = (26 - pos).min(left);
-        out.extend_from_slice(&ABC[pos..pos + take]);
+        // The table is whole periods, so the next slice starts at phase 0.
+        let take = (PATTERN_RUN.len() - pos).min(left);
+        out.extend_from_slice(&PATTERN_RUN[pos..pos + take]);
         left -= take;
         pos = 0;
     }
@@ -221,6 +232,14 @@ mod tests {
         assert_ne!(pattern(1, 4), pattern(2, 4));
         assert_eq!(pattern(5, 0), Payload::EMPTY);
         assert_eq!(pattern(24, 5).iter_bytes(), b"yzabc");
+    }
+
+    #[test]
+    fn long_patterns_continue_the_alphabet() {
+        for (start, len) in [(0, 0), (25, 1), (3, 1664), (7, 5000)] {
+            let want: Vec<u8> = (start..start + len).map(pattern_byte).collect();
+            assert_eq!(pattern(start, len).to_vec(), want, "{start} {len}");
+        }
     }
 
     #[test]
