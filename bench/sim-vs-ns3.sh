@@ -2,7 +2,7 @@
 # synack's simulator against ns-3 on the same transfer, side by side in one run.
 #
 #   bench/sim-vs-ns3.sh [--install] [--skip-ns3] [--big] [--repeat N] [--ns3-repeat N]
-#                       [--no-hyperfine]
+#                       [--no-hyperfine] [--realtime]
 #
 # The transfer: 100 MB, 1% random loss client->server, rtt 20ms, mss 1460,
 # in both profiles (bench/README.md has the scenario). For each profile:
@@ -25,6 +25,11 @@
 # fork/exec of `date`, about 1 ms; --no-hyperfine forces the loop). Peak RSS is /usr/bin/time's "maximum
 # resident set size" of the whole process.
 #
+# --realtime runs every timed process (synack's and ns-3's alike) under
+# `chrt -f 1` (SCHED_FIFO; needs root): on a machine shared with other
+# builds, a 10 ms process is otherwise preempted in most runs and even the
+# fastest of 10 is inflated, while run() inside one process is not.
+#
 # --install: apt-get install time, and ns-3 3.37 (ns3 libns3-dev libgsl-dev
 # libsqlite3-dev g++ pkg-config) when it is missing.
 # Run from anywhere inside the repository. Needs: cargo, /usr/bin/time
@@ -37,6 +42,7 @@ BIG=0
 REPEAT=10
 NS3_REPEAT=3
 NO_HYPERFINE=0
+RT=()
 while [[ $# -gt 0 ]]; do
     arg="$1"
     shift
@@ -54,7 +60,8 @@ while [[ $# -gt 0 ]]; do
         --skip-ns3) SKIP_NS3=1 ;;
         --big) BIG=1 ;;
         --no-hyperfine) NO_HYPERFINE=1 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --realtime) RT=(chrt -f 1) ;;
+        -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "sim-vs-ns3.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -77,6 +84,10 @@ if [[ ! -x /usr/bin/time ]]; then
         exit 3
     fi
 fi
+if [[ ${#RT[@]} -gt 0 ]] && ! "${RT[@]}" true 2>/dev/null; then
+    echo "sim-vs-ns3.sh: --realtime needs chrt and the right to use SCHED_FIFO (root)." >&2
+    exit 3
+fi
 HYPERFINE=""
 TIMER="a date +%s%N loop"
 if [[ $NO_HYPERFINE -eq 0 ]] && command -v hyperfine >/dev/null 2>&1; then
@@ -97,14 +108,14 @@ wall_min() {
     if [[ -n "$HYPERFINE" ]]; then
         local cmd="" a
         for a in "$@"; do cmd+="$(printf '%q ' "$a")"; done
-        "$HYPERFINE" -N --style none --warmup 1 --runs "$REPEAT" \
+        "${RT[@]}" "$HYPERFINE" -N --style none --warmup 1 --runs "$REPEAT" \
             --export-json "$out.json" "$cmd" >/dev/null 2>&1 || true
         best="$(sed -n 's/^ *"min": *\([0-9.e+-]*\),*$/\1/p' "$out.json" 2>/dev/null | head -n1)"
     fi
     if [[ -z "$best" ]]; then
         for ((i = 0; i < REPEAT; i++)); do
             t0=$(date +%s%N)
-            "$@" >/dev/null
+            "${RT[@]}" "$@" >/dev/null
             t1=$(date +%s%N)
             best="$(awk -v a="$best" -v b="$(( t1 - t0 ))" 'BEGIN { b /= 1e9; printf "%.6f", (a == "" || b < a) ? b : a }')"
         done
@@ -114,7 +125,7 @@ wall_min() {
 
 # peak_rss CMD...: peak RSS in KiB of one run of CMD.
 peak_rss() {
-    /usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null
+    "${RT[@]}" /usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null
     cat "$WORK/rss"
 }
 
@@ -142,12 +153,12 @@ cargo build --release --quiet -p synack-sim --example perf
 
 echo
 echo "== machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== date: $(date -u +%Y-%m-%dT%H:%MZ); fastest of $REPEAT (ns-3: $NS3_REPEAT); whole-process times of synack by $TIMER"
+echo "== date: $(date -u +%Y-%m-%dT%H:%MZ); fastest of $REPEAT (ns-3: $NS3_REPEAT); whole-process times of synack by $TIMER${RT[*]:+; every timed process under ${RT[*]}}"
 
 # ---- synack ----------------------------------------------------------------
 for p in "${PROFILES[@]}"; do
     f="$(scenario "$p" "$BYTES")"
-    "$PERF" --profile "$p" --bytes "$BYTES" --repeat "$REPEAT" >"$WORK/perf-$p"
+    "${RT[@]}" "$PERF" --profile "$p" --bytes "$BYTES" --repeat "$REPEAT" >"$WORK/perf-$p"
     wall_min "$WORK/proc-$p" "$SYNACK" sim "$f" --summary
     peak_rss "$SYNACK" sim "$f" --summary >"$WORK/rss-$p"
 done
@@ -215,7 +226,7 @@ run_ns3() {
     local p="$1" i t0 t1 run_s best_run="" best_proc=""
     for ((i = 0; i < NS3_REPEAT; i++)); do
         t0=$(date +%s%N)
-        /usr/bin/time -f %M -o "$WORK/ns3-$p.rss" "$WORK/ns3-bulk" --profile="$p" --bytes="$BYTES" >"$WORK/ns3-$p.try"
+        "${RT[@]}" /usr/bin/time -f %M -o "$WORK/ns3-$p.rss" "$WORK/ns3-bulk" --profile="$p" --bytes="$BYTES" >"$WORK/ns3-$p.try"
         t1=$(date +%s%N)
         best_proc="$(awk -v a="$best_proc" -v b="$(( t1 - t0 ))" 'BEGIN { b /= 1e9; printf "%.6f", (a == "" || b < a) ? b : a }')"
         run_s="$(kv "$WORK/ns3-$p.try" wall_s)"
