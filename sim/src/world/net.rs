@@ -133,9 +133,9 @@ impl World {
     /// Queues a segment to arrive at `at`, after everything that arrives by
     /// then (ties in order of sending). Every segment takes the same one-way
     /// delay, so it nearly always goes at the back; only a `delay` rule's
-    /// segment is passed by later ones. (A `BTreeMap` keyed by time was 20%
-    /// of the instructions on the 100 MB benchmark: removing its first entry
-    /// shifts the rest of the leaf.)
+    /// segment is passed by later ones. (A `BTreeMap` keyed by time was a
+    /// third of the instructions on the 100 MB benchmark, bench/README.md:
+    /// removing its first entry shifts the rest of the leaf.)
     fn enqueue(&mut self, at: u64, id: u64, to: Side, seg: Segment) {
         let arr = InFlight {
             id,
