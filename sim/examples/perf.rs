@@ -11,7 +11,7 @@
 //! totals come from `RunOutcome::stats`). `--events` streams every event into
 //! a sink that counts them instead, as a transcript renderer would receive
 //! them (the payload bytes made, each event converted), and reports the
-//! count; that was this example's only mode before, and costs about 1.5x.
+//! count; that was this example's only mode before, and takes about 2x as long.
 //!
 //! `--repeat N` runs the transfer N times and reports the fastest run (wall
 //! time of `run()` alone, parsing excluded). `peak_rss_kb` is the process's
