@@ -184,7 +184,7 @@ impl<W: Write> SegmentExporter<W> {
         dir: Dir,
         seg: &Segment,
     ) -> Result<(), ExportError> {
-        self.write_segment(t_us, dir, &seg.hdr, &seg.payload)
+        self.write_segment(t_us, dir, &seg.hdr, &seg.payload.bytes())
     }
 
     /// Flushes and returns the underlying writer.

@@ -139,7 +139,7 @@ fn exported_segments_decode_back_to_the_same_headers() {
                 assert_eq!(rec.ts_ns, t * 1000);
                 let p = decode_record(&rec).unwrap();
                 assert_eq!(p.hdr, seg.hdr);
-                assert_eq!(p.payload, &seg.payload[..]);
+                assert_eq!(p.payload, &seg.payload.to_vec()[..]);
                 let (src, dst) = if dir == Dir::ClientToServer {
                     (c, s)
                 } else {

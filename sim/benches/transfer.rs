@@ -4,6 +4,10 @@
 //! simulated segments (retransmissions and dropped segments included) per
 //! second. Sample counts are kept small so the whole run takes a couple of
 //! minutes on two cores.
+//!
+//! Two sinks: `summary` runs the world as `synack sim --summary` does (a sink
+//! that wants no events, so none are built), `events` streams every event
+//! into a sink that counts them (as a transcript renderer receives them).
 
 mod common;
 
@@ -12,6 +16,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 use std::time::Duration;
 use synack_sim::scenario::{parse, Scenario};
+use synack_sim::transcript::Discard;
 use synack_sim::world::{run, RunOptions};
 
 const SIZES_MB: [u64; 2] = [10, 100];
@@ -47,7 +52,17 @@ fn transfer(c: &mut Criterion) {
             };
             group.throughput(Throughput::Elements(segments));
             group.bench_with_input(
-                BenchmarkId::new(profile, format!("{mb}MB")),
+                BenchmarkId::new(format!("{profile}/summary"), format!("{mb}MB")),
+                &scenario,
+                |b, scenario| {
+                    b.iter(|| {
+                        let out = run(black_box(scenario), &RunOptions::default(), &mut Discard);
+                        black_box(out.map(|o| o.stats.segments).ok())
+                    })
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("{profile}/events"), format!("{mb}MB")),
                 &scenario,
                 |b, scenario| {
                     b.iter(|| {

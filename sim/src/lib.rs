@@ -17,6 +17,7 @@ pub mod compare;
 pub mod endpoint;
 pub mod link;
 pub mod observer;
+pub mod payload;
 pub mod printable;
 pub mod profile;
 pub mod rng;
@@ -29,6 +30,7 @@ pub mod transcript;
 pub mod udp;
 pub mod world;
 
+pub use payload::Payload;
 pub use segment::{Flags, Segment, TcpHeader, TcpOptions};
 pub use seq::SeqNum;
 pub use state::State;

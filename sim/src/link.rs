@@ -23,25 +23,42 @@ pub enum Verdict {
     Duplicate,
 }
 
+/// Every kind, in the order of their bits in [`kind_bits`].
+const KINDS: [SegKind; 7] = [
+    SegKind::Syn,
+    SegKind::SynAck,
+    SegKind::Ack,
+    SegKind::Data,
+    SegKind::Fin,
+    SegKind::Rst,
+    SegKind::Any,
+];
+
+/// The kinds a segment counts as (docs/scenario-language.md, "Kinds and how
+/// `#n` counts"), as bits
+/// indexed by `SegKind as u8`; `any` always.
+fn kind_bits(h: &TcpHeader) -> u8 {
+    let f = h.flags;
+    let bit = |k: SegKind, on: bool| u8::from(on) << k as u8;
+    bit(SegKind::Syn, f.syn() && !f.ack())
+        | bit(SegKind::SynAck, f.syn() && f.ack())
+        | bit(
+            SegKind::Ack,
+            f.ack() && h.payload_len == 0 && !f.syn() && !f.fin() && !f.rst(),
+        )
+        | bit(SegKind::Data, h.payload_len > 0)
+        | bit(SegKind::Fin, f.fin())
+        | bit(SegKind::Rst, f.rst())
+        | bit(SegKind::Any, true)
+}
+
 /// The kinds a segment counts as (docs/scenario-language.md, "Kinds and how
 /// `#n` counts"); `any` always.
 pub fn kinds_of(h: &TcpHeader) -> impl Iterator<Item = SegKind> {
-    let f = h.flags;
-    let syn = f.syn() && !f.ack();
-    let syn_ack = f.syn() && f.ack();
-    let ack = f.ack() && h.payload_len == 0 && !f.syn() && !f.fin() && !f.rst();
-    let data = h.payload_len > 0;
-    [
-        (SegKind::Syn, syn),
-        (SegKind::SynAck, syn_ack),
-        (SegKind::Ack, ack),
-        (SegKind::Data, data),
-        (SegKind::Fin, f.fin()),
-        (SegKind::Rst, f.rst()),
-        (SegKind::Any, true),
-    ]
-    .into_iter()
-    .filter_map(|(k, on)| on.then_some(k))
+    let bits = kind_bits(h);
+    KINDS
+        .into_iter()
+        .filter(move |k| bits & (1 << *k as u8) != 0)
 }
 
 /// A link between client and server.
@@ -81,10 +98,9 @@ impl Link {
     /// non-Pass wins; then random loss.
     pub fn verdict(&mut self, dir: Dir, h: &TcpHeader) -> Verdict {
         let di = dir_index(dir);
-        let mut kinds = 0u8;
-        for k in kinds_of(h) {
-            self.counts[di][k as usize] += 1;
-            kinds |= 1 << k as u8;
+        let kinds = kind_bits(h);
+        for (count, k) in self.counts[di].iter_mut().zip(KINDS) {
+            *count += u32::from(kinds >> k as u8 & 1);
         }
         for rule in &self.faults {
             if rule.dir != dir || kinds & (1 << rule.kind as u8) == 0 {

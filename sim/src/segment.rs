@@ -4,6 +4,7 @@
 //! path can hand the observer a header without allocating; [`Segment`] adds the
 //! payload bytes for the simulator, which must deliver them.
 
+use crate::payload::Payload;
 use crate::seq::SeqNum;
 use std::fmt;
 
@@ -163,16 +164,18 @@ impl TcpHeader {
     }
 }
 
-/// A segment in flight in the simulator: header and payload bytes.
+/// A segment in flight in the simulator: header and payload (bytes, or a
+/// range of the `send N bytes` pattern: [`Payload`]).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Segment {
     pub hdr: TcpHeader,
-    pub payload: Vec<u8>,
+    pub payload: Payload,
 }
 
 impl Segment {
     /// Builds a segment, setting `hdr.payload_len` from the payload.
-    pub fn new(mut hdr: TcpHeader, payload: Vec<u8>) -> Segment {
+    pub fn new(mut hdr: TcpHeader, payload: impl Into<Payload>) -> Segment {
+        let payload = payload.into();
         hdr.payload_len = payload.len() as u32;
         Segment { hdr, payload }
     }

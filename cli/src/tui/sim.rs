@@ -324,7 +324,10 @@ impl Stepper for SimSession {
                         ("at", f.arrives_us),
                         id_w,
                     ),
-                    _ => flight_row(&rebuilt(world, f), ("at", f.arrives_us), id_w),
+                    _ => {
+                        let bytes = f.seg.payload.bytes();
+                        flight_row(&rebuilt(world, f, &bytes), ("at", f.arrives_us), id_w)
+                    }
                 };
                 (f.id, row)
             })
@@ -404,7 +407,7 @@ fn side_view(world: &World, side: Side, state: State) -> SideView {
 
 /// A segment in flight whose transcript line is no longer kept: its
 /// numbers made relative to the endpoints' ISNs, as the transcript has them.
-fn rebuilt<'a>(world: &World, f: &'a InFlight) -> SegmentEvent<'a> {
+fn rebuilt<'a>(world: &World, f: &InFlight, payload: &'a [u8]) -> SegmentEvent<'a> {
     let h = f.seg.hdr;
     let (from, to) = (world.endpoint(f.to.peer()), world.endpoint(f.to));
     let win = u32::from(h.window);
@@ -423,7 +426,7 @@ fn rebuilt<'a>(world: &World, f: &'a InFlight) -> SegmentEvent<'a> {
         analysis: Analysis::NONE,
         frame: None,
         arrives_us: Some(f.arrives_us),
-        payload: &f.seg.payload,
+        payload,
     }
 }
 

@@ -1,120 +1,71 @@
 //! Send and receive buffers of an endpoint.
 //!
 //! The send buffer holds the bytes from SND.UNA on; `send N bytes` is kept as
-//! a pattern, not as N bytes, so a 100 MB transfer does not need 100 MB.
-//! The receive buffer holds in-order bytes the app has not read, plus a
-//! reassembly queue of out-of-order segments keyed by stream offset (a
-//! `BTreeMap` on `u64` offsets, so wraparound never reaches the ordering).
+//! a pattern, not as N bytes, so a 100 MB transfer does not need 100 MB, and
+//! the segments cut from it carry pattern ranges too (`crate::payload`).
+//! The receive buffer holds in-order bytes the app has not read (pattern
+//! ranges stay ranges), plus a reassembly queue of out-of-order segments
+//! keyed by stream offset (a `BTreeMap` on `u64` offsets, so wraparound
+//! never reaches the ordering).
 
+use super::digest::ReadDigest;
+use crate::payload::{Payload, PayloadRef};
 use std::collections::{BTreeMap, VecDeque};
 
-/// The byte at stream offset `off` of a `send N bytes` pattern: the alphabet,
-/// over and over, so a reader can spot a missing or repeated stretch.
-pub fn pattern_byte(off: u64) -> u8 {
-    b'a' + (off % 26) as u8
-}
-
-/// Appends `n` pattern bytes starting at stream offset `off`, a slice at a time.
-fn extend_pattern(out: &mut Vec<u8>, off: u64, n: u64) {
-    const ABC: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
-    let mut pos = (off % 26) as usize;
-    let mut left = n as usize;
-    out.reserve(left);
-    while left > 0 {
-        let take = (26 - pos).min(left);
-        out.extend_from_slice(&ABC[pos..pos + take]);
-        left -= take;
-        pos = 0;
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Chunk {
-    Bytes(Vec<u8>),
-    /// `len` bytes of pattern, starting at stream offset `start`.
-    Pattern {
-        start: u64,
-        len: u64,
-    },
-}
-
-impl Chunk {
-    fn len(&self) -> u64 {
-        match self {
-            Chunk::Bytes(b) => b.len() as u64,
-            Chunk::Pattern { len, .. } => *len,
-        }
-    }
-}
-
-/// Bytes written by the app and not yet acknowledged.
+/// A queue of bytes: chunks in order, the first `head_skip` bytes of the
+/// first chunk already gone. Both buffers are one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SendBuffer {
-    chunks: VecDeque<Chunk>,
-    /// Offset into the first chunk of the first unacknowledged byte.
+struct Chunks {
+    chunks: VecDeque<Payload>,
     head_skip: u64,
     len: u64,
-    /// Stream offset of the next byte the app writes (for patterns).
-    written: u64,
 }
 
-impl SendBuffer {
-    /// Bytes buffered (unacknowledged, sent or not).
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn push_bytes(&mut self, data: &[u8]) {
-        if data.is_empty() {
+impl Chunks {
+    /// Appends `p`; a pattern run that continues the last one extends it.
+    fn push(&mut self, p: PayloadRef<'_>) {
+        if p.is_empty() {
             return;
         }
-        self.len += data.len() as u64;
-        self.written += data.len() as u64;
-        self.chunks.push_back(Chunk::Bytes(data.to_vec()));
-    }
-
-    pub fn push_pattern(&mut self, n: u64) {
-        if n == 0 {
-            return;
+        self.len += p.len();
+        if let (PayloadRef::Pattern { start, len }, Some(Payload::Pattern { start: s, len: l })) =
+            (p, self.chunks.back_mut())
+        {
+            if *s + *l == start {
+                *l += len;
+                return;
+            }
         }
-        self.chunks.push_back(Chunk::Pattern {
-            start: self.written,
-            len: n,
-        });
-        self.len += n;
-        self.written += n;
+        self.chunks.push_back(p.to_owned());
     }
 
-    /// Drops `n` acknowledged bytes from the front.
-    pub fn consume(&mut self, mut n: u64) {
-        n = n.min(self.len);
+    /// Drops `n` bytes from the front, showing each stretch to `visit` first.
+    fn consume(&mut self, n: u64, mut visit: impl FnMut(PayloadRef<'_>)) {
+        let mut n = n.min(self.len);
         self.len -= n;
         while n > 0 {
             let Some(front) = self.chunks.front() else {
                 break;
             };
-            let avail = front.len() - self.head_skip;
-            if n >= avail {
-                n -= avail;
+            let flen = front.len();
+            let take = n.min(flen - self.head_skip);
+            visit(front.sub(self.head_skip, self.head_skip + take));
+            n -= take;
+            if self.head_skip + take == flen {
                 self.head_skip = 0;
                 self.chunks.pop_front();
             } else {
-                self.head_skip += n;
-                n = 0;
+                self.head_skip += take;
             }
         }
     }
 
-    /// Copies up to `max` bytes starting `from` bytes after the first
-    /// unacknowledged one into `out` (cleared first).
-    pub fn copy_out(&self, from: u64, max: usize, out: &mut Vec<u8>) {
-        out.clear();
+    /// Up to `max` bytes starting `from` bytes in: a range of one chunk where
+    /// they lie in one (a pattern stays a pattern), else a copy.
+    fn slice(&self, from: u64, max: u64) -> Payload {
         let mut skip = from + self.head_skip;
-        let mut want = max as u64;
+        let mut want = max.min(self.len.saturating_sub(from));
+        let mut out: Option<Vec<u8>> = None;
         for chunk in &self.chunks {
             if want == 0 {
                 break;
@@ -125,32 +76,61 @@ impl SendBuffer {
                 continue;
             }
             let take = (clen - skip).min(want);
-            match chunk {
-                Chunk::Bytes(b) => out.extend_from_slice(&b[skip as usize..(skip + take) as usize]),
-                Chunk::Pattern { start, .. } => extend_pattern(out, start + skip, take),
-            }
+            let piece = chunk.sub(skip, skip + take);
             want -= take;
             skip = 0;
+            match &mut out {
+                None if want == 0 => return piece.to_owned(),
+                None => {
+                    let mut v = Vec::with_capacity((take + want) as usize);
+                    piece.extend_into(&mut v);
+                    out = Some(v);
+                }
+                Some(v) => piece.extend_into(v),
+            }
         }
+        out.map_or(Payload::EMPTY, Payload::Bytes)
     }
 }
 
-/// A running FNV-1a (64-bit) digest of the bytes an app has read, so tests
-/// can check a whole stream's content without keeping it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadDigest(pub u64);
-
-impl Default for ReadDigest {
-    fn default() -> Self {
-        ReadDigest(0xcbf2_9ce4_8422_2325)
-    }
+/// Bytes written by the app and not yet acknowledged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SendBuffer {
+    data: Chunks,
+    /// Stream offset of the next byte the app writes (for patterns).
+    written: u64,
 }
 
-impl ReadDigest {
-    pub fn update(&mut self, bytes: impl IntoIterator<Item = u8>) {
-        for b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+impl SendBuffer {
+    /// Bytes buffered (unacknowledged, sent or not).
+    pub fn len(&self) -> u64 {
+        self.data.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.len == 0
+    }
+
+    pub fn push_bytes(&mut self, data: &[u8]) {
+        self.written += data.len() as u64;
+        self.data.push(PayloadRef::Bytes(data));
+    }
+
+    pub fn push_pattern(&mut self, n: u64) {
+        let start = self.written;
+        self.written += n;
+        self.data.push(PayloadRef::Pattern { start, len: n });
+    }
+
+    /// Drops `n` acknowledged bytes from the front.
+    pub fn consume(&mut self, n: u64) {
+        self.data.consume(n, |_| {});
+    }
+
+    /// Up to `max` bytes starting `from` bytes after the first
+    /// unacknowledged one: a segment's payload.
+    pub fn slice(&self, from: u64, max: usize) -> Payload {
+        self.data.slice(from, max as u64)
     }
 }
 
@@ -167,9 +147,9 @@ pub enum Read {
 /// Received bytes, in order and out of order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecvBuffer {
-    ready: VecDeque<u8>,
+    ready: Chunks,
     /// Out-of-order data by stream offset (offset 0 = the first data byte).
-    ooo: BTreeMap<u64, Vec<u8>>,
+    ooo: BTreeMap<u64, Payload>,
     ooo_bytes: u64,
     /// Stream offset of the next in-order byte expected.
     next: u64,
@@ -186,7 +166,7 @@ pub struct RecvBuffer {
 impl RecvBuffer {
     /// Unread in-order bytes.
     pub fn ready_len(&self) -> usize {
-        self.ready.len()
+        self.ready.len as usize
     }
 
     pub fn ooo_bytes(&self) -> u64 {
@@ -212,42 +192,35 @@ impl RecvBuffer {
     /// Stores `data` at stream offset `off` (already trimmed to the window by
     /// the caller) and a FIN right after it when `fin`. Returns the number of
     /// bytes that became readable in order.
-    pub fn insert(&mut self, off: u64, data: &[u8], fin: bool) -> u64 {
+    pub fn insert<'a>(&mut self, off: u64, data: impl Into<PayloadRef<'a>>, fin: bool) -> u64 {
+        let data = data.into();
+        let len = data.len();
         if fin {
-            self.fin_at = Some(off + data.len() as u64);
+            self.fin_at = Some(off + len);
         }
         let before = self.next;
-        let end = off + data.len() as u64;
+        let end = off + len;
         if end > self.next {
             if off <= self.next {
-                let skip = (self.next - off) as usize;
-                self.ready.extend(&data[skip..]);
+                self.ready.push(data.sub(self.next - off, len));
                 self.next = end;
-            } else if !self.ooo.contains_key(&off)
-                || self
-                    .ooo
-                    .get(&off)
-                    .is_some_and(|v| (v.len() as u64) < data.len() as u64)
-            {
-                if let Some(old) = self.ooo.insert(off, data.to_vec()) {
-                    self.ooo_bytes -= old.len() as u64;
+            } else if self.ooo.get(&off).is_none_or(|v| v.len() < len) {
+                if let Some(old) = self.ooo.insert(off, data.to_owned()) {
+                    self.ooo_bytes -= old.len();
                 }
-                self.ooo_bytes += data.len() as u64;
+                self.ooo_bytes += len;
             }
         }
         // Pull in whatever the reassembly queue now continues.
-        while let Some((&o, _)) = self.ooo.first_key_value() {
-            if o > self.next {
+        while let Some(entry) = self.ooo.first_entry() {
+            if *entry.key() > self.next {
                 break;
             }
-            let Some((o, seg)) = self.ooo.pop_first() else {
-                break;
-            };
-            self.ooo_bytes -= seg.len() as u64;
-            let seg_end = o + seg.len() as u64;
+            let (o, seg) = entry.remove_entry();
+            self.ooo_bytes -= seg.len();
+            let seg_end = o + seg.len();
             if seg_end > self.next {
-                let skip = (self.next - o) as usize;
-                self.ready.extend(&seg[skip..]);
+                self.ready.push(seg.sub(self.next - o, seg.len()));
                 self.next = seg_end;
             }
         }
@@ -259,26 +232,29 @@ impl RecvBuffer {
 
     /// Reads up to `max` bytes.
     pub fn read(&mut self, max: usize) -> Read {
-        if self.ready.is_empty() {
+        if self.ready.len == 0 {
             return if self.fin_reached {
                 Read::Eof
             } else {
                 Read::WouldBlock
             };
         }
-        let n = max.min(self.ready.len());
-        let out: Vec<u8> = self.ready.drain(..n).collect();
+        let n = (max as u64).min(self.ready.len);
+        let mut out = Vec::with_capacity(n as usize);
+        self.ready.consume(n, |p| p.extend_into(&mut out));
         self.digest.update(out.iter().copied());
-        self.read_total += n as u64;
+        self.read_total += n;
         Read::Data(out)
     }
 
-    /// Reads and discards up to `max` bytes, returning how many (bulk readers).
+    /// Reads and discards up to `max` bytes, returning how many (bulk
+    /// readers): pattern runs go into the digest without being made.
     pub fn read_discard(&mut self, max: usize) -> usize {
-        let n = max.min(self.ready.len());
-        self.digest.update(self.ready.drain(..n));
-        self.read_total += n as u64;
-        n
+        let n = (max as u64).min(self.ready.len);
+        let digest = &mut self.digest;
+        self.ready.consume(n, |p| digest.update_payload(p));
+        self.read_total += n;
+        n as usize
     }
 }
 
@@ -291,15 +267,16 @@ mod tests {
         let mut b = SendBuffer::default();
         b.push_bytes(b"xy");
         b.push_pattern(30);
-        let mut out = Vec::new();
-        b.copy_out(0, 5, &mut out);
-        assert_eq!(out, b"xycde"); // pattern starts at stream offset 2 -> 'c'
+        assert_eq!(b.slice(0, 5).to_vec(), b"xycde"); // pattern starts at stream offset 2 -> 'c'
         b.consume(3);
-        b.copy_out(0, 3, &mut out);
-        assert_eq!(out, b"def");
+        assert_eq!(b.slice(0, 3), Payload::Pattern { start: 3, len: 3 });
+        assert_eq!(b.slice(0, 3).to_vec(), b"def");
         assert_eq!(b.len(), 29);
-        b.copy_out(27, 10, &mut out);
-        assert_eq!(out.len(), 2);
+        assert_eq!(b.slice(27, 10).len(), 2);
+        assert_eq!(b.slice(29, 10), Payload::EMPTY);
+        b.push_pattern(4);
+        // One run: the second send continues the first.
+        assert_eq!(b.slice(20, 13), Payload::Pattern { start: 23, len: 13 });
     }
 
     #[test]

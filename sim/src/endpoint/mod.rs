@@ -19,6 +19,7 @@
 //! (RFC 6298, 3.8.6.1, 3.3.2; the RTO apart in [`RttEstimator`]).
 
 mod buffers;
+mod digest;
 mod input;
 mod output;
 mod timers;
@@ -26,7 +27,9 @@ mod timers;
 #[cfg(test)]
 mod tests;
 
-pub use buffers::{pattern_byte, Read, ReadDigest, RecvBuffer, SendBuffer};
+pub use crate::payload::pattern_byte;
+pub use buffers::{Read, RecvBuffer, SendBuffer};
+pub use digest::ReadDigest;
 pub use input::reset_for_closed_port;
 
 use crate::profile::Profile;
@@ -206,7 +209,6 @@ pub struct Endpoint {
     used: bool,
     tx: VecDeque<Transmit>,
     events: VecDeque<EndpointEvent>,
-    scratch: Vec<u8>,
 }
 
 impl Endpoint {
@@ -265,7 +267,6 @@ impl Endpoint {
             used: false,
             tx: VecDeque::new(),
             events: VecDeque::new(),
-            scratch: Vec::new(),
             cfg,
         }
     }
@@ -508,7 +509,7 @@ impl Endpoint {
                 // us, which after a retransmission timeout is SND.MAX, not the
                 // rolled-back SND.NXT (see `acceptable_seq`).
                 let seq = self.acceptable_seq();
-                let seg = self.make_segment(crate::Flags::RST, seq, Vec::new(), now);
+                let seg = self.make_segment(crate::Flags::RST, seq, crate::Payload::EMPTY, now);
                 self.push_tx(seg, false);
             }
             _ => {}

@@ -3,6 +3,7 @@
 //! 3.7.4; RFC 5681).
 
 use super::Endpoint;
+use crate::payload::Payload;
 use crate::segment::{Flags, Segment, TcpHeader, TcpOptions};
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -59,7 +60,7 @@ impl Endpoint {
         &mut self,
         flags: Flags,
         seq: SeqNum,
-        payload: Vec<u8>,
+        payload: impl Into<Payload>,
         now: u64,
     ) -> Segment {
         let profile = &self.cfg.profile;
@@ -125,7 +126,7 @@ impl Endpoint {
         } else {
             Flags::SYN | Flags::ACK
         };
-        let seg = self.make_segment(flags, self.iss, Vec::new(), now);
+        let seg = self.make_segment(flags, self.iss, Payload::EMPTY, now);
         self.send_timed(seg, retransmission, now);
     }
 
@@ -157,7 +158,7 @@ impl Endpoint {
         // ACK of its own, and so on (an ACK war). Linux never rolls back its
         // snd_nxt, which is our snd_max.
         let seq = self.acceptable_seq();
-        let seg = self.make_segment(Flags::ACK, seq, Vec::new(), now);
+        let seg = self.make_segment(Flags::ACK, seq, Payload::EMPTY, now);
         self.push_tx(seg, false);
     }
 
@@ -235,8 +236,7 @@ impl Endpoint {
                 break;
             }
             let seq = self.snd_nxt;
-            let mut payload = std::mem::take(&mut self.scratch);
-            self.send_buf.copy_out(data_off, len as usize, &mut payload);
+            let payload = self.send_buf.slice(data_off, len as usize);
             let mut flags = Flags::ACK;
             if len > 0 && data_off + len as u64 == buffered {
                 flags = flags | Flags::PSH;

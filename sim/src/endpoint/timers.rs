@@ -2,6 +2,7 @@
 //! (RFC 9293 3.8.6.1), TIME-WAIT (RFC 9293 3.3.2) and delayed ACK (3.8.6.3).
 
 use super::{Endpoint, EndpointEvent, SockError};
+use crate::payload::Payload;
 use crate::segment::Flags;
 use crate::state::State;
 use crate::transcript::TimerKind;
@@ -160,13 +161,12 @@ impl Endpoint {
         }
         if self.cfg.profile.linux_zero_window_probe {
             // Linux tcp_xmit_probe_skb(): an empty ACK with SEQ = SND.UNA - 1.
-            let seg = self.make_segment(Flags::ACK, self.snd_una - 1, Vec::new(), now);
+            let seg = self.make_segment(Flags::ACK, self.snd_una - 1, Payload::EMPTY, now);
             self.push_tx(seg, false);
         } else {
             // RFC 9293 3.8.6.1: "send a zero window probe" with one byte of new data.
             let data_off = (self.snd_nxt - self.snd_una) as u64;
-            let mut payload = Vec::with_capacity(1);
-            self.send_buf.copy_out(data_off, 1, &mut payload);
+            let payload = self.send_buf.slice(data_off, 1);
             if payload.is_empty() {
                 // Only the FIN waits: it is the probe (BSD forces it out the same way).
                 self.output_forced(now);

@@ -77,7 +77,7 @@ pub struct Stats {
     pub retransmissions: u64,
     /// Payload bytes delivered to each app, indexed by `Side::index()`.
     pub bytes_read: [u64; 2],
-    /// FNV-1a digest of the bytes each app read, in order, indexed by
+    /// Polynomial digest of the bytes each app read, in order, indexed by
     /// `Side::index()` (see `endpoint::ReadDigest`).
     pub read_digest: [u64; 2],
     /// Virtual time at the end, microseconds.

@@ -13,7 +13,7 @@ use crate::rng::Rng;
 use crate::scenario::{Scenario, Step};
 use crate::seq::SeqNum;
 use crate::transcript::{ConnInfo, Note, OwnedEvent, OwnedKind, Side, TimerKind};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// How long the world keeps running after the last step for segments in
@@ -43,9 +43,8 @@ pub struct World {
     /// `accept` has returned the connection of the current `listen`, per side.
     pub(super) accepted: [bool; 2],
     pub(super) link: Link,
-    /// Segments in flight, by (arrival time, order of sending).
-    pub(super) queue: BTreeMap<(u64, u64), InFlight>,
-    pub(super) counter: u64,
+    /// Segments in flight, by arrival time, then order of sending.
+    pub(super) queue: VecDeque<InFlight>,
     /// Wireshark's analysis of the segments as the senders put them on the link.
     pub(super) analyzer: TcpAnalyzer,
     conn: ConnInfo,
@@ -93,8 +92,7 @@ impl World {
             ports: super::ports(scenario),
             accepted: [false, false],
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), s.seed),
-            queue: BTreeMap::new(),
-            counter: 0,
+            queue: VecDeque::new(),
             analyzer: TcpAnalyzer::modular(),
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
@@ -190,7 +188,7 @@ impl World {
 
     /// The segments in flight, in arrival order.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.queue.values()
+        self.queue.iter()
     }
 
     /// The connection the scenario opens, with the ports it uses.

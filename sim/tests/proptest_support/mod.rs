@@ -275,7 +275,7 @@ impl Case {
     }
 }
 
-/// FNV-1a of a whole stream, as `Stats::read_digest` computes it.
+/// The digest of a whole stream, as `Stats::read_digest` computes it.
 pub fn digest(bytes: &[u8]) -> u64 {
     let mut d = ReadDigest::default();
     d.update(bytes.iter().copied());

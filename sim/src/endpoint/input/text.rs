@@ -64,7 +64,7 @@ impl Endpoint {
         }
         let first = h.seq + start;
         let off = self.recv_buf.next_offset() + (first - self.rcv_nxt) as u64;
-        let data = seg.payload.get(start as usize..end as usize).unwrap_or(&[]);
+        let data = seg.payload.sub(start as u64, end as u64);
         let in_order = first == self.rcv_nxt;
         let had_ooo = self.recv_buf.ooo_bytes() > 0;
         // "Segments with higher beginning sequence numbers SHOULD be held

@@ -194,7 +194,7 @@ pub(super) fn expect_tx(ep: &mut Endpoint, want: S) -> Segment {
     }
     assert_eq!(h.payload_len, want.len.unwrap_or(0), "len of [{show}]");
     if let Some(d) = &want.data {
-        assert_eq!(&got.payload, d, "payload of [{show}]");
+        assert_eq!(&got.payload.to_vec(), d, "payload of [{show}]");
     }
     if let Some(mss) = want.mss {
         assert_eq!(h.options.mss, Some(mss), "MSS option of [{show}]");
