@@ -226,6 +226,7 @@ impl LiveCapture {
             interface: 0,
             data,
             orig_len,
+            over_snaplen: None,
         }))
     }
 

@@ -101,9 +101,12 @@ Examples:
   synack annotate trace.pcapng --summary         a table per connection
   synack annotate trace.pcap --port 443 --format json
   synack annotate trace.pcap --conn 3            only the third connection
+  tcpdump -U -w - | synack annotate -            live, from a pipe
 
 Relative sequence numbers and analysis flags follow Wireshark's rules
 (tcp.analysis.*). Records that are not TCP are counted in the last line.
+TCP inside VXLAN, Geneve, GRE, ERSPAN and IP-in-IP tunnels is annotated;
+each connection inside one starts with a note naming the tunnel.
 A damaged file: every good record is still annotated, then the bad ones are
 named (record number, byte offset) and synack exits 2.";
 
@@ -121,7 +124,8 @@ what the kernel dropped.";
 /// `synack annotate`.
 #[derive(Debug, Args)]
 pub struct AnnotateArgs {
-    /// A pcap or pcapng file (from tcpdump -w, Wireshark, `synack capture -w`, ...).
+    /// A pcap or pcapng file (from tcpdump -w, Wireshark, `synack capture -w`, ...),
+    /// or `-` for standard input (e.g. `tcpdump -U -w - | synack annotate -`).
     pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputFlags,
