@@ -64,8 +64,8 @@ pub mod stats;
 pub mod write;
 
 pub use decode::{
-    decode, decode_record, decode_tunneled, Decoded, Layer, Malformed, NetProto, NotTcp, Tunnel,
-    TunnelKind,
+    decode, decode_into, decode_record, decode_tunneled, Decoded, Layer, Malformed, NetProto,
+    NotTcp, Tunnel, TunnelKind,
 };
 pub use error::{FileError, RecordProblem};
 pub use export::{build_packet, ExportError, SegmentExporter};

@@ -47,24 +47,39 @@ pub fn decode_record<'a>(rec: &Record<'a>) -> Result<TcpPacket<'a>, NotTcp> {
 /// snaplen cut the frame, which tells truncated from malformed.
 #[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32) -> Result<TcpPacket<'_>, NotTcp> {
-    decode_tunneled(link, data, orig_len).map(|d| d.packet)
+    decode_into(link, data, orig_len, &mut None)
 }
 
 /// [`decode`], and the tunnel the segment was found in.
-#[inline]
 pub fn decode_tunneled(link: LinkType, data: &[u8], orig_len: u32) -> Result<Decoded<'_>, NotTcp> {
+    let mut tunnel = None;
+    let packet = decode_into(link, data, orig_len, &mut tunnel)?;
+    Ok(Decoded { packet, tunnel })
+}
+
+/// [`decode`], writing the innermost tunnel around the segment (if any)
+/// into `tunnel`: the packet is returned where it is built, never moved
+/// into a larger value on the hot path.
+#[inline]
+pub fn decode_into<'a>(
+    link: LinkType,
+    data: &'a [u8],
+    orig_len: u32,
+    tunnel: &mut Option<Tunnel>,
+) -> Result<TcpPacket<'a>, NotTcp> {
     let cut = orig_len as usize > data.len();
     let (ether_type, net) = link_layer::network(link, data, cut)?;
     let net = ethertype::to_ip(ether_type, net, cut)?;
-    let ip = ip::ip(net, cut)?;
+    // The fast path's result used where it lies: passing it on through
+    // another function's return value costs a store-forwarding stall.
+    let ip = match ip::ipv4_fast(net, cut) {
+        Some(result) => result?,
+        None => ip::ip_lax(net, cut)?,
+    };
     if ip.proto == ip::TCP {
-        let packet = tcp::decode_tcp(ip.src, ip.dst, ip.payload, ip.missing)?;
-        return Ok(Decoded {
-            packet,
-            tunnel: None,
-        });
+        return tcp::decode_tcp(ip.src, ip.dst, ip.payload, ip.missing);
     }
-    tunnel::descend(ip, cut)
+    tunnel::descend(ip, cut, tunnel)
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@ use super::ethertype::{ethernet, ppp_hdlc, to_ip, ETH_BRIDGED, ETH_IPV4, ETH_IPV
 use super::ip::{ip, IpPart, GRE, IPIP, IPV6_IN_IP, TCP, UDP};
 use super::link_layer::raw_ip;
 use super::tcp::decode_tcp;
-use super::Decoded;
 use crate::file::array;
 use std::fmt;
 use std::net::IpAddr;
+use synack_sim::observer::TcpPacket;
 
 /// How deep tunnels may nest before synack gives up on a packet.
 pub const MAX_DEPTH: usize = 8;
@@ -112,7 +112,11 @@ impl fmt::Display for Tunnel {
 /// Unwraps the tunnels around an IP payload that is not TCP itself.
 #[cold]
 #[inline(never)]
-pub(crate) fn descend(mut outer: IpPart<'_>, cut: bool) -> Result<Decoded<'_>, NotTcp> {
+pub(crate) fn descend<'a>(
+    mut outer: IpPart<'a>,
+    cut: bool,
+    found: &mut Option<Tunnel>,
+) -> Result<TcpPacket<'a>, NotTcp> {
     for depth in 1..=MAX_DEPTH {
         let (kind, id, ether_type, net) = match outer.proto {
             IPIP | IPV6_IN_IP => {
@@ -142,10 +146,8 @@ pub(crate) fn descend(mut outer: IpPart<'_>, cut: bool) -> Result<Decoded<'_>, N
         let inner = ip(to_ip(ether_type, net, cut)?, cut)?;
         if inner.proto == TCP {
             let packet = decode_tcp(inner.src, inner.dst, inner.payload, inner.missing)?;
-            return Ok(Decoded {
-                packet,
-                tunnel: Some(tunnel),
-            });
+            *found = Some(tunnel);
+            return Ok(packet);
         }
         outer = inner;
     }
