@@ -196,13 +196,17 @@ fn records_over_the_snaplen_are_read_whole_with_a_note() {
     for n in &over {
         let want = format!("frame {n}: its ");
         assert!(
-            out.lines()
-                .any(|l| l.contains("\"kind\":\"note\"") && l.contains(&want) && l.contains("exceed the snaplen of 60")),
+            out.lines().any(|l| l.contains("\"kind\":\"note\"")
+                && l.contains(&want)
+                && l.contains("exceed the snaplen of 60")),
             "no note for frame {n}:\n{out}"
         );
     }
     let text = stdout(&annotate_text(&path, &[]));
-    let want = format!("11 records: 11 TCP, {} over the snaplen (read whole)", over.len());
+    let want = format!(
+        "11 records: 11 TCP, {} over the snaplen (read whole)",
+        over.len()
+    );
     assert!(text.contains(&want), "text lacks {want:?}:\n{text}");
 }
 

@@ -17,7 +17,7 @@ use crate::Outcome;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use synack_capture::{feed, CaptureReader, Feed, LinkType};
@@ -159,6 +159,12 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
 /// input for `-`.
 fn open_input(path: &Path) -> Result<(File, String), CliError> {
     if path == Path::new("-") {
+        if io::stdin().is_terminal() {
+            return Err(CliError::Usage(
+                "annotate -: standard input is a terminal; pipe a capture into it, as in `tcpdump -U -w - | synack annotate -`"
+                    .into(),
+            ));
+        }
         let shown = "standard input".to_owned();
         let fd = io::stdin()
             .as_fd()
