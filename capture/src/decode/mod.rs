@@ -1,11 +1,11 @@
 //! From captured bytes to a TCP segment: the link layer
-//! ([`link_layer`]: Ethernet, BSD NULL/LOOP, raw IP, Linux SLL and SLL2,
+//! (`link_layer`: Ethernet, BSD NULL/LOOP, raw IP, Linux SLL and SLL2,
 //! PPP and its HDLC, Ethernet and direction framings, Cisco HDLC, Frame
 //! Relay, IP over InfiniBand, Juniper Ethernet, pflog, NFLOG, ATM LLC/SNAP),
-//! tags and shims ([`ethertype`]: 802.1Q/QinQ, MPLS, PPPoE, LLC/SNAP), IP
-//! ([`ip`]: v4 and v6 with extension headers), tunnels ([`tunnel`]:
+//! tags and shims (`ethertype`: 802.1Q/QinQ, MPLS, PPPoE, LLC/SNAP), IP
+//! (`ip`: v4 and v6 with extension headers), tunnels (`tunnel`:
 //! IP-in-IP, GRE, ERSPAN, VXLAN, Geneve), then the TCP header and its
-//! options ([`tcp`]). Zero-copy, no allocation; plain Ethernet/IPv4/TCP takes
+//! options (`tcp`). Zero-copy, no allocation; plain Ethernet/IPv4/TCP takes
 //! a path of inline code with nothing else on it.
 //!
 //! A packet that is not a complete-enough TCP segment is classified by
