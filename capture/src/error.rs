@@ -75,8 +75,6 @@ pub enum RecordProblem {
     DataCutShort { got: usize, need: usize },
     #[error("caplen {caplen} exceeds the {limit}-byte limit")]
     CaplenOverLimit { caplen: u32, limit: u32 },
-    #[error("caplen {caplen} exceeds the file's snaplen of {snaplen} bytes")]
-    CaplenOverSnaplen { caplen: u32, snaplen: u32 },
     #[error("the pcapng block length {len} is invalid (it must be a multiple of 4 between 12 and {limit})")]
     BadBlockLength { len: u32, limit: u32 },
     #[error("the pcapng block length {lead} at the start of the block does not match the {trail} at its end")]

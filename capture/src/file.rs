@@ -17,15 +17,19 @@
 //!   from [`CaptureReader::new`].
 //! * **pcap** records are framed only by their own `caplen`, so a record header
 //!   that is cut short, packet data that is cut short, or a `caplen` above
-//!   [`MAX_CAPLEN`] or the file's snaplen ends the file with a *fatal* error after
-//!   every good record before it. No resync is attempted: scanning for a
-//!   plausible next header could invent records, and synack never does.
+//!   [`MAX_CAPLEN`] ends the file with a *fatal* error after every good record
+//!   before it. No resync is attempted: scanning for a plausible next header
+//!   could invent records, and synack never does.
 //! * **pcapng** blocks carry their length at both ends. A packet or interface
 //!   block whose framing is intact but whose body is bad (unknown interface,
-//!   caplen beyond the block, the snaplen or the limit, a body too short) yields
-//!   a *non-fatal* error and reading goes on with the next block. A bad or
+//!   caplen beyond the block or the limit, a body too short) yields a
+//!   *non-fatal* error and reading goes on with the next block. A bad or
 //!   mismatched block length, or a block cut short by the end of the file, is
 //!   fatal. Unknown block types are skipped without being buffered.
+//! * A record whose `caplen` exceeds the file's (or interface's) snaplen but
+//!   not [`MAX_CAPLEN`] is read whole, as Wireshark reads it, and says so in
+//!   [`Record::over_snaplen`]; the records after it are read as usual. Some
+//!   writers put a snaplen in the header that they do not keep to.
 //!
 //! Record numbers count packet records (pcap records; pcapng EPB, SPB and PB
 //! blocks), 1-based, as Wireshark numbers frames; a skipped bad packet block
@@ -60,6 +64,9 @@ pub struct Record<'a> {
     /// The packet's length on the wire; more than `data.len()` when the
     /// snaplen cut it.
     pub orig_len: u32,
+    /// The snaplen of the file (pcap) or interface (pcapng) when this record's
+    /// caplen exceeds it: the record was read whole all the same.
+    pub over_snaplen: Option<u32>,
 }
 
 impl Record<'_> {
@@ -239,6 +246,7 @@ impl<R: Read> CaptureReader<R> {
                     interface: raw.interface,
                     data,
                     orig_len: raw.orig_len,
+                    over_snaplen: raw.over_snaplen,
                 }))
             }
             Err(e) => {
@@ -273,6 +281,7 @@ pub(crate) struct RawRecord {
     pub(crate) interface: u32,
     pub(crate) data: std::ops::Range<usize>,
     pub(crate) orig_len: u32,
+    pub(crate) over_snaplen: Option<u32>,
 }
 
 /// Builds a per-record error.

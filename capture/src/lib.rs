@@ -10,7 +10,9 @@
 //!   [`CaptureReader::from_file`]`(File)`: the same, through a sliding memory
 //!   map for regular files (no `read(2)` copy).
 //! * [`CaptureReader::next_record`]`(&mut self) -> Option<Result<Record<'_>, FileError>>`:
-//!   a lending iterator. [`Record`] `{ number, offset, ts_ns, link, interface, data, orig_len }`.
+//!   a lending iterator. [`Record`] `{ number, offset, ts_ns, link, interface, data, orig_len, over_snaplen }`
+//!   (a record longer than the snaplen, up to [`MAX_CAPLEN`], is read whole,
+//!   as Wireshark reads it, and `over_snaplen` names the snaplen).
 //!   [`FileError`] names the record number and byte offset in a full sentence;
 //!   [`FileError::is_fatal`] tells whether reading goes on (see [`mod@file`] for
 //!   the recovery rules).
@@ -22,11 +24,20 @@
 //!   `hdr.payload_len` from the IP length even when the snaplen cut the payload.
 //!   [`NotTcp`] says why not: unknown link, non-IP, other IP protocol, fragment,
 //!   truncated by snaplen (which layer), malformed (what).
-//! * Link types ([`LinkType`]): ETHERNET (with 802.1Q/QinQ), NULL, LOOP, RAW
-//!   (101, and 12/14), IPV4, IPV6, LINUX_SLL, LINUX_SLL2.
+//! * [`decode_tunneled`] (or, on the hot path, [`decode_into`] with an
+//!   out-parameter): the same, and the innermost [`Tunnel`] around the
+//!   segment (IP-in-IP, 6in4, 4in6, 6in6, GRE, PPTP, ERSPAN, VXLAN,
+//!   VXLAN-GPE, Geneve). TCP options are walked by their length fields, so
+//!   unknown kinds (AccECN, experimental, ...) are skipped and the known
+//!   ones after them are seen.
+//! * Link types ([`LinkType::SUPPORTED`]): ETHERNET (with 802.1Q/QinQ,
+//!   MPLS, PPPoE, LLC/SNAP), NULL, LOOP, RAW (101, and 12/14), IPV4, IPV6,
+//!   LINUX_SLL, LINUX_SLL2, PPP, PPP_HDLC, PPP_WITH_DIR, PPP_ETHER, C_HDLC,
+//!   FRELAY, IPOIB, JUNIPER_ETHER, PFLOG, NFLOG, ATM_RFC1483.
 //! * [`Stats`]: counters for the summary line; `Display` gives it.
 //! * [`Feed`]: decode → count → [`synack_sim::observer::Observer`], record by
-//!   record, into any transcript sink (annotate, capture, real).
+//!   record, into any transcript sink (annotate, capture, real); one observer
+//!   per tunnel, so flows in different tunnels never merge.
 //!
 //! # Live capture ([`live`])
 //! * [`live::open`]`(iface, filter: Option<&str>, snaplen) -> Result<LiveCapture, LiveError>`
@@ -60,7 +71,10 @@ pub mod real;
 pub mod stats;
 pub mod write;
 
-pub use decode::{decode, decode_record, Layer, Malformed, NetProto, NotTcp};
+pub use decode::{
+    decode, decode_into, decode_record, decode_tunneled, Decoded, Layer, Malformed, NetProto,
+    NotTcp, Tunnel, TunnelKind,
+};
 pub use error::{FileError, RecordProblem};
 pub use export::{build_packet, ExportError, SegmentExporter};
 pub use feed::Feed;

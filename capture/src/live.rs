@@ -235,6 +235,7 @@ impl LiveCapture {
             interface: 0,
             data,
             orig_len,
+            over_snaplen: None,
         }))
     }
 

@@ -77,6 +77,7 @@ pub(crate) fn next_in_place<R: Read>(
         interface: 0,
         data: at + 16..at + need,
         orig_len,
+        over_snaplen: None,
     })
 }
 
@@ -116,12 +117,8 @@ pub(crate) fn next<R: Read>(
             limit: MAX_CAPLEN,
         }));
     }
-    if state.snaplen != 0 && caplen > state.snaplen {
-        return Err(fatal(RecordProblem::CaplenOverSnaplen {
-            caplen,
-            snaplen: state.snaplen,
-        }));
-    }
+    // A caplen over the snaplen is read whole, as Wireshark reads it.
+    let over_snaplen = (state.snaplen != 0 && caplen > state.snaplen).then_some(state.snaplen);
     let need = caplen as usize;
     let data = input.take(need)?;
     let got = data.len();
@@ -137,5 +134,6 @@ pub(crate) fn next<R: Read>(
         interface: 0,
         data,
         orig_len,
+        over_snaplen,
     }))
 }

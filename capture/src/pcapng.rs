@@ -222,6 +222,7 @@ pub(crate) fn next<R: Read>(
                 interface: p.interface,
                 data: block_start + p.data.start..block_start + p.data.end,
                 orig_len: p.orig_len,
+                over_snaplen: p.over_snaplen,
             })),
             Err(problem) => Err(record_error(number, offset, problem, false)),
         };
@@ -275,6 +276,7 @@ struct Packet {
     interface: u32,
     data: std::ops::Range<usize>,
     orig_len: u32,
+    over_snaplen: Option<u32>,
 }
 
 fn parse_packet(
@@ -340,18 +342,15 @@ fn parse_packet(
             limit: MAX_CAPLEN,
         });
     }
-    if iface.snaplen != 0 && caplen > iface.snaplen {
-        return Err(RecordProblem::CaplenOverSnaplen {
-            caplen,
-            snaplen: iface.snaplen,
-        });
-    }
+    // A caplen over the snaplen is read whole, as Wireshark reads it.
+    let over_snaplen = (iface.snaplen != 0 && caplen > iface.snaplen).then_some(iface.snaplen);
     Ok(Packet {
         ts_ns: ticks.map_or(0, |t| iface.ts_ns(t)),
         link: iface.link,
         interface,
         data: fixed..fixed + caplen as usize,
         orig_len,
+        over_snaplen,
     })
 }
 

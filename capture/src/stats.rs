@@ -17,6 +17,8 @@ pub struct Stats {
     pub tcp: u64,
     /// Of those, segments whose payload the snaplen cut.
     pub tcp_payload_truncated: u64,
+    /// Of those, segments found inside a tunnel (VXLAN, GRE, IP-in-IP, ...).
+    pub tcp_tunneled: u64,
     /// Frames that are not IP, by protocol.
     pub non_ip: BTreeMap<NetProto, u64>,
     /// IP packets of other protocols, by IP protocol number.
@@ -31,26 +33,43 @@ pub struct Stats {
     pub unknown_link: BTreeMap<LinkType, u64>,
     /// Errors the file reader reported (records or blocks it could not read).
     pub file_errors: u64,
+    /// Records whose caplen exceeded the snaplen (read whole all the same).
+    pub over_snaplen: u64,
 }
 
 impl Stats {
     /// Counts one decoded record.
     #[inline]
     pub fn count(&mut self, decoded: &Result<TcpPacket<'_>, NotTcp>) {
-        self.records += 1;
         match decoded {
-            Ok(p) => {
-                self.tcp += 1;
-                if p.payload_truncated() {
-                    self.tcp_payload_truncated += 1;
-                }
-            }
-            Err(NotTcp::NonIp(p)) => *self.non_ip.entry(*p).or_default() += 1,
-            Err(NotTcp::OtherIp(p)) => *self.other_ip.entry(*p).or_default() += 1,
-            Err(NotTcp::Fragment) => self.fragments += 1,
-            Err(NotTcp::Truncated(_)) => self.truncated += 1,
-            Err(NotTcp::Malformed(_)) => self.malformed += 1,
-            Err(NotTcp::UnknownLink(l)) => *self.unknown_link.entry(*l).or_default() += 1,
+            Ok(p) => self.count_tcp(p, false),
+            Err(why) => self.count_not_tcp(why),
+        }
+    }
+
+    /// Counts a record that held a TCP segment (inside a tunnel or not).
+    #[inline]
+    pub fn count_tcp(&mut self, p: &TcpPacket<'_>, tunneled: bool) {
+        self.records += 1;
+        self.tcp += 1;
+        if p.payload_truncated() {
+            self.tcp_payload_truncated += 1;
+        }
+        if tunneled {
+            self.tcp_tunneled += 1;
+        }
+    }
+
+    /// Counts a record that held no TCP segment, by why.
+    pub fn count_not_tcp(&mut self, why: &NotTcp) {
+        self.records += 1;
+        match why {
+            NotTcp::NonIp(p) => *self.non_ip.entry(*p).or_default() += 1,
+            NotTcp::OtherIp(p) => *self.other_ip.entry(*p).or_default() += 1,
+            NotTcp::Fragment => self.fragments += 1,
+            NotTcp::Truncated(_) => self.truncated += 1,
+            NotTcp::Malformed(_) => self.malformed += 1,
+            NotTcp::UnknownLink(l) => *self.unknown_link.entry(*l).or_default() += 1,
         }
     }
 
@@ -65,7 +84,7 @@ impl Stats {
     }
 }
 
-/// One line, e.g. `5 records: 3 TCP (1 payload cut by snaplen), 1 UDP, 1 ARP`.
+/// One line, e.g. `5 records: 3 TCP (1 payload cut by snaplen, 2 in tunnels), 1 UDP, 1 ARP`.
 /// Kinds with a zero count are left out.
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,12 +96,11 @@ impl fmt::Display for Stats {
             plural(self.records),
             self.tcp
         )?;
-        if self.tcp_payload_truncated > 0 {
-            write!(
-                f,
-                " ({} payload cut by snaplen)",
-                self.tcp_payload_truncated
-            )?;
+        match (self.tcp_payload_truncated, self.tcp_tunneled) {
+            (0, 0) => {}
+            (cut, 0) => write!(f, " ({cut} payload cut by snaplen)")?,
+            (0, tun) => write!(f, " ({tun} in tunnels)")?,
+            (cut, tun) => write!(f, " ({cut} payload cut by snaplen, {tun} in tunnels)")?,
         }
         for (proto, n) in &self.other_ip {
             match ip_proto_name(*proto) {
@@ -109,6 +127,9 @@ impl fmt::Display for Stats {
         }
         for (link, n) in &self.unknown_link {
             write!(f, ", {n} of unsupported {link}")?;
+        }
+        if self.over_snaplen > 0 {
+            write!(f, ", {} over the snaplen (read whole)", self.over_snaplen)?;
         }
         if self.file_errors > 0 {
             write!(

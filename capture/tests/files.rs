@@ -218,17 +218,50 @@ fn oversized_caplen_is_a_fatal_error_naming_record_and_offset() {
     );
 }
 
+/// Issue 12: a record whose caplen exceeds the snaplen (but not the
+/// 262144-byte limit) is read whole, as Wireshark reads it, and says so;
+/// the records after it are read as usual.
 #[test]
-fn caplen_over_snaplen_is_an_error() {
+fn caplen_over_snaplen_is_read_whole_and_reading_goes_on() {
     let syn = ipv4_syn();
-    let f = pcap(Endian::Big, true, 40, 101, &[rec(1, 0, &syn)]);
-    let items = read_all(&f).unwrap();
+    let data = ipv4_data(&[7; 300]);
+    let f = pcap(
+        Endian::Big,
+        true,
+        40,
+        101,
+        &[
+            rec(1, 0, &syn[..40]),
+            rec(2, 0, &data),
+            rec(3, 0, &syn[..40]),
+        ],
+    );
+    let mut r = CaptureReader::new(&f[..]).unwrap();
+    let mut seen = Vec::new();
+    while let Some(item) = r.next_record() {
+        let rec = item.expect("no record is an error");
+        seen.push((rec.number, rec.data.len(), rec.over_snaplen));
+    }
     assert_eq!(
-        items,
-        vec![Err(format!(
-            "Record 1 at byte offset 24: caplen {} exceeds the file's snaplen of 40 bytes.",
-            syn.len()
-        ))]
+        seen,
+        vec![(1, 40, None), (2, data.len(), Some(40)), (3, 40, None)]
+    );
+    // The same in pcapng, where the snaplen is the interface's.
+    let e = Endian::Little;
+    let mut ng = shb(e);
+    ng.extend(idb(e, 101, 40, None));
+    ng.extend(epb(e, 0, 1, &syn[..40], syn.len() as u32));
+    ng.extend(epb(e, 0, 2, &data, data.len() as u32));
+    ng.extend(epb(e, 0, 3, &syn[..40], syn.len() as u32));
+    let mut r = CaptureReader::new(&ng[..]).unwrap();
+    let mut seen = Vec::new();
+    while let Some(item) = r.next_record() {
+        let rec = item.expect("no record is an error");
+        seen.push((rec.number, rec.data.len(), rec.over_snaplen));
+    }
+    assert_eq!(
+        seen,
+        vec![(1, 40, None), (2, data.len(), Some(40)), (3, 40, None)]
     );
 }
 

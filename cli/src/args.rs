@@ -133,9 +133,12 @@ Examples:
   synack annotate trace.pcap --conn 3            only the third connection
   synack annotate trace.pcap --conn 3 --format svg -o c3.svg    its ladder diagram
   synack annotate trace.pcap --conn 3 --format svg --graph time-sequence
+  tcpdump -U -w - | synack annotate -            live, from a pipe
 
 Relative sequence numbers and analysis flags follow Wireshark's rules
 (tcp.analysis.*). Records that are not TCP are counted in the last line.
+TCP inside VXLAN, Geneve, GRE, ERSPAN and IP-in-IP tunnels is annotated;
+each connection inside one starts with a note naming the tunnel.
 A picture (--format svg or mermaid) shows one connection: choose it with --conn
 when the file has several. A capture knows no arrival times, so each segment is
 drawn at its capture time, as a horizontal arrow.
@@ -279,7 +282,8 @@ pub struct StepArgs {
 /// `synack annotate`.
 #[derive(Debug, Args)]
 pub struct AnnotateArgs {
-    /// A pcap or pcapng file (from tcpdump -w, Wireshark, `synack capture -w`, ...).
+    /// A pcap or pcapng file (from tcpdump -w, Wireshark, `synack capture -w`, ...),
+    /// or `-` for standard input (e.g. `tcpdump -U -w - | synack annotate -`).
     pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputFlags,

@@ -173,8 +173,47 @@ fn a_caplen_over_256_kib_ends_the_file_after_the_good_records() {
     assert!(err.contains(&want), "stderr lacks {want:?}: {err}");
 }
 
+/// Issue 12: a record over the file's snaplen is read whole, as tshark
+/// reads it, with a note; every record after it is annotated; exit 0.
 #[test]
-fn a_caplen_over_the_snaplen_ends_the_file_after_the_good_records() {
+fn records_over_the_snaplen_are_read_whole_with_a_note() {
+    let mut bytes = syn_lost();
+    // A snaplen of 60: the SYNs (74 bytes) and the data segments exceed it.
+    put_u32(&mut bytes, 16, 60);
+    let over: Vec<u64> = pcap_records(&bytes)
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.caplen > 60)
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert!(over.len() >= 3, "{over:?}");
+    let path = write_tmp("over_snaplen.pcap", &bytes);
+    let o = annotate_json(&path, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let out = stdout(&o);
+    assert_eq!(json_frames(&out), frames_1_to(SYN_LOST_FRAMES));
+    for n in &over {
+        let want = format!("frame {n}: its ");
+        assert!(
+            out.lines().any(|l| l.contains("\"kind\":\"note\"")
+                && l.contains(&want)
+                && l.contains("exceed the snaplen of 60")),
+            "no note for frame {n}:\n{out}"
+        );
+    }
+    let text = stdout(&annotate_text(&path, &[]));
+    let want = format!(
+        "11 records: 11 TCP, {} over the snaplen (read whole)",
+        over.len()
+    );
+    assert!(text.contains(&want), "text lacks {want:?}:\n{text}");
+}
+
+/// A caplen over the snaplen that is also more than the file holds: read
+/// whole, the data runs past the end of the file (exit 2, frames before it kept).
+#[test]
+fn a_caplen_over_the_snaplen_beyond_the_end_of_the_file_keeps_the_good_records() {
     let mut bytes = syn_lost();
     let snaplen = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
     let recs = pcap_records(&bytes);
@@ -186,8 +225,9 @@ fn a_caplen_over_the_snaplen_ends_the_file_after_the_good_records() {
     assert_eq!(json_frames(&stdout(&o)), frames_1_to(2));
     let err = assert_clean_stderr(&o);
     let want = format!(
-        "record 3 at byte offset {}: caplen {} exceeds the file's snaplen of {snaplen} bytes",
+        "record 3 at byte offset {}: the packet data is cut short ({} of {} bytes)",
         r3.offset,
+        bytes.len() - r3.offset - 16,
         snaplen + 1
     );
     assert!(err.contains(&want), "stderr lacks {want:?}: {err}");

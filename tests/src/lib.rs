@@ -3,6 +3,7 @@
 //! This library holds hand-built transcripts the tests render; the tests live
 //! under `tests/`.
 
+pub mod corpus;
 pub mod netns;
 pub mod real_norm;
 pub mod real_probe;

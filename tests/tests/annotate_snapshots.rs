@@ -81,7 +81,7 @@ fn annotate(path: &Path, shown: &str) -> Annotated {
         .expect("rendering into memory");
         both.finish().expect("rendering into memory");
     }
-    let conns = feed.observer.summaries();
+    let conns = feed.summaries();
     let (mut st, mut sj) = (Vec::new(), Vec::new());
     summary::write_text(&mut st, &conns, &feed.stats).expect("rendering into memory");
     summary::write_json(&mut sj, &conns, &feed.stats).expect("rendering into memory");

@@ -1,5 +1,11 @@
 //! `synack annotate FILE`: every TCP segment of a pcap or pcapng file,
 //! labelled with both endpoints' inferred states and Wireshark's analysis.
+//!
+//! `FILE` may be `-`: standard input, as `tcpdump -r -` reads it. A pipe is
+//! read as a stream (one 1 MiB buffer, memory flat however long it runs) and
+//! each record's events are flushed as soon as it is read, so
+//! `tcpdump -U -w - | synack annotate -` annotates live; stdin redirected
+//! from a regular file is read like a named file.
 
 use crate::args::{AnnotateArgs, Format};
 use crate::error::{clause, CliError};
@@ -9,9 +15,12 @@ use crate::progress::Progress;
 use crate::render::{self, summary, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
+use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::Write;
-use synack_capture::{CaptureReader, Feed};
+use std::io::{self, IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::path::Path;
+use synack_capture::{feed, CaptureReader, Feed, LinkType};
 use synack_sim::transcript::{ConnInfo, Discard, Event, EventKind, Note, Sink};
 
 /// Runs `synack annotate`.
@@ -23,19 +32,21 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         )
         .into());
     }
-    let path = &args.file;
-    let shown = path.display().to_string();
-    let file = File::open(path).map_err(|err| CliError::ReadCapture {
-        path: shown.clone(),
-        err,
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (file, shown) = open_input(&args.file)?;
+    let meta = file.metadata().ok();
+    let size = meta.as_ref().map_or(0, |m| m.len());
+    // A pipe (or socket, or terminal) is read as it arrives: flush per record.
+    let streaming = !meta.is_some_and(|m| m.is_file());
     let mut reader = CaptureReader::from_file(file)
         .map_err(|e| CliError::BadCapture(format!("{shown}: {}", clause(&e.to_string()))))?;
     let mut out = Output::open(&args.output)?;
 
     let header = Header {
-        what: format!("file {shown}"),
+        what: if args.file == Path::new("-") {
+            shown.clone()
+        } else {
+            format!("file {shown}")
+        },
         capture: true,
         ..Header::default()
     };
@@ -52,11 +63,19 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     let mut progress = Progress::new(format!("synack: annotating {shown}"), size);
     let mut errors: Vec<String> = Vec::new();
     let mut records = 0u64;
+    let mut unsupported: BTreeSet<LinkType> = BTreeSet::new();
     while let Some(next) = reader.next_record() {
         match next {
-            Ok(rec) => feed
-                .record(&rec, &mut sink)
-                .context("cannot write the transcript")?,
+            Ok(rec) => {
+                feed.record(&rec, &mut sink)
+                    .context("cannot write the transcript")?;
+                if feed.stats.unknown_link.len() > unsupported.len() {
+                    say_unsupported(&shown, &feed, &mut unsupported);
+                }
+                if streaming {
+                    sink.flush().context("cannot write the transcript")?;
+                }
+            }
             Err(e) => {
                 feed.stats.count_file_error();
                 let msg = format!("{shown}: {}", clause(&e.to_string()));
@@ -91,10 +110,10 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         .into());
     }
     if let (true, Some(c)) = (picture, conn) {
-        if c == 0 || c as usize > feed.observer.conn_count() {
+        if c == 0 || c as usize > feed.conn_count() {
             return Err(CliError::Usage(format!(
                 "--conn {c}: the capture has {} connection(s), numbered from 1",
-                feed.observer.conn_count()
+                feed.conn_count()
             ))
             .into());
         }
@@ -113,7 +132,6 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     drop(renderer);
     if args.summary {
         let conns: Vec<_> = feed
-            .observer
             .summaries()
             .into_iter()
             .filter(|c| {
@@ -133,10 +151,10 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
     }
     out.writer.flush().context("cannot write the transcript")?;
     if let Some(conn) = conn {
-        if conn == 0 || conn as usize > feed.observer.conn_count() {
+        if conn == 0 || conn as usize > feed.conn_count() {
             return Err(CliError::Usage(format!(
                 "--conn {conn}: the capture has {} connection(s), numbered from 1",
-                feed.observer.conn_count()
+                feed.conn_count()
             ))
             .into());
         }
@@ -153,4 +171,46 @@ pub fn run(args: &AnnotateArgs) -> Result<Outcome> {
         return Err(CliError::BadCapture(all).into());
     }
     Ok(Outcome::Ok)
+}
+
+/// The capture to read and the name to show for it: a file, or standard
+/// input for `-`.
+fn open_input(path: &Path) -> Result<(File, String), CliError> {
+    if path == Path::new("-") {
+        if io::stdin().is_terminal() {
+            return Err(CliError::Usage(
+                "annotate -: standard input is a terminal; pipe a capture into it, as in `tcpdump -U -w - | synack annotate -`"
+                    .into(),
+            ));
+        }
+        let shown = "standard input".to_owned();
+        let fd = io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|err| CliError::ReadCapture {
+                path: shown.clone(),
+                err,
+            })?;
+        return Ok((File::from(fd), shown));
+    }
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|err| CliError::ReadCapture {
+        path: shown.clone(),
+        err,
+    })?;
+    Ok((file, shown))
+}
+
+/// One line on stderr for each link type seen for the first time that
+/// synack does not decode (the transcript has a note too).
+fn say_unsupported(shown: &str, feed: &Feed, said: &mut BTreeSet<LinkType>) {
+    for link in feed.stats.unknown_link.keys() {
+        if said.insert(*link) {
+            let _ = writeln!(
+                io::stderr(),
+                "synack: {shown}: {}: its records are not annotated (the README lists the link types synack reads)",
+                feed::unsupported(*link)
+            );
+        }
+    }
 }

@@ -163,7 +163,7 @@ pub fn load(path: &Path, conn: Option<u32>) -> Result<CaptureSession, CliError> 
         }
     }
     progress.finish();
-    let count = feed.observer.conn_count();
+    let count = feed.conn_count();
     let Some(info) = keep.info else {
         return Err(match (conn, count) {
             (_, 0) => CliError::Usage(format!("{shown} holds no TCP connection to step through")),

@@ -157,7 +157,7 @@ fn annotate_lib(bytes: &[u8]) -> Annotated {
         }
         t.finish().expect("writing into memory");
     }
-    let conns = feed.observer.summaries();
+    let conns = feed.summaries();
     let mut sums = Vec::new();
     summary::write_text(&mut sums, &conns, &feed.stats).expect("writing into memory");
     summary::write_json(&mut sums, &conns, &feed.stats).expect("writing into memory");
