@@ -201,6 +201,10 @@ pub struct CompareArgs {
     /// Exit 1 when any pair is unexplained.
     #[arg(long)]
     pub strict: bool,
+    /// Add a fault rule to the real run only, e.g. "drop client->server data #1": a
+    /// difference no known rule explains, to see how compare shows one.
+    #[arg(long, value_name = "RULE")]
+    pub real_fault: Vec<String>,
 }
 
 /// `synack real`.

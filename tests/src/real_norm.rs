@@ -173,3 +173,70 @@ mod tests {
         assert!(out.contains("server calls:\n  listen(7) → ok\n"), "{out}");
     }
 }
+
+/// The rules that explain what timing decides (a delayed ACK, a call that
+/// had to wait, a reset answering what arrived after an abort).
+const TIMING_RULES: [&str; 3] = ["delayed-ack", "blocked-timing", "reset-answer"];
+
+/// One event of a pair, without its time.
+fn event(v: &Value) -> String {
+    match v["kind"].as_str() {
+        Some("segment") => segment(v),
+        Some("state") => format!("{} {} → {}", s(v, "endpoint"), s(v, "from"), s(v, "to")),
+        Some("app") => format!("{} {} → {}", s(v, "endpoint"), s(v, "call"), s(v, "result")),
+        Some("timer") => format!("{} timer {}", s(v, "endpoint"), s(v, "timer")),
+        Some(k) => k.to_string(),
+        None => "-".to_string(),
+    }
+}
+
+/// Whether an event of a pair is one that timing decides: an ACK alone, or
+/// a report that a call blocked.
+fn timing_event(v: &Value) -> bool {
+    (v["kind"] == "segment" && v["flags"] == "ACK" && v["len"] == 0)
+        || (v["kind"] == "app" && s(v, "result").starts_with("blocked"))
+}
+
+/// A `synack compare --format json` run, normalised for a snapshot: each
+/// row as `SIM | verdict (rule) | REAL` without times, sorted (where a row
+/// only the real run has falls among the others is scheduling). Left out,
+/// and counted: rows explained by a rule about timing, and rows with an
+/// ACK alone or a blocked call on either side (which of those a run has,
+/// and how they pair, is scheduling too). The totals are left out likewise.
+pub fn normalise_compare(json: &str) -> String {
+    let mut rows: Vec<String> = Vec::new();
+    let mut timing = 0;
+    for v in json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    {
+        if v["kind"] != "pair" {
+            continue;
+        }
+        let rule = v["rule"].as_str().unwrap_or("");
+        if TIMING_RULES.contains(&rule) || timing_event(&v["sim"]) || timing_event(&v["real"]) {
+            timing += 1;
+            continue;
+        }
+        let side = |k: &str| {
+            if v[k].is_null() {
+                "-".to_string()
+            } else {
+                event(&v[k])
+            }
+        };
+        let verdict = match (s(&v, "verdict").as_str(), rule) {
+            ("same", _) => "=".to_string(),
+            (_, "") => "✗ unexplained".to_string(),
+            (_, r) => format!("≈ {r}"),
+        };
+        rows.push(format!("{} | {verdict} | {}\n", side("sim"), side("real")));
+    }
+    rows.sort();
+    let mut out = rows.concat();
+    out.push_str(&format!(
+        "(and {} rows that timing decides)\n",
+        if timing > 0 { "some" } else { "no" }
+    ));
+    out
+}

@@ -297,3 +297,136 @@ fn isn_cannot_be_honoured_and_is_refused_with_its_place() {
     );
     assert!(stdout(&o).is_empty());
 }
+
+/// What a run could leave on the host: named namespaces, iptables rules,
+/// bound queues.
+fn host_state() -> Vec<String> {
+    let run = |prog: &str, args: &[&str]| {
+        std::process::Command::new(prog)
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let rules: String = run("iptables-save", &[])
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with(':'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    vec![
+        run("ip", &["netns", "list"]),
+        rules,
+        std::fs::read_to_string("/proc/net/netfilter/nfnetlink_queue").unwrap_or_default(),
+    ]
+}
+
+/// The inode of process `pid`'s network namespace.
+fn netns_of(pid: u32) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/ns/net"))
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// True when some process is still in the network namespace `inode`.
+fn namespace_in_use(inode: u64) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| std::fs::metadata(e.path().join("ns/net")).is_ok_and(|m| m.ino() == inode))
+}
+
+/// Starts `synack real time-wait` (a minute long) as `who`; waits until it
+/// is in its own namespace, which it returns with the child.
+fn start_long_run(
+    who: As,
+) -> (
+    std::process::Child,
+    Option<synack_tests::real_probe::NobodyCopy>,
+    u64,
+) {
+    let host = netns_of(std::process::id()).expect("our namespace");
+    let (child, copy) = synack_tests::real_probe::spawn(SYNACK, who, &["real", "time-wait"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match netns_of(child.id()) {
+            Some(ns) if ns != host => {
+                // Let it get into the scenario's steps.
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                return (child, copy, ns);
+            }
+            _ if std::time::Instant::now() > deadline => {
+                panic!("synack real did not enter a namespace of its own")
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
+#[test]
+fn kill_9_leaves_no_namespace_rule_or_queue() {
+    if !live() {
+        return;
+    }
+    for who in As::BOTH {
+        let before = host_state();
+        let (mut child, _copy, ns) = start_long_run(who);
+        assert!(namespace_in_use(ns));
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        assert!(
+            !namespace_in_use(ns),
+            "as {}: the namespace lives on",
+            who_name(who)
+        );
+        assert_eq!(
+            host_state(),
+            before,
+            "as {}: the host changed",
+            who_name(who)
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_run_cleans_up_and_exits_130() {
+    if !live() {
+        return;
+    }
+    for who in As::BOTH {
+        let before = host_state();
+        let (child, _copy, ns) = start_long_run(who);
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let started = std::time::Instant::now();
+        let o = child.wait_with_output().expect("the run ends");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "as {}: Ctrl-C took {:?}",
+            who_name(who),
+            started.elapsed()
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(130),
+            "as {}: {}",
+            who_name(who),
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("synack: interrupted"), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains("interrupted (Ctrl-C): the run stops here"),
+            "the transcript so far, and why it ends: {}",
+            stdout(&o)
+        );
+        assert!(!namespace_in_use(ns));
+        assert_eq!(
+            host_state(),
+            before,
+            "as {}: the host changed",
+            who_name(who)
+        );
+    }
+}

@@ -37,6 +37,22 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
         .into());
     }
     synack_capture::real::run::refuse(&scenario).map_err(CliError::Parse)?;
+    let mut for_real = scenario.clone();
+    for rule in &args.real_fault {
+        let parsed = synack_sim::scenario::parse("--real-fault", rule).map_err(CliError::Parse)?;
+        let extra = parsed.settings;
+        if !parsed.steps.is_empty() || (extra.faults.is_empty() && extra.losses.is_empty()) {
+            return Err(CliError::Usage(format!(
+                "--real-fault takes one fault rule, like \"drop client->server data #1\"; found \"{rule}\""
+            ))
+            .into());
+        }
+        // The extra rule decides first: it is the difference being invented.
+        let mut faults = extra.faults;
+        faults.extend(for_real.settings.faults);
+        for_real.settings.faults = faults;
+        for_real.settings.losses.extend(extra.losses);
+    }
     // The real side first: its namespace must be entered before any thread.
     let netns = real_cmd::enter(&scenario)?;
     let interrupt = Arc::new(AtomicBool::new(false));
@@ -46,7 +62,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     }
     let real = real_cmd::run_real(
         &netns,
-        &scenario,
+        &for_real,
         &RealOptions {
             interrupt,
             ..RealOptions::default()

@@ -149,15 +149,16 @@ pub static RULES: [Rule; 8] = [
     Rule {
         name: "time-wait-socket",
         explains: &[Field::From, Field::Presence],
-        matches: "the real endpoint going from FIN-WAIT-2 or CLOSING to CLOSED, then from CLOSED to TIME-WAIT, where the simulated one goes straight to TIME-WAIT",
-        why: "Linux hands a connection that enters TIME-WAIT to a small TIME-WAIT socket and closes the full one, so its state goes to CLOSED and the TIME-WAIT is the new socket's",
+        matches: "the real endpoint going from FIN-WAIT-2 or CLOSING to CLOSED, then from CLOSED to TIME-WAIT (at times by way of FIN-WAIT-2), where the simulated one goes straight to TIME-WAIT",
+        why: "Linux hands a connection that enters TIME-WAIT to a small TIME-WAIT socket and closes the full one, so its state goes to CLOSED and the TIME-WAIT is the new socket's (which first reports FIN-WAIT-2 when it took over one)",
         source: "Linux tcp_time_wait() and inet_twsk_alloc(); RFC 9293 3.3.2 has one TCB throughout",
         test: |v| {
             use crate::State::{Closed, Closing, FinWait2, TimeWait};
             matches!(
                 (v.sim.and_then(state), v.real.and_then(state)),
-                (Some((_, TimeWait)), Some((Closed, TimeWait)))
+                (Some((_, TimeWait)), Some((Closed | FinWait2, TimeWait)))
                     | (None, Some((FinWait2 | Closing, Closed)))
+                    | (None, Some((Closed, FinWait2)))
             )
         },
     },
