@@ -147,33 +147,6 @@ pub fn normalise(json: &str, detail: Detail) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_direction_in_order_with_long_gaps() {
-        let json = r#"{"kind":"app","t_us":10,"endpoint":"server","call":"listen(7)","result":"ok"}
-{"kind":"segment","t_us":5000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":[]}
-{"kind":"segment","t_us":1034000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":["retransmission"]}
-{"kind":"state","t_us":11000,"endpoint":"client","from":"CLOSED","to":"SYN-SENT","source":"kernel"}
-"#;
-        let out = normalise(
-            json,
-            Detail {
-                segments: true,
-                states: true,
-            },
-        );
-        assert!(
-            out.contains("segments client → server (ACKs alone left out):\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered [retransmission] (+1 s)\n"),
-            "{out}"
-        );
-        assert!(out.contains("client states: CLOSED → SYN-SENT\n"), "{out}");
-        assert!(out.contains("server calls:\n  listen(7) → ok\n"), "{out}");
-    }
-}
-
 /// The rules that explain what timing decides (a delayed ACK, a call that
 /// had to wait, a reset answering what arrived after an abort).
 const TIMING_RULES: [&str; 3] = ["delayed-ack", "blocked-timing", "reset-answer"];
@@ -239,4 +212,31 @@ pub fn normalise_compare(json: &str) -> String {
         if timing > 0 { "some" } else { "no" }
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_direction_in_order_with_long_gaps() {
+        let json = r#"{"kind":"app","t_us":10,"endpoint":"server","call":"listen(7)","result":"ok"}
+{"kind":"segment","t_us":5000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":[]}
+{"kind":"segment","t_us":1034000,"dir":"client->server","flags":"SYN","rel_seq":0,"rel_ack":null,"len":0,"win":64240,"fate":"delivered","analysis":["retransmission"]}
+{"kind":"state","t_us":11000,"endpoint":"client","from":"CLOSED","to":"SYN-SENT","source":"kernel"}
+"#;
+        let out = normalise(
+            json,
+            Detail {
+                segments: true,
+                states: true,
+            },
+        );
+        assert!(
+            out.contains("segments client → server (ACKs alone left out):\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered\n  c→s SYN seq=0 ack=- len=0 win=64240 delivered [retransmission] (+1 s)\n"),
+            "{out}"
+        );
+        assert!(out.contains("client states: CLOSED → SYN-SENT\n"), "{out}");
+        assert!(out.contains("server calls:\n  listen(7) → ok\n"), "{out}");
+    }
 }

@@ -1,5 +1,5 @@
 //! The pictures: every SVG parsed (the classes-and-titles contract of
-//! DESIGN.md "Diagrams"), the Mermaid form, and ladders side by side.
+//! docs/diagrams.md), the Mermaid form, and ladders side by side.
 
 use roxmltree::{Document, Node};
 use synack::cmd::sim::header;

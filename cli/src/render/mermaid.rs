@@ -1,4 +1,4 @@
-//! `--format mermaid`: a Mermaid `sequenceDiagram` (DESIGN.md "Diagrams"),
+//! `--format mermaid`: a Mermaid `sequenceDiagram` (docs/diagrams.md),
 //! for Markdown that GitHub, GitLab and many wikis draw.
 //!
 //! Participants `client` and `server`; one message per segment, labelled as

@@ -2,7 +2,7 @@
 //! running down, one sloped arrow per segment from its send time (on the
 //! sender's timeline) to its arrival time (on the receiver's).
 //!
-//! The contract (DESIGN.md "Diagrams", docs/diagrams.md): each segment is a
+//! The contract (docs/diagrams.md): each segment is a
 //! `<g class="segment">`, with the extra classes `dropped`,
 //! `retransmission`, `duplicated` and `injected` where they apply, holding a
 //! `<title>` with its label; each state change is a `<text class="state">`
@@ -413,7 +413,7 @@ fn is_retransmission(s: &SegmentEvent<'_>) -> bool {
     .any(|f| s.analysis.contains(f))
 }
 
-/// The classes of a segment's group (DESIGN.md's contract). `injected`
+/// The classes of a segment's group (docs/diagrams.md). `injected`
 /// comes with the fate of an `inject` statement's segment.
 pub fn segment_classes(s: &SegmentEvent<'_>) -> String {
     let mut c = String::from("segment");
