@@ -198,6 +198,12 @@ pub struct CompareArgs {
     pub run: RunFlags,
     #[command(flatten)]
     pub output: OutputFlags,
+    /// Show only what happens from this time on (svg), e.g. 1s, 250ms.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: Option<u64>,
+    /// Show only what happens up to this time (svg), e.g. 2.5s.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: Option<u64>,
     /// Exit 1 when any pair is unexplained.
     #[arg(long)]
     pub strict: bool,

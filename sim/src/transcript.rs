@@ -340,6 +340,20 @@ pub enum Note {
         wire: Option<State>,
         kernel: Option<State>,
     },
+    /// Real run: the kernel reported that `side` retransmitted
+    /// (`tcp:tcp_retransmit_skb`, or `tcp:tcp_retransmit_synack` for a
+    /// request socket's SYN-ACK), confirming the wire's retransmission;
+    /// the socket's RTO and congestion window just after it, from its
+    /// `TCP_INFO` (through inet_diag), where the socket was still there.
+    KernelRetransmit {
+        side: Side,
+        rto_us: Option<u64>,
+        cwnd: Option<u32>,
+    },
+    /// Real run: a retransmission only one source has: the wire shows
+    /// `side` retransmitting where the kernel reported none (`on_wire`), or
+    /// the kernel reported one the wire does not show as a retransmission.
+    RetransmitUnconfirmed { side: Side, on_wire: bool },
     /// Real run: the kernel's states are read by polling inet_diag, which
     /// misses states shorter than a poll.
     PolledStates,
@@ -361,6 +375,8 @@ impl Note {
             | Note::TimeWaitRemains { side, .. }
             | Note::KernelTimeWait { side }
             | Note::WireDisagrees { side, .. }
+            | Note::KernelRetransmit { side, .. }
+            | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,

@@ -118,3 +118,60 @@ fn a_fault_on_the_real_side_only_comes_out_unexplained() {
     let clean = compare(&["echo", "--strict"]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
 }
+
+#[test]
+fn svg_draws_the_simulated_and_the_real_ladder_side_by_side() {
+    if !live() {
+        return;
+    }
+    let o = Command::new(SYNACK)
+        .args(["compare", "lost-data", "--format", "svg"])
+        .output()
+        .expect("synack runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let class_is = |n: &roxmltree::Node, c: &str| {
+        n.attribute("class")
+            .is_some_and(|v| v.split(' ').any(|x| x == c))
+    };
+    let ladders: Vec<_> = doc
+        .descendants()
+        .filter(|n| class_is(n, "ladder"))
+        .collect();
+    assert_eq!(ladders.len(), 2, "{text}");
+    let titles: Vec<String> = ladders
+        .iter()
+        .map(|l| {
+            l.descendants()
+                .find(|n| class_is(n, "panel-title"))
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(titles[0], "simulation (rfc profile)", "{titles:?}");
+    assert!(titles[1].starts_with("real (Linux "), "{titles:?}");
+    // Each ladder draws its own run: the lost segment ends in a cross on
+    // both sides (the rule drops it in the simulator and on the real link).
+    for l in &ladders {
+        let segments = l.descendants().filter(|n| class_is(n, "segment")).count();
+        let dropped = l.descendants().filter(|n| class_is(n, "dropped")).count();
+        assert!(segments >= 8, "{segments} segments");
+        assert!(dropped >= 1, "no dropped segment drawn");
+    }
+}
+
+#[test]
+fn formats_compare_cannot_draw_are_a_usage_error_before_any_run() {
+    for format in ["mermaid", "pcap", "pcapng"] {
+        let o = Command::new(SYNACK)
+            .args(["compare", "echo", "--format", format])
+            .output()
+            .expect("synack runs");
+        assert_eq!(o.status.code(), Some(2), "{format}: {}", stderr(&o));
+        assert!(stderr(&o).contains("text, json or svg"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -8,6 +8,7 @@ use crate::args::{CompareArgs, Format};
 use crate::error::CliError;
 use crate::output::Output;
 use crate::render::compare::{write_json, write_text, CompareHeader};
+use crate::render::diagram::{ladder, write_document, Panel, View};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -17,7 +18,7 @@ use synack_capture::real::kstate::StatesMode;
 use synack_capture::real::run::{RealOptions, RealRun, RunEnd};
 use synack_sim::compare::{compare, Context as CompareContext, Pair, Totals};
 use synack_sim::scenario::Scenario;
-use synack_sim::transcript::Recorder;
+use synack_sim::transcript::{OwnedEvent, OwnedKind, Recorder};
 use synack_sim::world::{self, RunOptions, RunOutcome};
 
 /// Runs `synack compare`.
@@ -29,9 +30,13 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     };
     let mut scenario = loaded;
     scenario.settings = opts.apply(&scenario.settings);
-    if matches!(args.output.format, Format::Pcap | Format::Pcapng) {
+    if !matches!(
+        args.output.format,
+        Format::Text | Format::Json | Format::Svg
+    ) {
         return Err(CliError::Usage(
-            "compare prints text or json; `synack sim` and `synack real` write capture files"
+            "compare prints text, json or svg (two ladders side by side); `synack sim` and \
+             `synack real` write capture files and Mermaid"
                 .into(),
         )
         .into());
@@ -74,6 +79,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     let header = compare_header(&scenario, &real);
     match args.output.format {
         Format::Json => write_json(&mut out.writer, &header, &pairs, &totals),
+        Format::Svg => write_ladders(&mut out.writer, args, &scenario, &sim, &real),
         _ => write_text(&mut out.writer, &header, &pairs, &totals, out.color),
     }
     .and_then(|()| out.writer.flush())
@@ -102,6 +108,49 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     } else {
         Outcome::ExpectFailed(failures)
     })
+}
+
+/// `--format svg`: the simulated and the real ladder side by side on one
+/// time axis (docs/diagrams.md), the window of `--from`/`--to` applied.
+fn write_ladders(
+    out: &mut dyn Write,
+    args: &CompareArgs,
+    scenario: &Scenario,
+    sim: &Recorder,
+    real: &RealRun,
+) -> std::io::Result<()> {
+    let view = View {
+        time_sequence: false,
+        from_us: args.from,
+        to_us: args.to,
+    };
+    let shown = |events: &[OwnedEvent]| -> Vec<OwnedEvent> {
+        events
+            .iter()
+            .filter(|e| !matches!(e.kind, OwnedKind::Note(_)) && view.shows(e.t_us))
+            .cloned()
+            .collect()
+    };
+    let (sim_events, real_events) = (shown(&sim.events), shown(&real.events));
+    let sim_title = format!("simulation ({} profile)", scenario.settings.profile);
+    let real_title = format!("real (Linux {})", real.info.kernel);
+    let panels = [
+        Panel {
+            title: &sim_title,
+            conn: sim.conns.first(),
+            events: &sim_events,
+        },
+        Panel {
+            title: &real_title,
+            conn: Some(&real.conn),
+            events: &real_events,
+        },
+    ];
+    let mut header = real_cmd::header(scenario, real);
+    header.what = format!("compare {}", scenario.source);
+    header.profile = Some(scenario.settings.profile);
+    let doc = ladder::ladders(&header, &panels, &view);
+    write_document(out, &doc)
 }
 
 /// The simulation of `scenario` (its settings already carry the overrides).

@@ -172,7 +172,9 @@ pub fn write_text(
     l.fmt(format_args!(" · Linux {} · {}", h.kernel, h.states_from));
     emit(out, &mut l)?;
     emit(out, &mut l)?;
-    let right = TIME_W + 1 + SIDE_W + 3;
+    let mut text = String::new();
+    let side_w = side_width(pairs, &mut text);
+    let right = TIME_W + 1 + side_w + 3;
     l.styled(Style::BOLD, |l| {
         l.pad_to(TIME_W - 4);
         l.push("time  simulation");
@@ -183,10 +185,9 @@ pub fn write_text(
         l.fmt(format_args!("time  real (Linux {})", h.kernel));
     });
     emit(out, &mut l)?;
-    let mut text = String::new();
     for p in pairs {
-        side(&mut l, p.sim.as_ref(), &mut text);
-        l.pad_to(TIME_W + 1 + SIDE_W + 1);
+        side(&mut l, p.sim.as_ref(), &mut text, side_w);
+        l.pad_to(TIME_W + 1 + side_w + 1);
         let style = match p.verdict {
             Verdict::Same => Style::DIM,
             Verdict::Explained => Style::WARN,
@@ -194,9 +195,9 @@ pub fn write_text(
         };
         l.styled(style, |l| l.push(mark(p.verdict)));
         l.push(" ");
-        side(&mut l, p.real.as_ref(), &mut text);
+        side(&mut l, p.real.as_ref(), &mut text, side_w);
         if p.verdict != Verdict::Same {
-            l.pad_to(2 * (TIME_W + 1 + SIDE_W) + 5);
+            l.pad_to(2 * (TIME_W + 1 + side_w) + 5);
             l.push(" ");
             l.styled(style, |l| l.push(&reason(p)));
         }
@@ -228,8 +229,27 @@ pub fn write_text(
     Ok(())
 }
 
+/// The width of a column's events: [`SIDE_W`], or more when an event's
+/// text (a long payload) needs it, so the marks stay in one column.
+fn side_width(pairs: &[Pair], text: &mut String) -> usize {
+    let mut probe = Line::new(false);
+    let widest = pairs
+        .iter()
+        .flat_map(|p| [p.sim.as_ref(), p.real.as_ref()])
+        .flatten()
+        .map(|e| {
+            event_text(text, e);
+            probe.clear();
+            probe.push_clean(text);
+            probe.width
+        })
+        .max()
+        .unwrap_or(0);
+    SIDE_W.max(widest + 2)
+}
+
 /// One side of a row: its time and event, or blanks.
-fn side(l: &mut Line, e: Option<&OwnedEvent>, text: &mut String) {
+fn side(l: &mut Line, e: Option<&OwnedEvent>, text: &mut String, side_w: usize) {
     let start = l.width;
     if let Some(e) = e {
         l.pad_to(start + TIME_W - 8);
@@ -238,7 +258,7 @@ fn side(l: &mut Line, e: Option<&OwnedEvent>, text: &mut String) {
         event_text(text, e);
         l.push_clean(text);
     }
-    l.pad_to(start + TIME_W + 1 + SIDE_W);
+    l.pad_to(start + TIME_W + 1 + side_w);
 }
 
 fn emit(out: &mut dyn Write, l: &mut Line) -> io::Result<()> {

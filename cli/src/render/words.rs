@@ -273,6 +273,30 @@ impl Display for NoteText<'_> {
                 ),
                 (None, None) => Ok(()),
             },
+            Note::KernelRetransmit { side, rto_us, cwnd } => {
+                write!(f, "the kernel confirms the {side}'s retransmission")?;
+                match (rto_us, cwnd) {
+                    (Some(rto), Some(cwnd)) => write!(
+                        f,
+                        ": RTO now {}, cwnd {cwnd} segment{}",
+                        Duration(*rto),
+                        if *cwnd == 1 { "" } else { "s" }
+                    ),
+                    (Some(rto), None) => write!(f, ": RTO now {}", Duration(*rto)),
+                    _ => Ok(()),
+                }
+            }
+            Note::RetransmitUnconfirmed { side, on_wire: true } => write!(
+                f,
+                "the segments show a retransmission by the {side} that the kernel did not report"
+            ),
+            Note::RetransmitUnconfirmed {
+                side,
+                on_wire: false,
+            } => write!(
+                f,
+                "the kernel reports a retransmission by the {side} that the segments do not show"
+            ),
             Note::PolledStates => f.write_str(
                 "states polled from inet_diag (not root): a state shorter than a poll is not seen",
             ),

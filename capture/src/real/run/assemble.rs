@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use synack_sim::link::Verdict;
 use synack_sim::observer::Observer;
-use synack_sim::transcript::{Fate, Note, OwnedEvent, OwnedKind, Recorder, StateSource};
+use synack_sim::transcript::{
+    AnalysisFlag, Fate, Note, OwnedEvent, OwnedKind, Recorder, StateSource,
+};
 use synack_sim::{Side, State};
 
 /// What happened at an instant, before it is put in order.
@@ -30,9 +32,27 @@ pub(super) struct Parts {
     pub states: Vec<SideChange>,
     /// Calls and notes.
     pub other: Vec<Timed>,
+    /// The retransmissions the kernel reported; `None` when it could not
+    /// report them (no tracepoints: nothing to confirm against).
+    pub retransmits: Option<Vec<KernelRetx>>,
     /// The run's addresses: which end is the client.
     pub pair: AddrPair,
 }
+
+/// A retransmission the kernel reported, with its socket's RTO and cwnd
+/// just after it.
+pub(super) struct KernelRetx {
+    pub t_ns: u64,
+    pub side: Side,
+    pub rto_us: Option<u64>,
+    pub cwnd: Option<u32>,
+}
+
+/// How far apart (µs) a retransmission's capture and the kernel's report
+/// of it may be and still be the same one: the tracepoint fires as the
+/// kernel sends, libpcap stamps lo's copy a few µs later; 20 ms leaves room
+/// for a loaded machine and stays under the shortest RTO (200 ms).
+const RETX_MATCH_US: u64 = 20_000;
 
 /// The order of kinds at one instant: a call, then the state it causes,
 /// then the segment it sends; notes last.
@@ -86,6 +106,8 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
         .first()
         .is_some_and(|c| c.client.ip() != IpAddr::V4(parts.pair.client));
     let mut wire_states: [Vec<State>; 2] = [Vec::new(), Vec::new()];
+    // (time, whether the kernel must report it)
+    let mut wire_retx: [Vec<(u64, bool)>; 2] = [Vec::new(), Vec::new()];
     let mut segment = 0usize;
     for ev in wire.events {
         match ev.kind {
@@ -98,6 +120,18 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
                     seg.arrives_us = arrives_ns.map(us);
                 }
                 segment += 1;
+                // A SYN-ACK's retransmission is usually a request
+                // socket's, which `tcp_retransmit_skb` does not report (a
+                // full socket's, after a simultaneous open, it does): it
+                // may be confirmed, and goes unremarked when it is not.
+                let syn_ack = seg.hdr.flags.syn() && seg.hdr.flags.ack();
+                if seg.fate != Fate::Duplicated
+                    && (seg.analysis.contains(AnalysisFlag::Retransmission)
+                        || seg.analysis.contains(AnalysisFlag::FastRetransmission)
+                        || seg.analysis.contains(AnalysisFlag::SpuriousRetransmission))
+                {
+                    wire_retx[seg.dir.sender().index()].push((ev.t_us, !syn_ack));
+                }
                 all.push(ev.t_us, OwnedKind::Segment { seg, payload });
             }
             OwnedKind::State { endpoint, to, .. } => {
@@ -136,6 +170,36 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
     }
     for t in parts.other {
         all.push(us(t.t_ns), t.kind);
+    }
+    if let Some(kernel) = &parts.retransmits {
+        for k in kernel {
+            all.push(
+                us(k.t_ns),
+                OwnedKind::Note(Note::KernelRetransmit {
+                    side: k.side,
+                    rto_us: k.rto_us,
+                    cwnd: k.cwnd,
+                }),
+            );
+        }
+        for side in [Side::Client, Side::Server] {
+            let k: Vec<u64> = kernel
+                .iter()
+                .filter(|k| k.side == side)
+                .map(|k| us(k.t_ns))
+                .collect();
+            let (wire_only, kernel_only) = unmatched(&wire_retx[side.index()], &k);
+            for (t_us, on_wire) in wire_only
+                .into_iter()
+                .map(|t| (t, true))
+                .chain(kernel_only.into_iter().map(|t| (t, false)))
+            {
+                all.push(
+                    t_us,
+                    OwnedKind::Note(Note::RetransmitUnconfirmed { side, on_wire }),
+                );
+            }
+        }
     }
     let end_us = all.end;
     for side in [Side::Client, Side::Server] {
@@ -189,6 +253,30 @@ fn fates(frames: &[Frame], records: &[VerdictRecord]) -> Vec<Option<(Fate, Optio
         .collect()
 }
 
+/// The retransmissions (times, µs) only one source has: each wire
+/// retransmission pairs with the first unpaired kernel report within
+/// [`RETX_MATCH_US`] of it. Both lists are in time order.
+/// A wire retransmission not marked `required` may pair but is never
+/// reported as unpaired.
+fn unmatched(wire: &[(u64, bool)], kernel: &[u64]) -> (Vec<u64>, Vec<u64>) {
+    let mut used = vec![false; kernel.len()];
+    let mut wire_only = Vec::new();
+    for &(w, required) in wire {
+        match (0..kernel.len()).find(|&i| !used[i] && kernel[i].abs_diff(w) <= RETX_MATCH_US) {
+            Some(i) => used[i] = true,
+            None if required => wire_only.push(w),
+            None => {}
+        }
+    }
+    let kernel_only = kernel
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(k, _)| *k)
+        .collect();
+    (wire_only, kernel_only)
+}
+
 /// Where the states the wire shows and the kernel's differ, as (wire,
 /// kernel) pairs from a diff of the two sequences (`None` where one of them
 /// has no state there).
@@ -235,6 +323,22 @@ fn disagreements(wire: &[State], kernel: &[State]) -> Vec<(Option<State>, Option
 mod tests {
     use super::*;
     use State::*;
+
+    #[test]
+    fn retransmissions_pair_within_the_window_once_each() {
+        // Two on the wire, two reported: one pairs, one wire retransmission
+        // is too far from the second report, which stays unpaired.
+        let (w, k) = unmatched(&[(300_000, true), (900_000, true)], &[300_010, 500_000]);
+        assert_eq!(w, [900_000]);
+        assert_eq!(k, [500_000]);
+        // One report cannot confirm two wire retransmissions.
+        let (w, k) = unmatched(&[(300_000, true), (300_005, true)], &[300_002]);
+        assert_eq!(w, [300_005]);
+        assert!(k.is_empty());
+        // A SYN-ACK's may pair, and is not missed when it does not.
+        let (w, k) = unmatched(&[(300_000, false), (600_000, false)], &[300_001]);
+        assert!(w.is_empty() && k.is_empty());
+    }
 
     #[test]
     fn the_same_states_agree() {

@@ -18,11 +18,11 @@ mod sides;
 
 use super::capture::{CaptureOptions, RealCapture};
 use super::clock::now_ns;
-use super::kstate::{KernelStates, StateChange, StatesMode, StatesOptions};
+use super::kstate::{DiagSocket, KernelStates, Retransmit, StateChange, StatesMode, StatesOptions};
 use super::link::{LinkConfig, LinkEvent, NfqLink};
 use super::netns::{Netns, Privilege};
 use super::RealError;
-use assemble::{Parts, Timed};
+use assemble::{KernelRetx, Parts, Timed};
 use driver::{Cmd, Endpoint, Job, Report};
 use sides::Sides;
 use std::net::{SocketAddr, SocketAddrV4};
@@ -45,6 +45,8 @@ pub const CALL_CAP: Duration = Duration::from_secs(300);
 const DRAIN_CAP: Duration = Duration::from_secs(60);
 /// How often the kernel's states are polled while nothing else happens.
 const IDLE_POLL: Duration = Duration::from_millis(5);
+/// The least quiet on the link that ends a run once every socket settled.
+const QUIET_MIN: Duration = Duration::from_millis(60);
 
 /// How a real run is made.
 #[derive(Clone, Debug)]
@@ -157,6 +159,8 @@ struct Runner<'a> {
     worker_stop: Arc<AtomicBool>,
     sides: Sides,
     changes: Vec<StateChange>,
+    /// The kernel's retransmissions; `None` without the tracepoints.
+    retransmits: Option<Vec<KernelRetx>>,
     other: Vec<Timed>,
     failures: Vec<CheckFailure>,
     /// Calls sent to each side that have not returned yet.
@@ -182,6 +186,9 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         netns,
         StatesOptions {
             tracepoints: !opts.diag_only,
+            // A request socket's SYN-ACK retransmissions have their own
+            // tracepoint, whose release costs ~35 ms more at the end
+            // (docs/real.md "Costs"); they go unconfirmed instead.
             synack_retransmits: false,
         },
     )?;
@@ -219,6 +226,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         worker_stop: worker_stop.clone(),
         sides: Sides::new(netns.pair),
         changes: Vec::new(),
+        retransmits: None,
         other: Vec::new(),
         failures: Vec::new(),
         outstanding: [0; 2],
@@ -228,8 +236,9 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         last_packet_ns: t0,
         last_poll_ns: 0,
     };
-    if matches!(r.states.mode(), StatesMode::InetDiagOnly { .. }) {
-        r.note(t0, Note::PolledStates);
+    match r.states.mode() {
+        StatesMode::InetDiagOnly { .. } => r.note(t0, Note::PolledStates),
+        StatesMode::Tracepoints => r.retransmits = Some(Vec::new()),
     }
     let end = r.steps();
     if end == RunEnd::Complete {
@@ -239,12 +248,17 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
     // (a FIN of a socket still open) reaches the transcript; the last
     // states; the link; then the workers and their sockets.
     let report = capture.stop()?;
+    let sockets = r.states.sockets().to_vec();
     let last = r.states.close()?;
     r.changes.extend(last.changes);
+    if let Some(all) = r.retransmits.as_mut() {
+        kernel_retx(last.retransmits, r.pair, &sockets, all);
+    }
     let link_report = r.link.stop()?;
     r.worker_stop.store(true, Ordering::SeqCst);
     let Runner {
         mut changes,
+        retransmits,
         mut other,
         failures,
         pair,
@@ -261,6 +275,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         records: link_report.records,
         states,
         other,
+        retransmits,
         pair,
     });
     let conn = world::conn_info(scenario);
@@ -275,6 +290,35 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         info,
         end,
     })
+}
+
+/// The kernel's retransmissions `found`, each with its socket's RTO and
+/// cwnd as the last inet_diag dump (`sockets`, just after it) had them.
+fn kernel_retx(
+    found: Vec<Retransmit>,
+    pair: super::AddrPair,
+    sockets: &[DiagSocket],
+    all: &mut Vec<KernelRetx>,
+) {
+    for r in found {
+        let side = if *r.local.ip() == pair.client {
+            Side::Client
+        } else if *r.local.ip() == pair.server {
+            Side::Server
+        } else {
+            continue;
+        };
+        let info = sockets
+            .iter()
+            .find(|d| d.local == r.local && d.remote == r.remote)
+            .and_then(|d| d.info);
+        all.push(KernelRetx {
+            t_ns: r.t_ns,
+            side,
+            rto_us: info.map(|i| u64::from(i.rto_us)),
+            cwnd: info.map(|i| i.snd_cwnd),
+        });
+    }
 }
 
 impl Runner<'_> {
@@ -292,11 +336,18 @@ impl Runner<'_> {
         }
     }
 
+    fn take_retransmits(&mut self, found: Vec<Retransmit>) {
+        if let Some(all) = self.retransmits.as_mut() {
+            kernel_retx(found, self.pair, self.states.sockets(), all);
+        }
+    }
+
     /// Polls the kernel's states.
     fn poll_states(&mut self) {
         self.last_poll_ns = now_ns();
         if let Ok(p) = self.states.poll() {
             self.take_changes(p.changes);
+            self.take_retransmits(p.retransmits);
         }
     }
 
@@ -566,7 +617,10 @@ impl Runner<'_> {
     /// quiet for a while (TIME-WAIT excluded, as in the simulator).
     fn drain(&mut self) {
         let start = now_ns();
-        let quiet = (self.scenario.settings.rtt_us * 3 * 1000).max(200_000_000);
+        // Settled means no socket waits for an ACK or a handshake, so
+        // nothing is due but answers to what is still in the link: three
+        // rtts of quiet cover a packet held rtt/2 and its answer.
+        let quiet = (self.scenario.settings.rtt_us * 3 * 1000).max(QUIET_MIN.as_nanos() as u64);
         loop {
             self.tick(Duration::from_millis(2));
             let now = now_ns();

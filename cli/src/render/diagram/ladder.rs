@@ -34,6 +34,8 @@ const CLIENT_X: f64 = 290.0;
 const LANE_W: f64 = 510.0;
 /// Where the first instant is drawn.
 const TOP: f64 = 132.0;
+/// The extra room above titled panels.
+const TITLE_H: f64 = 24.0;
 /// Below the last instant.
 const BOTTOM: f64 = 28.0;
 /// Where along an arrow its label is centred (from the sender).
@@ -110,7 +112,13 @@ pub fn ladders(header: &Header, panels: &[Panel<'_>], view: &View) -> Document {
     let (rows, placed) = place(panels);
     let axis = TimeAxis::build(&rows, scale(header, &rows));
     let width = TIME_W + PANEL_W * panels.len().max(1) as f64;
-    let height = TOP + axis.height + BOTTOM;
+    // Titled panels (compare's) move down a line, clear of the legend.
+    let shift = if panels.iter().any(|p| !p.title.is_empty()) {
+        TITLE_H
+    } else {
+        0.0
+    };
+    let height = TOP + axis.height + BOTTOM + shift;
     let mut heading = heading(header);
     if view.is_windowed() {
         let from = Secs::millis(view.from_us.unwrap_or(0));
@@ -119,19 +127,22 @@ pub fn ladders(header: &Header, panels: &[Panel<'_>], view: &View) -> Document {
             None => heading.push_str(&format!(" · from {from} s")),
         }
     }
-    let mut doc = document(width, height)
+    let doc = document(width, height)
         .add(
             text(12.0, 22.0, &heading, 14.0, "start", pal::INK)
                 .set("class", "heading")
                 .set("font-weight", "bold"),
         )
         .add(legend(12.0, 48.0));
-    doc = doc.add(time_column(&axis));
+    let mut body = group("body").add(time_column(&axis));
+    if shift > 0.0 {
+        body = body.set("transform", format!("translate(0,{shift})"));
+    }
     for (i, (p, places)) in panels.iter().zip(&placed).enumerate() {
         let x0 = TIME_W + PANEL_W * i as f64;
-        doc = doc.add(panel(x0, p, places, &axis));
+        body = body.add(panel(x0, p, places, &axis));
     }
-    doc
+    doc.add(body)
 }
 
 /// Times on the left, at every instant, and the compressed gaps.
