@@ -121,7 +121,7 @@ pub enum NetnsError {
         #[source]
         source: io::Error,
     },
-    #[error("Could not write {file} of the new user namespace ({source}).")]
+    #[error("Could not write {file} of the new user namespace ({source}): the kernel refuses even the one mapping synack asks for (its own user ID) when the process lacks the rights of its user, e.g. uid 0 without capabilities in a restricted container: run synack as full root, or as an ordinary user.")]
     IdMap {
         file: &'static str,
         #[source]
