@@ -99,6 +99,9 @@ pub enum Fate {
     Duplicated,
     /// Real traffic: seen on the wire.
     Captured,
+    /// A forged segment of an `inject` statement: handed to the receiver at
+    /// once, no link delay, no fault rule (docs/scenario-language.md).
+    Injected,
 }
 
 impl Fate {
@@ -108,6 +111,7 @@ impl Fate {
             Fate::Dropped => "dropped",
             Fate::Duplicated => "duplicated",
             Fate::Captured => "captured",
+            Fate::Injected => "injected",
         }
     }
 }

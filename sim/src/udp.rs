@@ -222,6 +222,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, sink: &mut dyn Sink) -> io::R
     stats.end_us = w.now;
     Ok(RunOutcome {
         failures: Vec::new(),
+        error: None,
         stats,
     })
 }

@@ -12,7 +12,7 @@ fn err(text: &str) -> String {
 }
 
 const STATEMENTS: &str =
-    "profile, rtt, mss, seed, isn, port, drop, duplicate, delay, loss, transport, client, server, wait, expect";
+    "profile, rtt, mss, seed, isn, port, drop, duplicate, delay, loss, transport, client, server, wait, expect, inject";
 
 #[test]
 fn error_unknown_statement_lists_and_suggests() {
@@ -30,7 +30,7 @@ fn error_unknown_statement_lists_and_suggests() {
     );
     assert_eq!(
         err("  \"hello\""),
-        "t.tcp:1:3: expected an action (one of: client, server, wait, expect), found a quoted string"
+        "t.tcp:1:3: expected an action (one of: client, server, wait, expect, inject), found a quoted string"
     );
 }
 
@@ -356,15 +356,15 @@ fn error_trailing_tokens() {
 fn error_dangling_ampersand() {
     assert_eq!(
         err("client close &"),
-        "t.tcp:1:15: expected an action (one of: client, server, wait, expect), found the end of the line"
+        "t.tcp:1:15: expected an action (one of: client, server, wait, expect, inject), found the end of the line"
     );
     assert_eq!(
         err("client close && server close"),
-        "t.tcp:1:15: expected an action (one of: client, server, wait, expect), found \"&\""
+        "t.tcp:1:15: expected an action (one of: client, server, wait, expect, inject), found \"&\""
     );
     assert_eq!(
         err("& client close"),
-        "t.tcp:1:1: expected an action (one of: client, server, wait, expect), found \"&\""
+        "t.tcp:1:1: expected an action (one of: client, server, wait, expect, inject), found \"&\""
     );
 }
 

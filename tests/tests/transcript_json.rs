@@ -140,7 +140,13 @@ fn the_documented_values_are_the_cores_own() {
     let core: Vec<&str> = synack_sim::State::ALL.iter().map(|s| s.name()).collect();
     assert_eq!(doc.values("States"), core);
     let fates = doc.values("Fates");
-    for f in [F::Delivered, F::Dropped, F::Duplicated, F::Captured] {
+    for f in [
+        F::Delivered,
+        F::Dropped,
+        F::Duplicated,
+        F::Captured,
+        F::Injected,
+    ] {
         assert!(fates.iter().any(|v| v == f.name()), "fate {}", f.name());
     }
     let core: Vec<&str> = synack_sim::transcript::TimerKind::ALL

@@ -145,6 +145,7 @@ pub fn outcome(scenario: &Scenario, real: &RealRun) -> Result<Outcome> {
         scenario,
         &synack_sim::world::RunOutcome {
             failures: real.failures.clone(),
+            error: None,
             stats: Default::default(),
         },
     ))

@@ -62,8 +62,14 @@ pub fn options(run: &RunFlags) -> RunOptions {
 }
 
 fn simulate(scenario: &Scenario, run: &RunFlags, sink: &mut dyn Sink) -> Result<RunOutcome> {
-    world::run(scenario, &options(run), sink)
-        .with_context(|| format!("cannot simulate scenario {}", scenario.source))
+    let outcome = world::run(scenario, &options(run), sink)
+        .with_context(|| format!("cannot simulate scenario {}", scenario.source))?;
+    match outcome.error {
+        // A line only the run could find wrong (an `inject` without the
+        // numbers it needs): a scenario error, exit 2.
+        Some(e) => Err(CliError::Parse(e).into()),
+        None => Ok(outcome),
+    }
 }
 
 /// The header of the text transcript: what ran, with `settings` (the
@@ -196,6 +202,7 @@ mod tests {
                 actual: State::FinWait2,
                 waited_us: None,
             }],
+            error: None,
             stats: Stats::default(),
         };
         assert_eq!(

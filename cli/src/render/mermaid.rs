@@ -72,6 +72,9 @@ impl<W: Write> Sink for MermaidRenderer<W> {
                 let arrow = match (s.dir, s.fate) {
                     (Dir::ClientToServer, Fate::Dropped) => "client-x server",
                     (Dir::ServerToClient, Fate::Dropped) => "server-x client",
+                    // A forged segment (`inject`): dotted, and "(injected)" in its label.
+                    (Dir::ClientToServer, Fate::Injected) => "client-->>server",
+                    (Dir::ServerToClient, Fate::Injected) => "server-->>client",
                     (Dir::ClientToServer, _) => "client->>server",
                     (Dir::ServerToClient, _) => "server->>client",
                 };

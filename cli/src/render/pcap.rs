@@ -179,6 +179,14 @@ pub fn comment(s: &SegmentEvent<'_>, sender: State, receiver: State) -> String {
             );
         }
         Fate::Duplicated => c.push_str("; duplicated: the link delivered it twice"),
+        Fate::Injected => {
+            let _ = write!(
+                c,
+                "; injected: forged by the scenario as if the {} sent it, handed to the {} at once",
+                s.dir.sender(),
+                s.dir.receiver()
+            );
+        }
         Fate::Delivered | Fate::Captured => {}
     }
     c
@@ -196,7 +204,7 @@ pub fn datagram_comment(d: &DatagramEvent<'_>) -> String {
             );
         }
         Fate::Duplicated => c.push_str("; duplicated: the link delivered it twice"),
-        Fate::Delivered | Fate::Captured => {}
+        Fate::Delivered | Fate::Captured | Fate::Injected => {}
     }
     c
 }

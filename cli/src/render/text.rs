@@ -270,6 +270,7 @@ impl<W: Write> TextRenderer<W> {
         let words = match fate {
             Fate::Dropped => Some(("(dropped)", Style::DROPPED)),
             Fate::Duplicated => Some(("(duplicated)", Style::DIM)),
+            Fate::Injected => Some(("(injected)", Style::DROPPED)),
             Fate::Delivered | Fate::Captured => None,
         };
         match words {

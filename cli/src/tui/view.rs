@@ -207,6 +207,7 @@ pub fn segment_spans(s: &SegmentEvent<'_>, out: &mut Row) {
     match s.fate {
         Fate::Dropped => out.push(span(" (dropped)", Tone::Dropped)),
         Fate::Duplicated => out.push(span(" (duplicated)", Tone::Plain)),
+        Fate::Injected => out.push(span(" (injected)", Tone::Dropped)),
         Fate::Delivered | Fate::Captured => {}
     }
     for f in s.analysis.iter() {

@@ -207,10 +207,53 @@ pub enum Action {
         side: Side,
         state: State,
     },
+    /// `inject DIR FLAGS [seq=V] [ack=V] [win=N] [len=N | "text"]`: a forged
+    /// segment delivered at once (docs/scenario-language.md, "inject").
+    Inject(Inject),
+}
+
+/// A sequence or acknowledgment number of an `inject` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeqValue {
+    /// `+N` / `-N`: an offset from the default (SND.NXT or RCV.NXT).
+    Offset(i64),
+    /// A plain number: relative to the ISN (the pretended sender's for
+    /// `seq`, the receiver's for `ack`), or absolute where the pretended
+    /// sender never had a connection.
+    Plain(u32),
+}
+
+/// The payload of an `inject` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InjectPayload {
+    None,
+    /// `len=N`: N bytes of the `send N bytes` pattern.
+    Len(u32),
+    /// `"text"`.
+    Text(Vec<u8>),
+}
+
+/// A forged segment: as if the sender of `dir` had sent it, without
+/// changing that sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inject {
+    pub dir: Dir,
+    pub flags: crate::segment::Flags,
+    pub seq: Option<SeqValue>,
+    pub ack: Option<SeqValue>,
+    /// The window in bytes (scaled down by the sender's shift on the wire).
+    pub win: Option<u32>,
+    pub payload: InjectPayload,
+    /// Column of `inject`, and of `seq=` / `ack=` where given (for errors
+    /// that only the run can find).
+    pub col: u32,
+    pub seq_col: Option<u32>,
+    pub ack_col: Option<u32>,
 }
 
 impl Action {
-    /// The endpoint that makes this socket call (`None` for `wait` and `expect`).
+    /// The endpoint that makes this socket call (`None` for `wait`, `expect`
+    /// and `inject`).
     pub fn caller(&self) -> Option<Side> {
         match *self {
             Action::Listen { side, .. }
@@ -222,7 +265,10 @@ impl Action {
             | Action::Close { side }
             | Action::Abort { side }
             | Action::Bind { side, .. } => Some(side),
-            Action::Wait { .. } | Action::WaitUntil { .. } | Action::Expect { .. } => None,
+            Action::Wait { .. }
+            | Action::WaitUntil { .. }
+            | Action::Expect { .. }
+            | Action::Inject(_) => None,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod builtin;
 mod cursor;
 pub mod error;
+mod inject;
 mod lexer;
 pub mod parser;
 mod settings;
@@ -12,5 +13,6 @@ mod values;
 
 pub use ast::*;
 pub use error::ScenarioError;
+pub use inject::{MAX_INJECT_LEN, MAX_INJECT_WIN};
 pub use parser::parse;
 pub use values::{closest, parse_duration};

@@ -17,7 +17,7 @@ use crate::state::State;
 use crate::transcript::Side;
 
 /// The first words of action statements.
-const ACTIONS: [&str; 4] = ["client", "server", "wait", "expect"];
+const ACTIONS: [&str; 5] = ["client", "server", "wait", "expect", "inject"];
 
 /// The socket calls that follow a side.
 const CALLS: [&str; 8] = [
@@ -129,6 +129,11 @@ fn action(cur: &mut Cursor<'_, '_>, transport: Transport) -> Result<Action, Fail
             "\"wait until\" waits for a TCP state, and a udp socket has none; use \"wait D\"",
         )),
         "wait" => wait(cur),
+        "inject" if udp => Err(Fail::new(
+            col,
+            "\"inject\" forges a TCP segment, and a udp scenario has no connection (transport udp)",
+        )),
+        "inject" => super::inject::inject(cur, col),
         "expect" => {
             let side = cur.side()?;
             Ok(Action::Expect {

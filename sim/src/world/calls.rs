@@ -261,6 +261,10 @@ impl World {
                     max_us: *max_us,
                 })
             }
+            Action::Inject(i) => {
+                self.inject(i, line);
+                None
+            }
             Action::Expect { side, state } => {
                 let actual = self.eps[side.index()].state();
                 if actual != *state {

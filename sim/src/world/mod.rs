@@ -17,6 +17,7 @@
 //! `calls.rs` the socket calls.
 
 mod calls;
+mod inject;
 mod net;
 mod stepper;
 
@@ -90,6 +91,10 @@ pub struct Stats {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunOutcome {
     pub failures: Vec<CheckFailure>,
+    /// An `inject` line that the run could not build (its pretended sender
+    /// never had a connection and a number was not given): the run stopped
+    /// there. A scenario error like a parse error (file:line:col).
+    pub error: Option<crate::scenario::ScenarioError>,
     pub stats: Stats,
 }
 

@@ -207,7 +207,7 @@ impl World {
     }
 
     /// A segment reaches host `to`: demultiplex by port (RFC 9293 3.10.7).
-    fn deliver(&mut self, arr: InFlight) {
+    pub(super) fn deliver(&mut self, arr: InFlight) {
         let now = self.now;
         let ep = &mut self.eps[arr.to.index()];
         let h = arr.seg.hdr;

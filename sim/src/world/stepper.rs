@@ -10,7 +10,7 @@ use crate::link::Link;
 use crate::observer::analysis::TcpAnalyzer;
 use crate::profile::Profile;
 use crate::rng::Rng;
-use crate::scenario::{Scenario, Step};
+use crate::scenario::{Scenario, ScenarioError, Step};
 use crate::seq::SeqNum;
 use crate::transcript::{ConnInfo, Note, OwnedEvent, OwnedKind, Side, TimerKind};
 use std::collections::{BTreeSet, VecDeque};
@@ -68,6 +68,10 @@ pub struct World {
     pub(super) record: bool,
     pub(super) stats: Stats,
     pub(super) failures: Vec<CheckFailure>,
+    /// The scenario's name, for errors only the run can find.
+    pub(super) source: Arc<str>,
+    /// Such an error: the run stopped there.
+    error: Option<ScenarioError>,
 }
 
 impl World {
@@ -107,6 +111,8 @@ impl World {
             record: true,
             stats: Stats::default(),
             failures: Vec::new(),
+            source: scenario.source.as_str().into(),
+            error: None,
         }
     }
 
@@ -213,8 +219,17 @@ impl World {
         stats.read_digest = [self.eps[0].read_digest().0, self.eps[1].read_digest().0];
         RunOutcome {
             failures: self.failures.clone(),
+            error: self.error.clone(),
             stats,
         }
+    }
+
+    /// A line the run cannot carry out (an `inject` without the numbers it
+    /// needs): the run stops here, with `e` in its outcome.
+    pub(super) fn fail_run(&mut self, e: ScenarioError) {
+        self.error = Some(e);
+        self.pending.clear();
+        self.phase = Phase::Done;
     }
 
     pub(super) fn note(&mut self, note: Note) {

@@ -53,6 +53,7 @@ pub enum Fate {
     Dropped,
     Duplicated,
     Captured,
+    Injected,
 }
 
 /// `source` of a state line.

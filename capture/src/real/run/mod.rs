@@ -116,6 +116,18 @@ pub fn refuse(scenario: &Scenario) -> Result<(), ScenarioError> {
             message: "\"transport udp\" runs in the simulator only: the real run, its link and its states are TCP's; use `synack sim`".into(),
         });
     }
+    for step in &scenario.steps {
+        for action in &step.actions {
+            if let Action::Inject(i) = action {
+                return Err(ScenarioError {
+                    file: scenario.source.clone(),
+                    line: step.line,
+                    col: i.col,
+                    message: "\"inject\" runs in the simulator only for now: forging the segment with a raw socket in the namespace is not built yet; use `synack sim`".into(),
+                });
+            }
+        }
+    }
     for side in [Side::Client, Side::Server] {
         if let Some((line, col)) = scenario.settings.isn_at[side.index()] {
             return Err(ScenarioError {
@@ -548,8 +560,8 @@ impl Runner<'_> {
             Action::Shutdown { side } => Some((*side, Cmd::Shutdown)),
             Action::Close { side } => Some((*side, Cmd::Close)),
             Action::Abort { side } => Some((*side, Cmd::Abort)),
-            // Refused before the run (`transport udp`).
-            Action::Bind { .. } => None,
+            // Refused before the run (`transport udp`, `inject`).
+            Action::Bind { .. } | Action::Inject(_) => None,
             Action::Wait { us } => {
                 self.note(now, Note::Wait { us: *us });
                 self.pending

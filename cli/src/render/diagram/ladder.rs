@@ -431,6 +431,7 @@ pub fn segment_classes(s: &SegmentEvent<'_>) -> String {
     match s.fate {
         Fate::Dropped => c.push_str(" dropped"),
         Fate::Duplicated => c.push_str(" duplicated"),
+        Fate::Injected => c.push_str(" injected"),
         Fate::Delivered | Fate::Captured => {}
     }
     if is_retransmission(s) {
@@ -449,6 +450,7 @@ pub fn segment_title(s: &SegmentEvent<'_>) -> String {
     match s.fate {
         Fate::Dropped => label.push_str(" (dropped)"),
         Fate::Duplicated => label.push_str(" (duplicated)"),
+        Fate::Injected => label.push_str(" (injected)"),
         Fate::Delivered | Fate::Captured => {}
     }
     label
@@ -487,7 +489,8 @@ fn datagram(d: &DatagramEvent<'_>, xs: [f64; 2], y0: f64, y1: f64) -> svg::node:
             class.push_str(" duplicated");
             label.push_str(" (duplicated)");
         }
-        Fate::Delivered | Fate::Captured => {}
+        // Datagrams are never injected (`inject` is refused with transport udp).
+        Fate::Delivered | Fate::Captured | Fate::Injected => {}
     }
     let arrow = Arrow {
         class,
