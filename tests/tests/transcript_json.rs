@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use synack::{Cli, Outcome};
 use synack_tests::real_probe::{preflight, As};
 use synack_tests::transcript_json::{
-    kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command, Direction,
-    Doc, Fate, Forms, Opening, Profile, Source, State, Timer, Verdict, FLAG_ORDER, PLACEHOLDERS,
+    core, kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command,
+    Direction, Doc, Fate, Forms, Opening, Profile, Source, State, Timer, Verdict, FLAG_ORDER,
+    PLACEHOLDERS,
 };
 
 /// How a command ended: its outcome, or its exit code and message.
@@ -172,55 +173,22 @@ fn the_documented_values_are_the_cores_own() {
 
 #[test]
 fn the_compare_values_are_the_cores_own() {
-    use synack_sim::compare::{Field as Fd, Verdict as V, RULES};
-    use synack_sim::profile::ProfileName as P;
     let doc = Doc::load();
-    let profiles: Vec<&str> = [P::Rfc, P::Linux]
-        .into_iter()
-        .map(|p| match p {
-            P::Rfc | P::Linux => p.name(),
-        })
-        .collect();
-    assert_eq!(doc.values("Profiles"), profiles);
-    let verdicts: Vec<&str> = [V::Same, V::Explained, V::Unexplained]
-        .into_iter()
-        .map(|v| match v {
-            V::Same | V::Explained | V::Unexplained => v.name(),
-        })
-        .collect();
-    assert_eq!(doc.values("Verdicts"), verdicts);
-    // In the order `why` joins them (the core sorts them by this order).
-    let fields: Vec<&str> = [
-        Fd::Presence,
-        Fd::Flags,
-        Fd::RelSeq,
-        Fd::RelAck,
-        Fd::Len,
-        Fd::Win,
-        Fd::Call,
-        Fd::Result,
-        Fd::From,
-        Fd::To,
-        Fd::Timer,
-    ]
-    .into_iter()
-    .map(|f| match f {
-        Fd::Presence
-        | Fd::Flags
-        | Fd::RelSeq
-        | Fd::RelAck
-        | Fd::Len
-        | Fd::Win
-        | Fd::Call
-        | Fd::Result
-        | Fd::From
-        | Fd::To
-        | Fd::Timer => f.name(),
-    })
-    .collect();
-    assert_eq!(doc.values("Fields"), fields);
+    let names = |v: Vec<&'static str>| v;
+    assert_eq!(
+        doc.values("Profiles"),
+        names(core::profiles().iter().map(|p| p.name()).collect())
+    );
+    assert_eq!(
+        doc.values("Verdicts"),
+        names(core::verdicts().iter().map(|v| v.name()).collect())
+    );
+    assert_eq!(
+        doc.values("Fields"),
+        names(core::fields().iter().map(|f| f.name()).collect())
+    );
     let forms = Forms::from_doc(&doc);
-    let rules: Vec<(String, String)> = RULES
+    let rules: Vec<(String, String)> = synack_sim::compare::RULES
         .iter()
         .map(|r| (r.name.to_string(), r.why.to_string()))
         .collect();
@@ -232,218 +200,26 @@ fn the_compare_values_are_the_cores_own() {
 #[test]
 fn the_forms_cover_every_call_result_error_and_note_of_the_core() {
     use synack::render::words::{CallText, NoteText, ResultText};
-    use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-    use synack_sim::transcript::{Note, WireNote};
-    use synack_sim::{Side, State as St};
+    use synack_sim::calls::CallResult;
+    use synack_sim::transcript::Note;
     let (_, forms) = doc_and_forms();
-    let text = || SendData::Text(b"hi \"x\"\x01".to_vec());
-    let calls = [
-        Call::Listen { port: 8080 },
-        Call::Connect { port: 8080 },
-        Call::Accept,
-        Call::Send(text()),
-        Call::Send(SendData::Bytes(100)),
-        Call::Recv(RecvMax::Any),
-        Call::Recv(RecvMax::UpTo(5)),
-        Call::Recv(RecvMax::Exactly(5)),
-        Call::Recv(RecvMax::All),
-        Call::Shutdown,
-        Call::Close,
-        Call::Abort,
-        Call::Bind { port: 7 },
-        Call::SendTo {
-            port: 7,
-            data: text(),
-        },
-        Call::SendTo {
-            port: 7,
-            data: SendData::Bytes(70000),
-        },
-        Call::RecvFrom,
-    ];
-    for c in &calls {
-        // A new call fails to compile here until it is listed above.
-        match c {
-            Call::Listen { .. }
-            | Call::Connect { .. }
-            | Call::Accept
-            | Call::Send(_)
-            | Call::Recv(_)
-            | Call::Shutdown
-            | Call::Close
-            | Call::Abort
-            | Call::Bind { .. }
-            | Call::SendTo { .. }
-            | Call::RecvFrom => {}
-        }
+    for c in &core::calls() {
         let t = CallText(c).to_string();
         assert!(forms.find(&forms.calls, &t).is_some(), "call {t:?}");
     }
-    let failures = [
-        Failure::Refused,
-        Failure::Reset,
-        Failure::TimedOut,
-        Failure::NotConnected,
-        Failure::AlreadyOpen,
-        Failure::Closing,
-        Failure::NotListening,
-        Failure::Closed,
-        Failure::BlocksForever,
-        Failure::MessageTooLong,
-        Failure::GaveUp,
-        Failure::Errno(libc::EADDRINUSE),
-    ];
-    let short = Received::of(b"hello");
-    let long = Received::of(&[b'z'; 100]);
-    let mut results = vec![
-        CallResult::Ok,
-        CallResult::Connected,
-        CallResult::Accepted { port: 49152 },
-        CallResult::ClosedWithReset,
-        CallResult::Blocked(Blocked::Handshake),
-        CallResult::Blocked(Blocked::Connection),
-        CallResult::Blocked(Blocked::Data),
-        CallResult::Blocked(Blocked::Datagram),
-        CallResult::Data(short.clone()),
-        CallResult::Data(Received::of(b"x")),
-        CallResult::Data(long.clone()),
-        CallResult::EndOfStream,
-        CallResult::DataThenEnd(long.clone()),
-        CallResult::DataNoEnd(short.clone()),
-        CallResult::Datagram {
-            from_port: 49152,
-            data: short.clone(),
-        },
-    ];
-    for f in failures {
-        match f {
-            Failure::Refused
-            | Failure::Reset
-            | Failure::TimedOut
-            | Failure::NotConnected
-            | Failure::AlreadyOpen
-            | Failure::Closing
-            | Failure::NotListening
-            | Failure::Closed
-            | Failure::BlocksForever
-            | Failure::MessageTooLong
-            | Failure::GaveUp
-            | Failure::Errno(_) => {}
-        }
+    for f in core::failures() {
         let t = ResultText(&CallResult::Failed(f)).to_string();
         let words = t.strip_prefix("error: ").unwrap_or_default();
         assert!(
             forms.find(&forms.errors, words).is_some(),
             "{f:?}: {words:?} is not in the Errors table"
         );
-        results.push(CallResult::Failed(f));
-        results.push(CallResult::FailedAfter(f, short.clone()));
     }
-    for r in &results {
-        match r {
-            CallResult::Ok
-            | CallResult::Connected
-            | CallResult::Accepted { .. }
-            | CallResult::ClosedWithReset
-            | CallResult::Blocked(
-                Blocked::Handshake | Blocked::Connection | Blocked::Data | Blocked::Datagram,
-            )
-            | CallResult::Data(_)
-            | CallResult::EndOfStream
-            | CallResult::DataThenEnd(_)
-            | CallResult::DataNoEnd(_)
-            | CallResult::Failed(_)
-            | CallResult::FailedAfter(..)
-            | CallResult::Datagram { .. } => {}
-        }
+    for r in &core::results() {
         let t = ResultText(r).to_string();
         assert!(forms.find(&forms.results, &t).is_some(), "result {t:?}");
     }
-    let c = Side::Client;
-    let notes = [
-        Note::Wait { us: 1_500_000 },
-        Note::WaitUntil {
-            side: c,
-            state: St::Closed,
-            max_us: 600_000_000,
-        },
-        Note::WaitUntilFailed {
-            line: 3,
-            side: c,
-            state: St::Closed,
-            actual: St::TimeWait,
-            max_us: 1_000_000,
-        },
-        Note::Expect {
-            line: 4,
-            side: c,
-            expected: St::Closed,
-            actual: St::Closed,
-        },
-        Note::Expect {
-            line: 4,
-            side: c,
-            expected: St::Closed,
-            actual: St::TimeWait,
-        },
-        Note::TimeWaitRemains {
-            side: c,
-            until_us: 241_060_000,
-        },
-        Note::StoppedBusy {
-            after_us: 600_000_000,
-        },
-        Note::Wire(WireNote::MidConnection),
-        Note::Wire(WireNote::SynMissed),
-        Note::Wire(WireNote::Refused),
-        Note::Wire(WireNote::ResetBy(Side::Client)),
-        Note::Wire(WireNote::ResetBy(Side::Server)),
-        Note::KernelTimeWait { side: c },
-        Note::WireDisagrees {
-            side: c,
-            wire: Some(St::FinWait2),
-            kernel: Some(St::Closed),
-        },
-        Note::WireDisagrees {
-            side: c,
-            wire: Some(St::FinWait2),
-            kernel: None,
-        },
-        Note::WireDisagrees {
-            side: c,
-            wire: None,
-            kernel: Some(St::Closed),
-        },
-        Note::PolledStates,
-        Note::CallTooLong {
-            side: c,
-            after_us: 300_000_000,
-        },
-        Note::Interrupted,
-    ];
-    for n in &notes {
-        match n {
-            Note::Wait { .. }
-            | Note::WaitUntil { .. }
-            | Note::WaitUntilFailed { .. }
-            | Note::Expect { .. }
-            | Note::TimeWaitRemains { .. }
-            | Note::StoppedBusy { .. }
-            | Note::Wire(
-                WireNote::MidConnection
-                | WireNote::SynMissed
-                | WireNote::Refused
-                | WireNote::ResetBy(_),
-            )
-            | Note::KernelTimeWait { .. }
-            | Note::WireDisagrees { .. }
-            | Note::PolledStates
-            | Note::CallTooLong { .. }
-            | Note::Interrupted => {}
-            // Free text: the notes of the capture reader and the UDP run,
-            // checked where the commands print them.
-            Note::Text(_) => {}
-        }
+    for n in core::notes().iter().filter(|n| !matches!(n, Note::Text(_))) {
         let t = NoteText(n).to_string();
         let (form, endpoint, _) = forms
             .notes

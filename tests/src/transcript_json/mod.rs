@@ -16,6 +16,7 @@
 //! output cannot drift apart without a test failing.
 
 mod check;
+pub mod core;
 mod doc;
 mod forms;
 mod introspect;
