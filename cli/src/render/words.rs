@@ -108,12 +108,27 @@ impl Display for ResultText<'_> {
             CallResult::EndOfStream => f.write_str("end of stream"),
             CallResult::DataThenEnd(r) => write!(f, "{}, then end of stream", Data(r)),
             CallResult::DataNoEnd(r) => write!(f, "{} (no end of stream)", Data(r)),
-            CallResult::Failed(Failure::Errno(n)) => write!(f, "error: {}", Errno(*n)),
-            CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
-            CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
+            CallResult::Failed(e) => write!(f, "error: {}", ErrorText(*e)),
+            CallResult::FailedAfter(e, r) => {
+                write!(f, "error: {} after {}", ErrorText(*e), Data(r))
+            }
             CallResult::Datagram { from_port, data } => {
                 write!(f, "{} from port {from_port}", Data(data))
             }
+        }
+    }
+}
+
+/// Why a call failed, in words: [`failure`]'s, or the OS's for an errno
+/// none of them names. Both `error: ERROR` and `error: ERROR after DATA`
+/// say it this way.
+struct ErrorText(Failure);
+
+impl Display for ErrorText {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Failure::Errno(n) => write!(f, "{}", Errno(n)),
+            e => f.write_str(failure(e)),
         }
     }
 }
@@ -491,7 +506,22 @@ mod tests {
             )),
             "error: connection closed after \"hi\" (2 bytes)"
         );
+        // An errno reads the same whether or not bytes came before it.
+        assert_eq!(
+            result(CallResult::Failed(Failure::Errno(EADDRINUSE))),
+            "error: Address already in use (os error 98)"
+        );
+        assert_eq!(
+            result(CallResult::FailedAfter(
+                Failure::Errno(EADDRINUSE),
+                Received::of(b"hi")
+            )),
+            "error: Address already in use (os error 98) after \"hi\" (2 bytes)"
+        );
     }
+
+    /// EADDRINUSE on Linux.
+    const EADDRINUSE: i32 = 98;
 
     #[test]
     fn calls_read_as_written() {
