@@ -297,7 +297,6 @@ impl Display for NoteText<'_> {
                         Duration(*rto),
                         if *cwnd == 1 { "" } else { "s" }
                     ),
-                    (Some(rto), None) => write!(f, ": RTO now {}", Duration(*rto)),
                     _ => Ok(()),
                 }
             }

@@ -197,6 +197,29 @@ pub fn notes() -> Vec<Note> {
             wire: None,
             kernel: Some(St::Closed),
         },
+        Note::KernelRetransmit {
+            side: c,
+            rto_us: Some(412_000),
+            cwnd: Some(10),
+        },
+        Note::KernelRetransmit {
+            side: c,
+            rto_us: Some(1_000_000),
+            cwnd: Some(1),
+        },
+        Note::KernelRetransmit {
+            side: c,
+            rto_us: None,
+            cwnd: None,
+        },
+        Note::RetransmitUnconfirmed {
+            side: c,
+            on_wire: true,
+        },
+        Note::RetransmitUnconfirmed {
+            side: c,
+            on_wire: false,
+        },
         Note::PolledStates,
         Note::CallTooLong {
             side: c,
@@ -220,6 +243,8 @@ pub fn notes() -> Vec<Note> {
             )
             | Note::KernelTimeWait { .. }
             | Note::WireDisagrees { .. }
+            | Note::KernelRetransmit { .. }
+            | Note::RetransmitUnconfirmed { .. }
             | Note::PolledStates
             | Note::CallTooLong { .. }
             | Note::Interrupted
