@@ -87,6 +87,12 @@ pub struct Profile {
     /// new data. Linux `tcp_xmit_probe_skb()`: an empty segment with SEQ =
     /// SND.UNA - 1, which forces an ACK without sending data.
     pub linux_zero_window_probe: bool,
+    /// Karn's rule with timestamps. RFC 6298 3: no sample from a segment that
+    /// was retransmitted, so the backoff stays until a fresh segment is timed.
+    /// Linux `tcp_ack_update_rtt()` also takes the echoed timestamp (RFC 7323
+    /// 4.1, "RTTM") of any ACK of new data as a valid sample, and clears the
+    /// backoff with it. RFC: false (no timestamps); Linux: true.
+    pub rtt_from_ts_echo: bool,
     /// RFC 9293 3.7.4: Nagle's algorithm (on by default in both RFC and Linux).
     pub nagle: bool,
 }
@@ -113,6 +119,7 @@ impl Profile {
                 timestamps: false,
                 resend_synack_on_dup_syn: false,
                 linux_zero_window_probe: false,
+                rtt_from_ts_echo: false,
                 nagle: true,
             },
             ProfileName::Linux => Profile {
@@ -134,6 +141,7 @@ impl Profile {
                 timestamps: true,
                 resend_synack_on_dup_syn: true,
                 linux_zero_window_probe: true,
+                rtt_from_ts_echo: true,
                 nagle: true,
             },
         }

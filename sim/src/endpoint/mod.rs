@@ -174,7 +174,10 @@ pub struct Endpoint {
     /// Effective send MSS (RFC 9293 3.7.1, minus option space).
     smss: u32,
     ts_enabled: bool,
+    /// TS.Recent (RFC 7323 4.3): the timestamp we echo.
     ts_recent: u32,
+    /// Last.ACK.sent (RFC 7323 4.3): the ACK field of our last ACK.
+    last_ack_sent: SeqNum,
     /// The peer's SYN offered window scaling (its shift) / SACK.
     peer_wscale: Option<u8>,
     peer_sack: bool,
@@ -248,6 +251,7 @@ impl Endpoint {
             smss: 536,
             ts_enabled: false,
             ts_recent: 0,
+            last_ack_sent: SeqNum(0),
             peer_wscale: None,
             peer_sack: false,
             timers: TimerTable::default(),
