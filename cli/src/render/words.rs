@@ -110,6 +110,9 @@ impl Display for ResultText<'_> {
             CallResult::DataNoEnd(r) => write!(f, "{} (no end of stream)", Data(r)),
             CallResult::Failed(Failure::Errno(n)) => write!(f, "error: {}", Errno(*n)),
             CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
+            CallResult::FailedAfter(Failure::Errno(n), r) => {
+                write!(f, "error: {} after {}", Errno(*n), Data(r))
+            }
             CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
             CallResult::Datagram { from_port, data } => {
                 write!(f, "{} from port {from_port}", Data(data))
@@ -118,14 +121,34 @@ impl Display for ResultText<'_> {
     }
 }
 
-/// An errno as the OS says it: `Address already in use (os error 98)`.
+/// An errno: by name with its meaning for the socket errors the linux
+/// profile names (`ECONNRESET (connection reset by peer)`), as the OS says
+/// it otherwise (`Address already in use (os error 98)`).
 struct Errno(i32);
 
 impl Display for Errno {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let e = std::io::Error::from_raw_os_error(self.0);
-        write!(f, "{e}")
+        match errno_name(self.0) {
+            Some((name, meaning)) => write!(f, "{name} ({meaning})"),
+            None => write!(f, "{}", std::io::Error::from_raw_os_error(self.0)),
+        }
     }
+}
+
+/// The socket errnos by name, with Linux's strerror() words.
+pub fn errno_name(n: i32) -> Option<(&'static str, &'static str)> {
+    use synack_sim::calls::errno::*;
+    Some(match n {
+        EBADF => ("EBADF", "bad file descriptor: the socket was closed"),
+        EINVAL => ("EINVAL", "invalid argument"),
+        EPIPE => ("EPIPE", "broken pipe"),
+        ECONNRESET => ("ECONNRESET", "connection reset by peer"),
+        EISCONN => ("EISCONN", "transport endpoint is already connected"),
+        ENOTCONN => ("ENOTCONN", "transport endpoint is not connected"),
+        ETIMEDOUT => ("ETIMEDOUT", "connection timed out"),
+        ECONNREFUSED => ("ECONNREFUSED", "connection refused"),
+        _ => return None,
+    })
 }
 
 fn blocked(b: Blocked) -> &'static str {
@@ -466,6 +489,26 @@ mod tests {
                 Received::of(b"hi")
             )),
             "error: connection closed after \"hi\" (2 bytes)"
+        );
+    }
+
+    /// The linux profile's failures read as a socket program sees them.
+    #[test]
+    fn linux_failures_show_the_errno_name() {
+        use synack_sim::calls::errno;
+        let linux = |f: Failure| result(CallResult::Failed(f).as_errno());
+        assert_eq!(
+            linux(Failure::Reset),
+            "error: ECONNRESET (connection reset by peer)"
+        );
+        assert_eq!(linux(Failure::Closing), "error: EPIPE (broken pipe)");
+        assert_eq!(
+            linux(Failure::Errno(errno::EBADF)),
+            "error: EBADF (bad file descriptor: the socket was closed)"
+        );
+        assert_eq!(
+            linux(Failure::BlocksForever),
+            "error: would block forever (nothing more will arrive)"
         );
     }
 

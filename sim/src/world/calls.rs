@@ -63,6 +63,12 @@ impl Pending {
 
 impl World {
     fn app(&mut self, endpoint: Side, call: Call, result: CallResult) {
+        // The linux profile names errors by errno, as a socket program sees them.
+        let result = if self.eps[endpoint.index()].profile().socket_errnos {
+            result.as_errno()
+        } else {
+            result
+        };
         self.push(OwnedKind::App {
             endpoint,
             call,
@@ -180,7 +186,7 @@ impl World {
             }
             Action::Accept { side } => {
                 let ep = &self.eps[side.index()];
-                if ep.state() == State::Closed && ep.error().is_none() {
+                if ep.state() == State::Closed && !ep.has_failed() {
                     self.app(
                         *side,
                         Call::Accept,
@@ -320,10 +326,10 @@ impl World {
                 }
             }
             Pending::Connect { side, port } => {
-                let ep = &self.eps[side.index()];
+                let ep = &mut self.eps[side.index()];
                 let result = if ep.state().is_synchronized() {
                     CallResult::Connected
-                } else if let Some(e) = ep.error() {
+                } else if let Some(e) = ep.take_error() {
                     CallResult::Failed(e.into())
                 } else if ep.state() == State::Closed {
                     CallResult::Failed(Failure::Closed)
@@ -374,7 +380,7 @@ impl World {
             got.len += ep.read_discard(now, usize::MAX) as u64;
             if ep.at_eof() {
                 CallResult::DataThenEnd(got)
-            } else if let Some(e) = ep.error() {
+            } else if let Some(e) = ep.take_error() {
                 CallResult::FailedAfter(e.into(), got)
             } else if ep.state() == State::Closed {
                 CallResult::FailedAfter(Failure::Closed, got)
@@ -400,7 +406,7 @@ impl World {
             if matches!(max, RecvMax::Exactly(_))
                 && ep.readable() < limit
                 && more_may_come
-                && ep.error().is_none()
+                && !ep.has_failed()
             {
                 return Some(Pending::Recv { side, max, got });
             }
