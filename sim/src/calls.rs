@@ -72,6 +72,9 @@ pub enum Blocked {
     Connection,
     /// `recv`: no data and no end of stream yet.
     Data,
+    /// `recv all`: it has read this many bytes already and waits for more
+    /// (reading them is what opened the window the peer now fills).
+    MoreData(u64),
     /// UDP `recvfrom`: no datagram yet.
     Datagram,
 }

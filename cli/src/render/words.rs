@@ -103,6 +103,11 @@ impl Display for ResultText<'_> {
             CallResult::Connected => f.write_str("ok: connected"),
             CallResult::Accepted { port } => write!(f, "ok: connection from port {port}"),
             CallResult::ClosedWithReset => f.write_str("ok (unread data: connection reset)"),
+            CallResult::Blocked(Blocked::MoreData(n)) => write!(
+                f,
+                "blocked: read {n} {} so far, waiting for more",
+                if *n == 1 { "byte" } else { "bytes" }
+            ),
             CallResult::Blocked(b) => write!(f, "blocked: waiting for {}", blocked(*b)),
             CallResult::Data(r) => write!(f, "{}", Data(r)),
             CallResult::EndOfStream => f.write_str("end of stream"),
@@ -155,7 +160,7 @@ fn blocked(b: Blocked) -> &'static str {
     match b {
         Blocked::Handshake => "the handshake",
         Blocked::Connection => "a connection",
-        Blocked::Data => "data",
+        Blocked::Data | Blocked::MoreData(_) => "data",
         Blocked::Datagram => "a datagram",
     }
 }
@@ -305,6 +310,12 @@ impl Display for NoteText<'_> {
                 Duration(*after_us)
             ),
             Note::Interrupted => f.write_str("interrupted (Ctrl-C): the run stops here"),
+            Note::ClosedPortReset { side, port, flags } => write!(
+                f,
+                "the {side} has no connection on port {port}: it answers the {}'s {} with RST (RFC 9293 3.10.7.1)",
+                side.peer(),
+                flags.names()
+            ),
             Note::Text(t) => f.write_str(t),
         }
     }

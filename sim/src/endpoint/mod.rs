@@ -220,7 +220,12 @@ pub struct Endpoint {
     /// A connection was opened on this endpoint before (see `new_incarnation`).
     used: bool,
     tx: VecDeque<Transmit>,
-    events: VecDeque<EndpointEvent>,
+    /// Events, each with the number of segments pushed to `tx` before it,
+    /// so that the owner can tell them in the order they happened.
+    events: VecDeque<(u64, EndpointEvent)>,
+    /// Segments pushed to `tx` so far, and taken from it.
+    tx_pushed: u64,
+    tx_polled: u64,
 }
 
 impl Endpoint {
@@ -281,6 +286,8 @@ impl Endpoint {
             used: false,
             tx: VecDeque::new(),
             events: VecDeque::new(),
+            tx_pushed: 0,
+            tx_polled: 0,
             cfg,
         }
     }
@@ -361,10 +368,25 @@ impl Endpoint {
         self.timers.get(t)
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.tx.pop_front()
+        let t = self.tx.pop_front()?;
+        self.tx_polled += 1;
+        Some(t)
     }
     pub fn poll_event(&mut self) -> Option<EndpointEvent> {
-        self.events.pop_front()
+        self.events.pop_front().map(|(_, e)| e)
+    }
+    /// Whether the next event happened before the next segment to transmit
+    /// (so a transcript shows the cause before its effect: the RST of an
+    /// ABORT before the CLOSED it leads to, a state change before the
+    /// segment that announces it).
+    pub fn event_comes_first(&self) -> bool {
+        match self.events.front() {
+            Some(&(before, _)) => self.tx.is_empty() || before <= self.tx_polled,
+            None => false,
+        }
+    }
+    fn push_event(&mut self, e: EndpointEvent) {
+        self.events.push_back((self.tx_pushed, e));
     }
 
     // ----- app commands (RFC 9293 3.10.1 - 3.10.5) -----
@@ -637,9 +659,12 @@ impl Endpoint {
         cfg.iss = iss;
         let events = std::mem::take(&mut self.events);
         let tx = std::mem::take(&mut self.tx);
+        let (pushed, polled) = (self.tx_pushed, self.tx_polled);
         *self = Endpoint::new(cfg);
         self.events = events;
         self.tx = tx;
+        self.tx_pushed = pushed;
+        self.tx_polled = polled;
         self.used = true;
     }
 
@@ -647,8 +672,7 @@ impl Endpoint {
         if self.state != to {
             let from = self.state;
             self.state = to;
-            self.events
-                .push_back(EndpointEvent::StateChanged { from, to });
+            self.push_event(EndpointEvent::StateChanged { from, to });
         }
     }
 
@@ -674,6 +698,7 @@ impl Endpoint {
     }
 
     fn push_tx(&mut self, seg: Segment, retransmission: bool) {
+        self.tx_pushed += 1;
         self.tx.push_back(Transmit {
             seg,
             retransmission,

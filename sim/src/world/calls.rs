@@ -129,6 +129,8 @@ impl World {
                 self.pending.push(p);
             }
         }
+        // What the reads sent (window updates), after the calls' lines.
+        self.flush();
     }
 
     /// A blocked call that will never return fails with `why`; with
@@ -218,7 +220,14 @@ impl World {
                     got: Received::default(),
                 };
                 let p = self.poll(p)?;
-                self.app(*side, Call::Recv(*max), CallResult::Blocked(Blocked::Data));
+                // Cause before effect: the call, with what it read already,
+                // before the window update its reading sends (`start_step`
+                // flushes after the action).
+                let read = match &p {
+                    Pending::Recv { got, .. } if got.len > 0 => Blocked::MoreData(got.len),
+                    _ => Blocked::Data,
+                };
+                self.app(*side, Call::Recv(*max), CallResult::Blocked(read));
                 Some(p)
             }
             Action::Shutdown { side } => {
@@ -385,7 +394,6 @@ impl World {
             } else if ep.state() == State::Closed {
                 CallResult::FailedAfter(Failure::Closed, got)
             } else {
-                self.flush();
                 return Some(Pending::Recv { side, max, got });
             }
         } else {
