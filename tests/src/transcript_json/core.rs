@@ -70,6 +70,22 @@ pub fn failures() -> Vec<Failure> {
         Failure::GaveUp,
         Failure::Errno(libc::EADDRINUSE),
     ];
+    // The errnos the linux profile names (synack_sim::calls::errno).
+    use synack_sim::calls::errno;
+    let mut failures = failures;
+    failures.extend(
+        [
+            errno::EBADF,
+            errno::EINVAL,
+            errno::EPIPE,
+            errno::ECONNRESET,
+            errno::EISCONN,
+            errno::ENOTCONN,
+            errno::ETIMEDOUT,
+            errno::ECONNREFUSED,
+        ]
+        .map(Failure::Errno),
+    );
     for f in &failures {
         match f {
             Failure::Refused
@@ -103,6 +119,8 @@ pub fn results() -> Vec<CallResult> {
         CallResult::Blocked(Blocked::Connection),
         CallResult::Blocked(Blocked::Data),
         CallResult::Blocked(Blocked::Datagram),
+        CallResult::Blocked(Blocked::MoreData(65535)),
+        CallResult::Blocked(Blocked::MoreData(1)),
         CallResult::Data(short.clone()),
         CallResult::Data(Received::of(b"x")),
         CallResult::Data(long.clone()),
@@ -125,7 +143,11 @@ pub fn results() -> Vec<CallResult> {
             | CallResult::Accepted { .. }
             | CallResult::ClosedWithReset
             | CallResult::Blocked(
-                Blocked::Handshake | Blocked::Connection | Blocked::Data | Blocked::Datagram,
+                Blocked::Handshake
+                | Blocked::Connection
+                | Blocked::Data
+                | Blocked::Datagram
+                | Blocked::MoreData(_),
             )
             | CallResult::Data(_)
             | CallResult::EndOfStream
@@ -220,6 +242,11 @@ pub fn notes() -> Vec<Note> {
             side: c,
             on_wire: false,
         },
+        Note::ClosedPortReset {
+            side: c,
+            port: 49152,
+            flags: synack_sim::segment::Flags::ACK,
+        },
         Note::PolledStates,
         Note::CallTooLong {
             side: c,
@@ -245,6 +272,7 @@ pub fn notes() -> Vec<Note> {
             | Note::WireDisagrees { .. }
             | Note::KernelRetransmit { .. }
             | Note::RetransmitUnconfirmed { .. }
+            | Note::ClosedPortReset { .. }
             | Note::PolledStates
             | Note::CallTooLong { .. }
             | Note::Interrupted

@@ -4,8 +4,9 @@
 use super::doc::{code_span, Doc};
 
 /// The placeholders of the forms, each matched by [`Forms`].
-pub const PLACEHOLDERS: [&str; 11] = [
-    "N", "PORT", "TEXT", "DATA", "ERROR", "SIDE", "STATE", "DURATION", "SECONDS", "ANY", "FIELDS",
+pub const PLACEHOLDERS: [&str; 12] = [
+    "N", "PORT", "FLAGS", "TEXT", "DATA", "ERROR", "SIDE", "STATE", "DURATION", "SECONDS", "ANY",
+    "FIELDS",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,6 +167,13 @@ impl Forms {
                 })
                 .map(|n| at + n)
                 .collect(),
+            Piece::Hole("FLAGS") => {
+                let n = rest
+                    .bytes()
+                    .take_while(|b| b.is_ascii_uppercase() || *b == b',')
+                    .count();
+                (1..=n).map(|n| at + n).collect()
+            }
             Piece::Hole("TEXT") => quoted(rest).map(|n| at + n).into_iter().collect(),
             Piece::Hole("SIDE") => alternatives(&["client", "server"]),
             Piece::Hole("STATE") => {
