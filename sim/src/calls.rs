@@ -72,6 +72,9 @@ pub enum Blocked {
     Connection,
     /// `recv`: no data and no end of stream yet.
     Data,
+    /// `recv all`: it has read this many bytes already and waits for more
+    /// (reading them is what opened the window the peer now fills).
+    MoreData(u64),
     /// UDP `recvfrom`: no datagram yet.
     Datagram,
 }
@@ -131,6 +134,46 @@ pub enum Failure {
     Errno(i32),
 }
 
+/// The errno numbers the linux profile names (Linux
+/// `include/uapi/asm-generic/errno-base.h` and `errno.h`).
+pub mod errno {
+    pub const EBADF: i32 = 9;
+    pub const EINVAL: i32 = 22;
+    pub const EPIPE: i32 = 32;
+    pub const ECONNRESET: i32 = 104;
+    pub const EISCONN: i32 = 106;
+    pub const ENOTCONN: i32 = 107;
+    pub const ETIMEDOUT: i32 = 110;
+    pub const ECONNREFUSED: i32 = 111;
+}
+
+impl Failure {
+    /// The socket errno of this failure, for one that a socket call returns
+    /// (the table in docs/transcript-json.md, "Errors").
+    pub fn errno(self) -> Option<i32> {
+        Some(match self {
+            Failure::Refused => errno::ECONNREFUSED,
+            Failure::Reset => errno::ECONNRESET,
+            Failure::TimedOut => errno::ETIMEDOUT,
+            Failure::NotConnected => errno::ENOTCONN,
+            Failure::AlreadyOpen => errno::EISCONN,
+            Failure::Closing => errno::EPIPE,
+            Failure::NotListening => errno::EINVAL,
+            Failure::Errno(n) => n,
+            Failure::Closed
+            | Failure::BlocksForever
+            | Failure::MessageTooLong
+            | Failure::GaveUp => return None,
+        })
+    }
+
+    /// The same failure named by its errno where it has one (the linux
+    /// profile shows errno names, as a socket program sees them).
+    pub fn as_errno(self) -> Failure {
+        self.errno().map_or(self, Failure::Errno)
+    }
+}
+
 impl From<SockError> for Failure {
     fn from(e: SockError) -> Failure {
         match e {
@@ -147,6 +190,7 @@ impl From<CallError> for Failure {
             CallError::NotConnected => Failure::NotConnected,
             CallError::AlreadyOpen => Failure::AlreadyOpen,
             CallError::Closing => Failure::Closing,
+            CallError::BadDescriptor => Failure::Errno(errno::EBADF),
             CallError::Failed(e) => e.into(),
         }
     }
@@ -180,6 +224,17 @@ pub enum CallResult {
     FailedAfter(Failure, Received),
     /// `recvfrom`: one whole datagram, from this port.
     Datagram { from_port: u16, data: Received },
+}
+
+impl CallResult {
+    /// The same result with its failure named by errno ([`Failure::as_errno`]).
+    pub fn as_errno(&self) -> CallResult {
+        match self {
+            CallResult::Failed(f) => CallResult::Failed(f.as_errno()),
+            CallResult::FailedAfter(f, r) => CallResult::FailedAfter(f.as_errno(), r.clone()),
+            other => other.clone(),
+        }
+    }
 }
 
 impl From<Result<(), CallError>> for CallResult {

@@ -87,6 +87,21 @@ pub struct Profile {
     /// new data. Linux `tcp_xmit_probe_skb()`: an empty segment with SEQ =
     /// SND.UNA - 1, which forces an ACK without sending data.
     pub linux_zero_window_probe: bool,
+    /// Karn's rule with timestamps. RFC 6298 3: no sample from a segment that
+    /// was retransmitted, so the backoff stays until a fresh segment is timed.
+    /// Linux `tcp_ack_update_rtt()` also takes the echoed timestamp (RFC 7323
+    /// 4.1, "RTTM") of any ACK of new data as a valid sample, and clears the
+    /// backoff with it. RFC: false (no timestamps); Linux: true.
+    pub rtt_from_ts_echo: bool,
+    /// What calls return after a failure or after `close()`. RFC 9293 3.10:
+    /// the "connection reset" signal once, then the TCB is gone and every
+    /// call gets "error: connection does not exist"; a second CLOSE gets
+    /// "error: connection closing" (3.10.4). Linux (`sock_error()` clears
+    /// `sk_err` when it reports it; `tcp_done()` sets `sk_shutdown` to
+    /// `SHUTDOWN_MASK`): ECONNRESET once, then `tcp_recvmsg()` returns 0 (end
+    /// of stream) and `tcp_sendmsg()` fails with EPIPE; any call on a closed
+    /// file descriptor fails with EBADF; errors are shown by errno name.
+    pub socket_errnos: bool,
     /// RFC 9293 3.7.4: Nagle's algorithm (on by default in both RFC and Linux).
     pub nagle: bool,
 }
@@ -113,6 +128,8 @@ impl Profile {
                 timestamps: false,
                 resend_synack_on_dup_syn: false,
                 linux_zero_window_probe: false,
+                rtt_from_ts_echo: false,
+                socket_errnos: false,
                 nagle: true,
             },
             ProfileName::Linux => Profile {
@@ -134,6 +151,8 @@ impl Profile {
                 timestamps: true,
                 resend_synack_on_dup_syn: true,
                 linux_zero_window_probe: true,
+                rtt_from_ts_echo: true,
+                socket_errnos: true,
                 nagle: true,
             },
         }

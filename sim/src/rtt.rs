@@ -24,7 +24,8 @@ pub struct RttEstimator {
     rttvar_us: u64,
     /// RTO from the last sample, before backoff.
     base_rto_us: u64,
-    /// Number of doublings since new data was last acknowledged (RFC 6298 5.5).
+    /// Number of doublings since the last valid RTT sample (RFC 6298 5.5, and
+    /// section 3, Karn: the backed-off RTO is kept until a valid sample).
     backoff: u32,
     min_rto_us: u64,
     max_rto_us: u64,
@@ -70,7 +71,16 @@ impl RttEstimator {
 
     /// A new RTT measurement R (RFC 6298 2.2 and 2.3). Karn's rule (RFC 6298
     /// 3) is the caller's: never pass a sample from a retransmitted segment.
+    /// A valid sample ends the backoff: RFC 6298 section 5, the note after
+    /// 5.7, "once a new RTT measurement is obtained ... the computations
+    /// outlined in Section 2 are performed, including the computation of RTO,
+    /// which may result in "collapsing" RTO back down after it has been
+    /// doubled"; and section 3, Karn's algorithm: "the backed-off RTO for a
+    /// retransmitted packet is used for subsequent packets until a valid RTT
+    /// measurement is obtained" (Linux `tcp_ack_update_rtt()` clears
+    /// `icsk_backoff` there too, "only reset backoff on valid RTT measurement").
     pub fn on_sample(&mut self, r_us: u64) {
+        self.backoff = 0;
         match self.srtt_us {
             // 2.2: SRTT <- R, RTTVAR <- R/2
             None => {
@@ -98,17 +108,11 @@ impl RttEstimator {
 
     /// The retransmission timer expired: RFC 6298 5.5, "The host MUST set RTO
     /// <- RTO * 2 ("back off the timer")". The doubling is kept as a shift so
-    /// it survives re-arming the timer, until [`Self::on_new_ack`].
+    /// it survives re-arming the timer, until a valid sample ([`Self::on_sample`]).
     pub fn on_timeout(&mut self) {
         if self.rto_us() < self.max_rto_us {
             self.backoff += 1;
         }
-    }
-
-    /// New data was acknowledged: the backoff ends (RFC 6298 5.7 note and
-    /// Karn's algorithm: the backed-off RTO is kept until an ACK for new data).
-    pub fn on_new_ack(&mut self) {
-        self.backoff = 0;
     }
 
     /// RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
@@ -157,15 +161,16 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_and_persists_until_new_ack_rfc6298_5_5() {
+    fn backoff_doubles_and_persists_until_a_valid_sample_rfc6298_5_5_and_3() {
         let mut e = rfc();
         e.on_timeout();
         assert_eq!(e.rto_us(), 2_000_000);
         e.on_timeout();
         assert_eq!(e.rto_us(), 4_000_000);
-        e.on_sample(10_000); // a sample does not end the backoff
-        assert_eq!(e.rto_us(), 4_000_000);
-        e.on_new_ack();
+        // RFC 6298 section 3 (Karn) and the note after 5.7: a valid sample
+        // recomputes the RTO from section 2, "collapsing" the backoff.
+        e.on_sample(10_000);
+        assert_eq!(e.backoff(), 0);
         assert_eq!(e.rto_us(), 1_000_000);
     }
 

@@ -365,6 +365,14 @@ pub enum Note {
     CallTooLong { side: Side, after_us: u64 },
     /// Real run: Ctrl-C stopped it.
     Interrupted,
+    /// `side` has no connection on `port` (it closed or aborted), so it
+    /// answers the peer's segment with these `flags` with a RST (RFC 9293
+    /// 3.10.7.1): the reason for a RST nobody called for.
+    ClosedPortReset {
+        side: Side,
+        port: u16,
+        flags: crate::segment::Flags,
+    },
     /// Text from outside the core, e.g. a capture record that could not be read.
     Text(String),
 }
@@ -382,6 +390,7 @@ impl Note {
             | Note::KernelRetransmit { side, .. }
             | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
+            | Note::ClosedPortReset { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -38,16 +38,16 @@ fn demo_shows_echo_side_by_side_with_a_legend_as_root_and_as_nobody() {
         // The legend explains the two columns and the marks.
         assert!(out.contains("How to read it"), "{out}");
         for mark in ["│", "≈", "✗"] {
-            assert!(out.contains(&format!("\n  {mark} ")), "legend lacks {mark}: {out}");
+            assert!(
+                out.contains(&format!("\n  {mark} ")),
+                "legend lacks {mark}: {out}"
+            );
         }
         // Both columns, and every pair explained.
         assert!(out.contains("simulation (rfc profile)"), "{out}");
         assert!(out.contains("real (Linux "), "{out}");
         assert!(out.contains(" 0 unexplained"), "{who:?}: {out}");
-        assert!(
-            out.contains("client connect(7) → ok: connected"),
-            "{out}"
-        );
+        assert!(out.contains("client connect(7) → ok: connected"), "{out}");
     }
 }
 
@@ -79,7 +79,10 @@ fn demo_where_the_real_side_cannot_run_shows_the_simulation_and_says_why() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     // One line, saying why and what to do.
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("synack: the real run cannot start: "), "{err}");
+    assert!(
+        err.starts_with("synack: the real run cannot start: "),
+        "{err}"
+    );
     assert!(err.contains("run synack as"), "no fix named: {err}");
     assert!(err.contains("the demo shows the simulation alone"), "{err}");
     // The simulation, whole, and no real column.

@@ -1,9 +1,11 @@
-//! Every JSON line that `synack sim`, `annotate` and `capture` print follows
-//! docs/transcript-json.md, and the page describes exactly what they print.
+//! Every JSON line that `synack sim`, `real`, `compare`, `annotate` and
+//! `capture` print follows docs/transcript-json.md, and the page describes
+//! exactly what they print.
 //!
-//! The commands run in this process through `synack::run` (the code behind
-//! the binary, `-o` into a scratch file), so the test needs no prebuilt
-//! binary. Each line goes through `synack_tests::transcript_json::Checker`:
+//! `sim`, `annotate` and `capture` run in this process through `synack::run`
+//! (the code behind the binary, `-o` into a scratch file); `real` and
+//! `compare` need a process of their own (they enter a network namespace),
+//! so they run the test binary `synack-cli`, as root. Each line goes through `synack_tests::transcript_json::Checker`:
 //! serde types that reject unknown keys, then key order, documented values
 //! and forms, and the rules of each kind.
 
@@ -12,9 +14,11 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use synack::{Cli, Outcome};
+use synack_tests::real_probe::{preflight, As};
 use synack_tests::transcript_json::{
-    kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command, Direction,
-    Doc, Fate, Forms, Opening, Source, State, Timer, FLAG_ORDER, PLACEHOLDERS,
+    core, kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command,
+    Direction, Doc, Fate, Forms, Opening, Profile, Source, State, Timer, Verdict, FLAG_ORDER,
+    PLACEHOLDERS,
 };
 
 /// How a command ended: its outcome, or its exit code and message.
@@ -113,7 +117,7 @@ fn nested_objects_are_described_with_their_keys() {
 #[test]
 fn value_tables_list_exactly_the_values() {
     let doc = Doc::load();
-    let tables: [(&str, &[&str]); 8] = [
+    let tables: [(&str, &[&str]); 10] = [
         ("Directions", variants_of::<Direction>()),
         ("Fates", variants_of::<Fate>()),
         ("Analysis flags", variants_of::<AnalysisFlag>()),
@@ -122,6 +126,8 @@ fn value_tables_list_exactly_the_values() {
         ("Timers", variants_of::<Timer>()),
         ("Openings", variants_of::<Opening>()),
         ("Closings", variants_of::<Closing>()),
+        ("Profiles", variants_of::<Profile>()),
+        ("Verdicts", variants_of::<Verdict>()),
     ];
     for (title, values) in tables {
         assert_eq!(doc.values(title), values, "the table \"{title}\"");
@@ -139,27 +145,100 @@ fn the_documented_values_are_the_cores_own() {
     assert_eq!(doc.values("Analysis flags"), core);
     let core: Vec<&str> = synack_sim::State::ALL.iter().map(|s| s.name()).collect();
     assert_eq!(doc.values("States"), core);
-    let fates = doc.values("Fates");
-    for f in [
+    let fates: Vec<&str> = [
         F::Delivered,
         F::Dropped,
         F::Duplicated,
         F::Captured,
         F::Injected,
-    ] {
-        assert!(fates.iter().any(|v| v == f.name()), "fate {}", f.name());
-    }
+    ]
+    .into_iter()
+    .map(|f| {
+        // A new fate fails to compile here until it is listed.
+        match f {
+            F::Delivered | F::Dropped | F::Duplicated | F::Captured | F::Injected => f.name(),
+        }
+    })
+    .collect();
+    assert_eq!(doc.values("Fates"), fates);
     let core: Vec<&str> = synack_sim::transcript::TimerKind::ALL
         .iter()
         .map(|t| t.name())
         .collect();
     assert_eq!(doc.values("Timers"), core);
-    let sources = doc.values("Sources");
-    for s in [S::Sim, S::Wire, S::Kernel] {
-        assert!(sources.iter().any(|v| v == s.name()), "source {}", s.name());
-    }
+    let sources: Vec<&str> = [S::Sim, S::Wire, S::Kernel]
+        .into_iter()
+        .map(|s| match s {
+            S::Sim | S::Wire | S::Kernel => s.name(),
+        })
+        .collect();
+    assert_eq!(doc.values("Sources"), sources);
     let flags = synack_sim::Flags(0xff).names();
     assert_eq!(flags, FLAG_ORDER.join(","));
+}
+
+#[test]
+fn the_compare_values_are_the_cores_own() {
+    let doc = Doc::load();
+    let names = |v: Vec<&'static str>| v;
+    assert_eq!(
+        doc.values("Profiles"),
+        names(core::profiles().iter().map(|p| p.name()).collect())
+    );
+    assert_eq!(
+        doc.values("Verdicts"),
+        names(core::verdicts().iter().map(|v| v.name()).collect())
+    );
+    assert_eq!(
+        doc.values("Fields"),
+        names(core::fields().iter().map(|f| f.name()).collect())
+    );
+    let forms = Forms::from_doc(&doc);
+    let rules: Vec<(String, String)> = synack_sim::compare::RULES
+        .iter()
+        .map(|r| (r.name.to_string(), r.why.to_string()))
+        .collect();
+    assert_eq!(forms.rules, rules, "the catalogue of docs/differences.md");
+}
+
+/// Every call the core can make, every result, every error and every note
+/// (but free text), in the words of the CLI: each follows a documented form.
+#[test]
+fn the_forms_cover_every_call_result_error_and_note_of_the_core() {
+    use synack::render::words::{CallText, NoteText, ResultText};
+    use synack_sim::calls::CallResult;
+    use synack_sim::transcript::Note;
+    let (_, forms) = doc_and_forms();
+    for c in &core::calls() {
+        let t = CallText(c).to_string();
+        assert!(forms.find(&forms.calls, &t).is_some(), "call {t:?}");
+    }
+    for f in core::failures() {
+        let t = ResultText(&CallResult::Failed(f)).to_string();
+        let words = t.strip_prefix("error: ").unwrap_or_default();
+        assert!(
+            forms.find(&forms.errors, words).is_some(),
+            "{f:?}: {words:?} is not in the Errors table"
+        );
+    }
+    for r in &core::results() {
+        let t = ResultText(r).to_string();
+        assert!(forms.find(&forms.results, &t).is_some(), "result {t:?}");
+    }
+    for n in core::notes().iter().filter(|n| !matches!(n, Note::Text(_))) {
+        let t = NoteText(n).to_string();
+        let (form, endpoint, _) = forms
+            .notes
+            .iter()
+            .find(|(f, _, _)| forms.find(std::slice::from_ref(f), &t).is_some())
+            .unwrap_or_else(|| panic!("note {t:?} matches no documented note text"));
+        assert_eq!(
+            *endpoint,
+            n.endpoint().is_some(),
+            "note {t:?} (form {:?}): its endpoint",
+            form.text
+        );
+    }
 }
 
 #[test]
@@ -168,7 +247,13 @@ fn every_example_on_the_page_passes() {
     let examples = doc.json_examples();
     assert!(examples.len() >= 10, "{examples:?}");
     for line in &examples {
-        let errors: Vec<String> = [Command::Sim, Command::Annotate]
+        let commands = [
+            Command::Sim,
+            Command::Real,
+            Command::Compare,
+            Command::Annotate,
+        ];
+        let errors: Vec<String> = commands
             .into_iter()
             .filter_map(|c| {
                 let mut ch = Checker::new(&doc, &forms, c);
@@ -176,7 +261,11 @@ fn every_example_on_the_page_passes() {
                 ch.line(line).err().map(|e| format!("as {c:?}: {e}"))
             })
             .collect();
-        assert!(errors.len() < 2, "{line}\n{}", errors.join("\n"));
+        assert!(
+            errors.len() < commands.len(),
+            "{line}\n{}",
+            errors.join("\n")
+        );
     }
 }
 
@@ -221,7 +310,7 @@ fn every_builtin_in_both_profiles() {
 }
 
 /// Calls and results that the built-ins do not show, failed checks.
-const MORE_SCENARIOS: [(&str, &str, bool); 3] = [
+const MORE_SCENARIOS: [(&str, &str, bool); 4] = [
     (
         "calls.tcp",
         r#"port client 40000
@@ -272,6 +361,23 @@ server accept
 server send 50 bytes
 client recv all & server abort
 client connect 9000
+"#,
+        false,
+    ),
+    (
+        "udp.tcp",
+        r#"transport udp
+client send "early"              # nobody has bound port 7 yet: discarded
+wait 100ms
+server bind 7
+client send 70000 bytes          # too long for a datagram
+client send 100 bytes
+client send "x"
+server recv
+server recv
+server recv                      # nothing more will come
+client close
+server close
 "#,
         false,
     ),
@@ -489,7 +595,7 @@ fn the_checker_rejects_what_the_page_does_not_allow() {
             "no documented result",
         ),
         (
-            r#"{"kind":"app","t_us":0,"endpoint":"client","call":"bind(80)","result":"ok"}"#.into(),
+            r#"{"kind":"app","t_us":0,"endpoint":"client","call":"select(80)","result":"ok"}"#.into(),
             "no documented call",
         ),
         (
@@ -501,9 +607,210 @@ fn the_checker_rejects_what_the_page_does_not_allow() {
                 .into(),
             "rto_us",
         ),
-        (r#"{"kind":"pair","t_us":0}"#.into(), "unknown kind"),
+        (r#"{"kind":"inject","t_us":0}"#.into(), "unknown kind"),
+        (r#"{"kind":"pair","t_us":0}"#.into(), "printed by `compare`"),
     ] {
         let err = check(&bad).err().unwrap_or_else(|| panic!("accepted: {bad}"));
         assert!(err.contains(why), "{bad}\n  said {err:?}, not {why:?}");
     }
+}
+
+#[test]
+fn the_checker_rejects_undocumented_pair_and_compare_lines() {
+    let (doc, forms) = doc_and_forms();
+    let sim = r#"{"kind":"app","t_us":0,"endpoint":"server","call":"listen(7)","result":"ok"}"#;
+    let real = r#"{"kind":"app","t_us":3189,"endpoint":"server","call":"listen(7)","result":"ok"}"#;
+    let same = format!(
+        r#"{{"kind":"pair","sim":{sim},"real":{real},"verdict":"same","rule":null,"why":null}}"#
+    );
+    let (rule, why) = forms.rules.first().cloned().expect("a rule");
+    let explained = format!(
+        r#"{{"kind":"pair","sim":{sim},"real":null,"verdict":"explained","rule":"{rule}","why":{}}}"#,
+        serde_json::to_string(&why).expect("a JSON string")
+    );
+    let unexplained = format!(
+        r#"{{"kind":"pair","sim":null,"real":{real},"verdict":"unexplained","rule":null,"why":"only in the real run; no known difference explains it"}}"#
+    );
+    let compare = r#"{"kind":"compare","profile":"rfc","kernel":"6.18.44","pairs":1,"same":1,"explained":0,"unexplained":0}"#;
+    let check = |lines: &[&str]| {
+        let mut c = Checker::new(&doc, &forms, Command::Compare);
+        lines.iter().try_for_each(|l| c.line(l).map(|_| ()))
+    };
+    for good in [&same, &explained, &unexplained] {
+        assert!(check(&[good]).is_ok(), "{good}: {:?}", check(&[good]).err());
+    }
+    assert!(
+        check(&[&same, compare]).is_ok(),
+        "{:?}",
+        check(&[&same, compare]).err()
+    );
+    let undocumented_why = "differs in win; nobody knows why";
+    for (bad, why) in [
+        // Keys and values the page does not list.
+        (same.replace("\"why\":null", "\"why\":null,\"score\":1"), "unknown field"),
+        (same.replace(",\"why\":null", ""), "missing field `why`"),
+        (same.replace("\"same\"", "\"similar\""), "unknown variant"),
+        (
+            same.replace("\"verdict\":\"same\",", "")
+                .replace("\"why\":null", "\"why\":null,\"verdict\":\"same\""),
+            "out of order",
+        ),
+        // Its events are lines of `sim` and `real`, as the page has them.
+        (same.replace("\"call\"", "\"syscall\""), "its `sim` event"),
+        (same.replace("listen(7)\",\"result\":\"ok\"}", "listen(7)\",\"result\":\"okay\"}"), "no documented result"),
+        (
+            same.replacen(sim, &sim.replace("\"t_us\":0,", "\"t_us\":0,\"conn\":1,"), 1),
+            "conn",
+        ),
+        (
+            same.replacen(sim, r#"{"kind":"note","t_us":0,"text":"wait 1 s"}"#, 1),
+            "kinds a pair holds",
+        ),
+        (
+            same.replacen(
+                real,
+                r#"{"kind":"timer","t_us":9,"endpoint":"client","timer":"retransmit","after_us":9,"rto_us":9}"#,
+                1,
+            ),
+            "printed by",
+        ),
+        (
+            same.replacen(
+                real,
+                r#"{"kind":"state","t_us":9,"endpoint":"client","from":"CLOSED","to":"LISTEN","source":"kernel"}"#,
+                1,
+            ),
+            "a pair of app and state",
+        ),
+        (
+            same.replacen(
+                sim,
+                r#"{"kind":"state","t_us":9,"endpoint":"client","from":"CLOSED","to":"LISTEN","source":"kernel"}"#,
+                1,
+            ),
+            "printed by",
+        ),
+        (
+            same.replace(&format!("\"sim\":{sim}"), "\"sim\":null")
+                .replace(&format!("\"real\":{real}"), "\"real\":null"),
+            "neither event",
+        ),
+        // Verdicts, rules and whys.
+        (same.replace("\"rule\":null", "\"rule\":\"delayed-ack\""), "Verdicts table"),
+        (same.replace("\"why\":null", "\"why\":\"because\""), "with why"),
+        (same.replace(&format!(",\"real\":{real}"), ",\"real\":null"), "one event"),
+        (explained.replace(&rule, "made-up"), "not in docs/differences.md"),
+        (explained.replace(",\"why\":\"", ",\"why\":\"x"), "docs/differences.md says"),
+        (explained.replace(&format!("\"rule\":\"{rule}\""), "\"rule\":null"), "without its rule"),
+        (unexplained.replace("only in the real run; no known difference explains it", undocumented_why), "no documented why"),
+        (unexplained.replace("only in the real run", "only in the simulation"), "where `sim` is `null`"),
+        (unexplained.replace("only in the real run", "differs in win, flags"), "no documented why"),
+        // The closing line.
+        (compare.replace("\"rfc\"", "\"bsd\""), "unknown variant"),
+        (compare.replace("\"pairs\":1", "\"pairs\":2"), "is not same + explained"),
+        (compare.replace("\"kernel\":\"6.18.44\",", ""), "missing field `kernel`"),
+        (compare.replace("\"unexplained\":0", "\"unexplained\":0,\"strict\":false"), "unknown field"),
+    ] {
+        let err = check(&[&bad]).err().unwrap_or_else(|| panic!("accepted: {bad}"));
+        assert!(err.contains(why), "{bad}\n  said {err:?}, not {why:?}");
+    }
+    // The totals must be those of the pair lines before it.
+    let err = check(&[&explained, compare]).err().unwrap_or_default();
+    assert!(err.contains("pair lines before"), "{err}");
+    // A field list in the wrong order is not a documented why either.
+    let fields = unexplained.replace(
+        "only in the real run; no known difference explains it",
+        "differs in win, len; no known difference explains it",
+    );
+    let both = fields.replace("\"sim\":null", &format!("\"sim\":{sim}"));
+    assert!(check(&[&both.replace("win, len", "len, win")]).is_ok());
+    assert!(check(&[&both]).is_err_and(|e| e.contains("no documented why")));
+}
+
+// --- Real runs and comparisons -----------------------------------------------
+
+/// The test binary `synack`, run as a process of its own.
+const SYNACK: &str = env!("CARGO_BIN_EXE_synack-cli");
+
+/// The built-ins `real` and `compare` run: a plain exchange, a loss, a
+/// half-close, a refused connection.
+const REAL_BUILTINS: [&str; 4] = ["echo", "lost-data", "half-close", "refused"];
+
+#[test]
+fn real_and_compare_follow_the_page() {
+    const TEST: &str = "real_and_compare_follow_the_page";
+    if let Err(why) = preflight() {
+        return skip(TEST, &why);
+    }
+    let (doc, forms) = doc_and_forms();
+    let mut jobs: Vec<(Command, Vec<&str>)> = Vec::new();
+    for b in REAL_BUILTINS {
+        jobs.push((Command::Real, vec!["real", b, "--format", "json"]));
+        jobs.push((Command::Compare, vec!["compare", b, "--format", "json"]));
+    }
+    // States polled from inet_diag: the run's own note.
+    jobs.push((
+        Command::Real,
+        vec!["real", "echo", "--states", "inet-diag", "--format", "json"],
+    ));
+    // Two at a time: the machine is small, and each run takes seconds.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outputs: Vec<std::sync::Mutex<Option<std::process::Output>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((_, args)) = jobs.get(i) else { break };
+                let o = synack_tests::real_probe::run(SYNACK, As::Root, args);
+                if let Ok(mut slot) = outputs[i].lock() {
+                    *slot = Some(o);
+                }
+            });
+        }
+    });
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    for ((command, args), out) in jobs.iter().zip(outputs) {
+        let what = format!("synack {}", args.join(" "));
+        let o = out
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{what}: did not run"));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{what}: {}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+        check_all(&what, *command, &lines, &doc, &forms);
+        eprintln!("{what}: {} lines follow the page", lines.len());
+        for l in &lines {
+            #[derive(serde::Deserialize)]
+            struct KindOnly {
+                kind: String,
+            }
+            if let Ok(k) = serde_json::from_str::<KindOnly>(l) {
+                kinds_seen.insert(k.kind);
+            }
+        }
+        if *command == Command::Compare {
+            let last = lines.last().map_or("", String::as_str);
+            assert!(last.contains("\"kind\":\"compare\""), "{what}: {last}");
+        }
+        if args.contains(&"inet-diag") {
+            assert!(
+                stdout.contains("states polled from inet_diag"),
+                "{what}: no note on the polled states"
+            );
+        }
+    }
+    let kinds: Vec<&str> = kinds_seen.iter().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        ["app", "compare", "note", "pair", "segment", "state"],
+        "the kinds real and compare printed"
+    );
 }

@@ -137,7 +137,17 @@ impl<W: Write> PcapRenderer<W> {
 
 /// The interface description: what ran, with its settings.
 fn description(h: &Header) -> String {
-    let mut s = format!("synack simulation: {}", h.what);
+    let mut s = match h.what.strip_prefix("real ") {
+        // `synack real`: the kernel ran it; the header's facts say which.
+        Some(scenario) => {
+            let mut s = format!("synack real run: scenario {scenario}");
+            for fact in &h.extra {
+                let _ = write!(s, ", {fact}");
+            }
+            s
+        }
+        None => format!("synack simulation: {}", h.what),
+    };
     if let Some(p) = h.profile {
         let _ = write!(s, ", profile {p}");
     }

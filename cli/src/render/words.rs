@@ -103,6 +103,11 @@ impl Display for ResultText<'_> {
             CallResult::Connected => f.write_str("ok: connected"),
             CallResult::Accepted { port } => write!(f, "ok: connection from port {port}"),
             CallResult::ClosedWithReset => f.write_str("ok (unread data: connection reset)"),
+            CallResult::Blocked(Blocked::MoreData(n)) => write!(
+                f,
+                "blocked: read {n} {} so far, waiting for more",
+                if *n == 1 { "byte" } else { "bytes" }
+            ),
             CallResult::Blocked(b) => write!(f, "blocked: waiting for {}", blocked(*b)),
             CallResult::Data(r) => write!(f, "{}", Data(r)),
             CallResult::EndOfStream => f.write_str("end of stream"),
@@ -110,6 +115,9 @@ impl Display for ResultText<'_> {
             CallResult::DataNoEnd(r) => write!(f, "{} (no end of stream)", Data(r)),
             CallResult::Failed(Failure::Errno(n)) => write!(f, "error: {}", Errno(*n)),
             CallResult::Failed(e) => write!(f, "error: {}", failure(*e)),
+            CallResult::FailedAfter(Failure::Errno(n), r) => {
+                write!(f, "error: {} after {}", Errno(*n), Data(r))
+            }
             CallResult::FailedAfter(e, r) => write!(f, "error: {} after {}", failure(*e), Data(r)),
             CallResult::Datagram { from_port, data } => {
                 write!(f, "{} from port {from_port}", Data(data))
@@ -118,21 +126,41 @@ impl Display for ResultText<'_> {
     }
 }
 
-/// An errno as the OS says it: `Address already in use (os error 98)`.
+/// An errno: by name with its meaning for the socket errors the linux
+/// profile names (`ECONNRESET (connection reset by peer)`), as the OS says
+/// it otherwise (`Address already in use (os error 98)`).
 struct Errno(i32);
 
 impl Display for Errno {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let e = std::io::Error::from_raw_os_error(self.0);
-        write!(f, "{e}")
+        match errno_name(self.0) {
+            Some((name, meaning)) => write!(f, "{name} ({meaning})"),
+            None => write!(f, "{}", std::io::Error::from_raw_os_error(self.0)),
+        }
     }
+}
+
+/// The socket errnos by name, with Linux's strerror() words.
+pub fn errno_name(n: i32) -> Option<(&'static str, &'static str)> {
+    use synack_sim::calls::errno::*;
+    Some(match n {
+        EBADF => ("EBADF", "bad file descriptor: the socket was closed"),
+        EINVAL => ("EINVAL", "invalid argument"),
+        EPIPE => ("EPIPE", "broken pipe"),
+        ECONNRESET => ("ECONNRESET", "connection reset by peer"),
+        EISCONN => ("EISCONN", "transport endpoint is already connected"),
+        ENOTCONN => ("ENOTCONN", "transport endpoint is not connected"),
+        ETIMEDOUT => ("ETIMEDOUT", "connection timed out"),
+        ECONNREFUSED => ("ECONNREFUSED", "connection refused"),
+        _ => return None,
+    })
 }
 
 fn blocked(b: Blocked) -> &'static str {
     match b {
         Blocked::Handshake => "the handshake",
         Blocked::Connection => "a connection",
-        Blocked::Data => "data",
+        Blocked::Data | Blocked::MoreData(_) => "data",
         Blocked::Datagram => "a datagram",
     }
 }
@@ -282,7 +310,6 @@ impl Display for NoteText<'_> {
                         Duration(*rto),
                         if *cwnd == 1 { "" } else { "s" }
                     ),
-                    (Some(rto), None) => write!(f, ": RTO now {}", Duration(*rto)),
                     _ => Ok(()),
                 }
             }
@@ -306,6 +333,12 @@ impl Display for NoteText<'_> {
                 Duration(*after_us)
             ),
             Note::Interrupted => f.write_str("interrupted (Ctrl-C): the run stops here"),
+            Note::ClosedPortReset { side, port, flags } => write!(
+                f,
+                "the {side} has no connection on port {port}: it answers the {}'s {} with RST (RFC 9293 3.10.7.1)",
+                side.peer(),
+                flags.names()
+            ),
             Note::Text(t) => f.write_str(t),
         }
     }
@@ -490,6 +523,40 @@ mod tests {
                 Received::of(b"hi")
             )),
             "error: connection closed after \"hi\" (2 bytes)"
+        );
+        // An errno reads the same whether or not bytes came before it.
+        assert_eq!(
+            result(CallResult::Failed(Failure::Errno(EADDRINUSE))),
+            "error: Address already in use (os error 98)"
+        );
+        assert_eq!(
+            result(CallResult::FailedAfter(
+                Failure::Errno(EADDRINUSE),
+                Received::of(b"hi")
+            )),
+            "error: Address already in use (os error 98) after \"hi\" (2 bytes)"
+        );
+    }
+
+    /// EADDRINUSE on Linux.
+    const EADDRINUSE: i32 = 98;
+    /// The linux profile's failures read as a socket program sees them.
+    #[test]
+    fn linux_failures_show_the_errno_name() {
+        use synack_sim::calls::errno;
+        let linux = |f: Failure| result(CallResult::Failed(f).as_errno());
+        assert_eq!(
+            linux(Failure::Reset),
+            "error: ECONNRESET (connection reset by peer)"
+        );
+        assert_eq!(linux(Failure::Closing), "error: EPIPE (broken pipe)");
+        assert_eq!(
+            linux(Failure::Errno(errno::EBADF)),
+            "error: EBADF (bad file descriptor: the socket was closed)"
+        );
+        assert_eq!(
+            linux(Failure::BlocksForever),
+            "error: would block forever (nothing more will arrive)"
         );
     }
 

@@ -100,8 +100,11 @@ pub enum CallError {
     NotConnected,
     /// "error: connection already exists".
     AlreadyOpen,
-    /// "error: connection closing": the app already shut down the send side.
+    /// "error: connection closing": the app already shut down the send side
+    /// (RFC 9293 3.10.2), or CLOSEs again (3.10.4). Linux: EPIPE.
     Closing,
+    /// Linux: a call on a file descriptor the app already closed (EBADF).
+    BadDescriptor,
     /// The connection failed earlier.
     Failed(SockError),
 }
@@ -112,6 +115,7 @@ impl CallError {
             CallError::NotConnected => "error: connection does not exist",
             CallError::AlreadyOpen => "error: connection already exists",
             CallError::Closing => "error: connection closing",
+            CallError::BadDescriptor => "error: bad file descriptor",
             CallError::Failed(e) => e.message(),
         }
     }
@@ -174,7 +178,10 @@ pub struct Endpoint {
     /// Effective send MSS (RFC 9293 3.7.1, minus option space).
     smss: u32,
     ts_enabled: bool,
+    /// TS.Recent (RFC 7323 4.3): the timestamp we echo.
     ts_recent: u32,
+    /// Last.ACK.sent (RFC 7323 4.3): the ACK field of our last ACK.
+    last_ack_sent: SeqNum,
     /// The peer's SYN offered window scaling (its shift) / SACK.
     peer_wscale: Option<u8>,
     peer_sack: bool,
@@ -204,11 +211,21 @@ pub struct Endpoint {
     ack_now: bool,
     unacked_segments: u32,
 
+    /// The failure not yet reported to a call (RFC 9293 3.10.7.4: the
+    /// "connection reset" signal is given once; Linux `sock_error()` clears
+    /// `sk_err` as it reports it).
     error: Option<SockError>,
+    /// The connection failed (reported or not): its TCB is gone.
+    failed: bool,
     /// A connection was opened on this endpoint before (see `new_incarnation`).
     used: bool,
     tx: VecDeque<Transmit>,
-    events: VecDeque<EndpointEvent>,
+    /// Events, each with the number of segments pushed to `tx` before it,
+    /// so that the owner can tell them in the order they happened.
+    events: VecDeque<(u64, EndpointEvent)>,
+    /// Segments pushed to `tx` so far, and taken from it.
+    tx_pushed: u64,
+    tx_polled: u64,
 }
 
 impl Endpoint {
@@ -248,6 +265,7 @@ impl Endpoint {
             smss: 536,
             ts_enabled: false,
             ts_recent: 0,
+            last_ack_sent: SeqNum(0),
             peer_wscale: None,
             peer_sack: false,
             timers: TimerTable::default(),
@@ -264,9 +282,12 @@ impl Endpoint {
             ack_now: false,
             unacked_segments: 0,
             error: None,
+            failed: false,
             used: false,
             tx: VecDeque::new(),
             events: VecDeque::new(),
+            tx_pushed: 0,
+            tx_polled: 0,
             cfg,
         }
     }
@@ -289,6 +310,17 @@ impl Endpoint {
         self.irs
     }
     /// The error the connection failed with, if it did.
+    /// Takes the failure not yet reported, to give it to a waiting call
+    /// (once: RFC 9293 3.10.7.4, Linux `sock_error()`).
+    pub fn take_error(&mut self) -> Option<SockError> {
+        self.error.take()
+    }
+
+    /// The connection failed; its failure may have been reported already.
+    pub fn has_failed(&self) -> bool {
+        self.failed
+    }
+
     pub fn error(&self) -> Option<SockError> {
         self.error
     }
@@ -311,7 +343,13 @@ impl Endpoint {
     }
     /// The peer's FIN was received and all data before it has been read.
     pub fn at_eof(&self) -> bool {
-        self.recv_buf.fin_reached() && self.recv_buf.ready_len() == 0
+        let reset_eof = self.failed && self.error.is_none() && self.cfg.profile.socket_errnos;
+        (self.recv_buf.fin_reached() || reset_eof) && self.recv_buf.ready_len() == 0
+    }
+
+    /// The profile this endpoint follows.
+    pub fn profile(&self) -> &Profile {
+        &self.cfg.profile
     }
     /// Total bytes the app has read.
     pub fn bytes_read(&self) -> u64 {
@@ -330,10 +368,25 @@ impl Endpoint {
         self.timers.get(t)
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.tx.pop_front()
+        let t = self.tx.pop_front()?;
+        self.tx_polled += 1;
+        Some(t)
     }
     pub fn poll_event(&mut self) -> Option<EndpointEvent> {
-        self.events.pop_front()
+        self.events.pop_front().map(|(_, e)| e)
+    }
+    /// Whether the next event happened before the next segment to transmit
+    /// (so a transcript shows the cause before its effect: the RST of an
+    /// ABORT before the CLOSED it leads to, a state change before the
+    /// segment that announces it).
+    pub fn event_comes_first(&self) -> bool {
+        match self.events.front() {
+            Some(&(before, _)) => self.tx.is_empty() || before <= self.tx_polled,
+            None => false,
+        }
+    }
+    fn push_event(&mut self, e: EndpointEvent) {
+        self.events.push_back((self.tx_pushed, e));
     }
 
     // ----- app commands (RFC 9293 3.10.1 - 3.10.5) -----
@@ -392,9 +445,43 @@ impl Endpoint {
         Ok(())
     }
 
-    fn check_can_send(&self) -> Result<(), CallError> {
-        if let Some(e) = self.error {
-            return Err(CallError::Failed(e));
+    /// The answer to a call the app makes after its own `close()`: Linux
+    /// fails it with EBADF (the file descriptor is gone); RFC 9293 3.10.4
+    /// answers a CLOSE after CLOSE "error: connection closing".
+    fn after_close(&self) -> CallError {
+        if self.cfg.profile.socket_errnos {
+            CallError::BadDescriptor
+        } else {
+            CallError::Closing
+        }
+    }
+
+    /// The failure, reported once (RFC 9293 3.10.7.4; Linux `sock_error()`).
+    fn report_error(&mut self) -> Result<(), CallError> {
+        match self.error.take() {
+            Some(e) => Err(CallError::Failed(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// After the failure was reported: RFC 9293 3.10, the TCB is gone,
+    /// "error: connection does not exist"; Linux (`tcp_done()` set
+    /// `sk_shutdown` to `SHUTDOWN_MASK`): `send` fails with EPIPE.
+    fn send_after_failure(&self) -> CallError {
+        if self.cfg.profile.socket_errnos {
+            CallError::Closing
+        } else {
+            CallError::NotConnected
+        }
+    }
+
+    fn check_can_send(&mut self) -> Result<(), CallError> {
+        if self.app_closed {
+            return Err(self.after_close());
+        }
+        self.report_error()?;
+        if self.failed {
+            return Err(self.send_after_failure());
         }
         if self.fin_queued {
             return Err(CallError::Closing);
@@ -410,13 +497,19 @@ impl Endpoint {
 
     /// RECEIVE (RFC 9293 3.10.3): up to `max` bytes, end-of-stream, or nothing yet.
     pub fn read(&mut self, now: u64, max: usize) -> Result<Read, CallError> {
+        if self.app_closed {
+            return Err(self.after_close());
+        }
         let r = self.recv_buf.read(max);
         if let Read::Data(_) = r {
             self.after_read(now);
             return Ok(r);
         }
-        if let Some(e) = self.error {
-            return Err(CallError::Failed(e));
+        self.report_error()?;
+        if self.failed && self.cfg.profile.socket_errnos {
+            // Linux tcp_recvmsg(): after the error was reported, a socket
+            // whose `sk_shutdown` has RCV_SHUTDOWN reads 0 bytes: end of stream.
+            return Ok(Read::Eof);
         }
         if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) {
             return Err(CallError::NotConnected);
@@ -435,9 +528,15 @@ impl Endpoint {
 
     /// `shutdown(SHUT_WR)`: the CLOSE of RFC 9293 3.10.4 for the send side only.
     pub fn shutdown(&mut self, now: u64) -> Result<(), CallError> {
-        if let Some(e) = self.error {
-            return Err(CallError::Failed(e));
+        if self.app_closed {
+            return Err(self.after_close());
         }
+        self.close_send_side(now)
+    }
+
+    /// The CLOSE of the send side, for `shutdown` and `close`.
+    fn close_send_side(&mut self, now: u64) -> Result<(), CallError> {
+        self.report_error()?;
         match self.state {
             State::Closed | State::Listen | State::SynSent => Err(CallError::NotConnected),
             // "Queue this until all preceding SENDs have been segmentized, then
@@ -472,7 +571,19 @@ impl Endpoint {
 
     /// CLOSE (RFC 9293 3.10.4): shut the send side and stop reading.
     pub fn close(&mut self, now: u64) -> Result<(), CallError> {
+        if self.app_closed {
+            // RFC 9293 3.10.4, FIN-WAIT-1 and the later states: "Strictly
+            // speaking, this is an error and should receive an "error:
+            // connection closing" response". Linux: EBADF.
+            return Err(self.after_close());
+        }
         self.app_closed = true;
+        if self.cfg.profile.socket_errnos {
+            // Linux close(2) releases the file descriptor and returns 0,
+            // whatever happened to the connection (an unreported error is
+            // dropped with the socket).
+            self.error = None;
+        }
         match self.state {
             // "LISTEN STATE: Any outstanding RECEIVEs are returned ... delete TCB,
             // enter CLOSED state". "SYN-SENT STATE: Delete the TCB".
@@ -480,16 +591,19 @@ impl Endpoint {
                 self.delete_tcb();
                 Ok(())
             }
-            State::Closed => match self.error {
-                Some(_) => Ok(()),
-                None => Err(CallError::NotConnected),
-            },
+            // RFC 9293 3.10.4 CLOSED: "error: connection does not exist",
+            // after the reset signal, if not yet given (3.10.7.4).
+            State::Closed if !self.cfg.profile.socket_errnos => {
+                self.report_error()?;
+                Err(CallError::NotConnected)
+            }
+            State::Closed => Ok(()),
             State::SynReceived | State::Established | State::CloseWait => {
                 if self.close_resets() {
                     self.abort(now);
                     return Ok(());
                 }
-                self.shutdown(now)
+                self.close_send_side(now)
             }
             // Already closing: CLOSE after shutdown just stops reading.
             _ => Ok(()),
@@ -498,6 +612,8 @@ impl Endpoint {
 
     /// ABORT (RFC 9293 3.10.5): send RST in synchronized states, go to CLOSED.
     pub fn abort(&mut self, now: u64) {
+        // ABORT as `SO_LINGER` 0 then close(): the app gives the socket up.
+        self.app_closed = true;
         match self.state {
             State::SynReceived
             | State::Established
@@ -543,9 +659,12 @@ impl Endpoint {
         cfg.iss = iss;
         let events = std::mem::take(&mut self.events);
         let tx = std::mem::take(&mut self.tx);
+        let (pushed, polled) = (self.tx_pushed, self.tx_polled);
         *self = Endpoint::new(cfg);
         self.events = events;
         self.tx = tx;
+        self.tx_pushed = pushed;
+        self.tx_polled = polled;
         self.used = true;
     }
 
@@ -553,8 +672,7 @@ impl Endpoint {
         if self.state != to {
             let from = self.state;
             self.state = to;
-            self.events
-                .push_back(EndpointEvent::StateChanged { from, to });
+            self.push_event(EndpointEvent::StateChanged { from, to });
         }
     }
 
@@ -572,6 +690,7 @@ impl Endpoint {
     /// Connection failed with `e`: tell the app, go to CLOSED (RFC 9293 3.10.7).
     fn fail(&mut self, e: SockError) {
         self.error = Some(e);
+        self.failed = true;
         self.clear_timers();
         self.fin_queued = false;
         self.send_buf = SendBuffer::default();
@@ -579,6 +698,7 @@ impl Endpoint {
     }
 
     fn push_tx(&mut self, seg: Segment, retransmission: bool) {
+        self.tx_pushed += 1;
         self.tx.push_back(Transmit {
             seg,
             retransmission,

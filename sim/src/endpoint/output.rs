@@ -101,6 +101,10 @@ impl Endpoint {
             }
         }
         let ack = if flags.ack() { self.rcv_nxt } else { SeqNum(0) };
+        if flags.ack() {
+            // RFC 7323 4.3: Last.ACK.sent, for the TS.Recent rule.
+            self.last_ack_sent = self.rcv_nxt;
+        }
         let hdr = TcpHeader {
             src_port: self.local_port,
             dst_port: self.remote_port,
@@ -348,6 +352,6 @@ impl Endpoint {
 
 /// The timestamp clock (RFC 7323 5.4): milliseconds of virtual time, plus one
 /// so that it is never zero.
-fn ts_clock(now_us: u64) -> u32 {
+pub(super) fn ts_clock(now_us: u64) -> u32 {
     (now_us / 1000) as u32 + 1
 }

@@ -63,7 +63,7 @@ impl Endpoint {
         match kind {
             TimerKind::Retransmit => self.on_rto(now, after_us),
             TimerKind::TimeWait => {
-                self.events.push_back(EndpointEvent::TimerFired {
+                self.push_event(EndpointEvent::TimerFired {
                     timer: kind,
                     after_us,
                     rto_us: None,
@@ -75,7 +75,7 @@ impl Endpoint {
             }
             TimerKind::Persist => self.on_persist(now, after_us),
             TimerKind::DelayedAck => {
-                self.events.push_back(EndpointEvent::TimerFired {
+                self.push_event(EndpointEvent::TimerFired {
                     timer: kind,
                     after_us,
                     rto_us: None,
@@ -88,7 +88,7 @@ impl Endpoint {
     /// RFC 6298 5.4-5.7: the retransmission timer expired.
     fn on_rto(&mut self, now: u64, after_us: u64) {
         let rto = self.rtt.rto_us();
-        self.events.push_back(EndpointEvent::TimerFired {
+        self.push_event(EndpointEvent::TimerFired {
             timer: TimerKind::Retransmit,
             after_us,
             rto_us: Some(rto),
@@ -146,7 +146,7 @@ impl Endpoint {
     /// RFC 9293 3.8.6.1: probe a zero window, then back off.
     fn on_persist(&mut self, now: u64, after_us: u64) {
         let timeout = self.persist_timeout_us();
-        self.events.push_back(EndpointEvent::TimerFired {
+        self.push_event(EndpointEvent::TimerFired {
             timer: TimerKind::Persist,
             after_us,
             rto_us: Some(timeout),

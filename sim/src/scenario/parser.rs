@@ -35,6 +35,7 @@ pub const MAX_SEND_BYTES: u64 = 1 << 30;
 pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let mut settings = SettingsBuilder::default();
     let mut steps: Vec<Step> = Vec::new();
+    let mut closed = ClosedSockets::default();
     for (index, raw) in text.lines().enumerate() {
         let line = u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX);
         let at = |f: Fail| ScenarioError {
@@ -66,6 +67,12 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
             _ => {
                 let transport = settings.settings.transport;
                 let actions = actions(&mut cur, transport).map_err(at)?;
+                if transport == Transport::Tcp {
+                    for (action, col) in &actions {
+                        closed.check(action, *col, line).map_err(at)?;
+                    }
+                }
+                let actions = actions.into_iter().map(|(a, _)| a).collect();
                 steps.push(Step {
                     line,
                     text: lexed.code.to_string(),
@@ -93,15 +100,56 @@ fn setting_end(cur: &Cursor<'_, '_>) -> Result<(), Fail> {
     }
 }
 
-/// `A & B & ...` up to the end of the line.
-fn actions(cur: &mut Cursor<'_, '_>, transport: Transport) -> Result<Vec<Action>, Fail> {
-    let mut out = vec![action(cur, transport)?];
+/// Which side's socket the app has given up with `close` or `abort`, and on
+/// which line; `listen` or `connect` opens a new one.
+#[derive(Default)]
+struct ClosedSockets([Option<u32>; 2]);
+
+impl ClosedSockets {
+    /// `recv` after the side's own `close` is a scenario mistake: `close()`
+    /// gives the socket up (the app no longer holds it), so nothing can be
+    /// read, and waiting for it would be waiting for nothing. RFC 9293 3.10.4
+    /// lets a CLOSE keep receiving, which is what `shutdown` does here.
+    fn check(&mut self, action: &Action, col: u32, line: u32) -> Result<(), Fail> {
+        match *action {
+            Action::Close { side } | Action::Abort { side } => {
+                self.0[side.index()].get_or_insert(line);
+            }
+            Action::Listen { side, .. } | Action::Connect { side, .. } => {
+                self.0[side.index()] = None;
+            }
+            Action::Recv { side, .. } => {
+                if let Some(at) = self.0[side.index()] {
+                    let how = if at == line {
+                        "on this line".to_string()
+                    } else {
+                        format!("on line {at}")
+                    };
+                    return Err(Fail::new(
+                        col,
+                        format!(
+                            "\"{side} recv\" after the {side} closed its socket ({how}): close() gives the socket up, so there is nothing to read from; to send FIN and keep reading, use \"{side} shutdown\" instead of \"{side} close\""
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `A & B & ...` up to the end of the line, each action with its column.
+fn actions(cur: &mut Cursor<'_, '_>, transport: Transport) -> Result<Vec<(Action, u32)>, Fail> {
+    let col = cur.col();
+    let mut out = vec![(action(cur, transport)?, col)];
     loop {
         match cur.peek().map(|t| &t.kind) {
             None => return Ok(out),
             Some(TokenKind::Amp) => {
                 cur.next();
-                out.push(action(cur, transport)?);
+                let col = cur.col();
+                out.push((action(cur, transport)?, col));
             }
             Some(_) => return Err(cur.fail("\"&\" or the end of the line")),
         }

@@ -63,6 +63,12 @@ impl Pending {
 
 impl World {
     fn app(&mut self, endpoint: Side, call: Call, result: CallResult) {
+        // The linux profile names errors by errno, as a socket program sees them.
+        let result = if self.eps[endpoint.index()].profile().socket_errnos {
+            result.as_errno()
+        } else {
+            result
+        };
         self.push(OwnedKind::App {
             endpoint,
             call,
@@ -123,6 +129,8 @@ impl World {
                 self.pending.push(p);
             }
         }
+        // What the reads sent (window updates), after the calls' lines.
+        self.flush();
     }
 
     /// A blocked call that will never return fails with `why`; with
@@ -180,7 +188,7 @@ impl World {
             }
             Action::Accept { side } => {
                 let ep = &self.eps[side.index()];
-                if ep.state() == State::Closed && ep.error().is_none() {
+                if ep.state() == State::Closed && !ep.has_failed() {
                     self.app(
                         *side,
                         Call::Accept,
@@ -212,7 +220,14 @@ impl World {
                     got: Received::default(),
                 };
                 let p = self.poll(p)?;
-                self.app(*side, Call::Recv(*max), CallResult::Blocked(Blocked::Data));
+                // Cause before effect: the call, with what it read already,
+                // before the window update its reading sends (`start_step`
+                // flushes after the action).
+                let read = match &p {
+                    Pending::Recv { got, .. } if got.len > 0 => Blocked::MoreData(got.len),
+                    _ => Blocked::Data,
+                };
+                self.app(*side, Call::Recv(*max), CallResult::Blocked(read));
                 Some(p)
             }
             Action::Shutdown { side } => {
@@ -324,10 +339,10 @@ impl World {
                 }
             }
             Pending::Connect { side, port } => {
-                let ep = &self.eps[side.index()];
+                let ep = &mut self.eps[side.index()];
                 let result = if ep.state().is_synchronized() {
                     CallResult::Connected
-                } else if let Some(e) = ep.error() {
+                } else if let Some(e) = ep.take_error() {
                     CallResult::Failed(e.into())
                 } else if ep.state() == State::Closed {
                     CallResult::Failed(Failure::Closed)
@@ -378,12 +393,11 @@ impl World {
             got.len += ep.read_discard(now, usize::MAX) as u64;
             if ep.at_eof() {
                 CallResult::DataThenEnd(got)
-            } else if let Some(e) = ep.error() {
+            } else if let Some(e) = ep.take_error() {
                 CallResult::FailedAfter(e.into(), got)
             } else if ep.state() == State::Closed {
                 CallResult::FailedAfter(Failure::Closed, got)
             } else {
-                self.flush();
                 return Some(Pending::Recv { side, max, got });
             }
         } else {
@@ -404,7 +418,7 @@ impl World {
             if matches!(max, RecvMax::Exactly(_))
                 && ep.readable() < limit
                 && more_may_come
-                && ep.error().is_none()
+                && !ep.has_failed()
             {
                 return Some(Pending::Recv { side, max, got });
             }

@@ -8,7 +8,7 @@ use crate::payload::Payload;
 use crate::segment::Segment;
 use crate::state::State;
 use crate::transcript::{
-    AnalysisFlag, Fate, OwnedEvent, OwnedKind, SegmentEvent, Side, StateSource,
+    AnalysisFlag, Fate, Note, OwnedEvent, OwnedKind, SegmentEvent, Side, StateSource,
 };
 
 /// A segment in flight on the link.
@@ -27,10 +27,12 @@ impl World {
     /// Drains both endpoints' outputs: events first, then segments onto the link.
     pub(super) fn flush(&mut self) {
         for side in [Side::Client, Side::Server] {
+            // Events and segments in the order the endpoint made them:
+            // cause before effect.
             loop {
-                let mut progressed = false;
-                while let Some(ev) = self.eps[side.index()].poll_event() {
-                    progressed = true;
+                let ep = &mut self.eps[side.index()];
+                if ep.event_comes_first() {
+                    let Some(ev) = ep.poll_event() else { break };
                     match ev {
                         EndpointEvent::StateChanged { from, to } => {
                             self.entered[side.index()] |= 1 << to as u16;
@@ -52,12 +54,9 @@ impl World {
                             rto_us,
                         }),
                     }
-                }
-                while let Some(t) = self.eps[side.index()].poll_transmit() {
-                    progressed = true;
+                } else if let Some(t) = ep.poll_transmit() {
                     self.transmit(side, t);
-                }
-                if !progressed {
+                } else {
                     break;
                 }
             }
@@ -220,7 +219,13 @@ impl World {
         if matches {
             ep.handle_segment(now, &arr.seg);
         } else if let Some(rst) = reset_for_closed_port(&h) {
-            // RFC 9293 3.10.7.1: nobody has this port: the host answers with a RST.
+            // RFC 9293 3.10.7.1: nobody has this port: the host answers with
+            // a RST, and the transcript says why, before it.
+            self.note(Note::ClosedPortReset {
+                side: arr.to,
+                port: h.dst_port,
+                flags: h.flags,
+            });
             let t = Transmit {
                 seg: Segment::new(rst, Payload::EMPTY),
                 retransmission: false,

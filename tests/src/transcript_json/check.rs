@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     Sim,
+    Real,
+    Compare,
     Annotate,
     Capture,
 }
@@ -18,11 +20,23 @@ impl Command {
     pub fn name(self) -> &'static str {
         match self {
             Command::Sim => "sim",
+            Command::Real => "real",
+            Command::Compare => "compare",
             Command::Annotate => "annotate",
             Command::Capture => "capture",
         }
     }
+
+    /// Whether its lines come from a capture file or a live capture (and
+    /// so carry `conn`).
+    fn reads_captures(self) -> bool {
+        matches!(self, Command::Annotate | Command::Capture)
+    }
 }
+
+/// The kinds of event a `pair` may hold: notes are not paired
+/// (docs/transcript-json.md, `pair`).
+const PAIRED: [&str; 4] = ["segment", "state", "app", "timer"];
 
 /// Checks the lines of one output, in order.
 pub struct Checker<'d> {
@@ -30,10 +44,13 @@ pub struct Checker<'d> {
     forms: &'d Forms,
     command: Command,
     /// Check what holds across the lines of one run: segment ids 1, 2, 3...,
-    /// the simulator's time never going back.
+    /// the run's time never going back, `compare`'s totals.
     pub sequence: bool,
     last_id: u64,
+    last_datagram_id: u64,
     last_t_us: u64,
+    /// `pair` lines seen, by verdict: same, explained, unexplained.
+    verdicts: [u64; 3],
 }
 
 impl<'d> Checker<'d> {
@@ -44,7 +61,9 @@ impl<'d> Checker<'d> {
             command,
             sequence: true,
             last_id: 0,
+            last_datagram_id: 0,
             last_t_us: 0,
+            verdicts: [0; 3],
         }
     }
 
@@ -69,13 +88,16 @@ impl<'d> Checker<'d> {
         key_order(&keys, order)?;
         let parsed = match kind.as_str() {
             "segment" => Line::Segment(parse(line)?),
+            "datagram" => Line::Datagram(parse(line)?),
             "state" => Line::State(parse(line)?),
             "app" => Line::App(parse(line)?),
             "timer" => Line::Timer(parse(line)?),
             "note" => Line::Note(parse(line)?),
             "summary" => Line::Summary(parse(line)?),
             "conn_summary" => Line::ConnSummary(parse(line)?),
-            _ => Line::CaptureSummary(parse(line)?),
+            "capture_summary" => Line::CaptureSummary(parse(line)?),
+            "pair" => Line::Pair(parse(line)?),
+            _ => Line::Compare(parse(line)?),
         };
         self.rules(&parsed)?;
         Ok(parsed)
@@ -96,21 +118,19 @@ impl<'d> Checker<'d> {
     /// `conn` is there exactly in captures (where it may be left out only on
     /// notes that concern no connection).
     fn conn(&self, conn: Option<u32>, optional: bool) -> Result<(), String> {
-        match (self.command, conn) {
-            (Command::Sim, Some(c)) => Err(format!("the simulator printed conn {c}")),
-            (Command::Annotate | Command::Capture, None) if !optional => {
-                Err("a capture's line has no conn".into())
-            }
+        match (self.command.reads_captures(), conn) {
+            (false, Some(c)) => Err(format!("`{}` printed conn {c}", self.command.name())),
+            (true, None) if !optional => Err("a capture's line has no conn".into()),
             (_, Some(0)) => Err("conn ids count from 1".into()),
             _ => Ok(()),
         }
     }
 
     fn time(&mut self, t_us: u64) -> Result<(), String> {
-        if self.sequence && self.command == Command::Sim {
+        if self.sequence && matches!(self.command, Command::Sim | Command::Real) {
             if t_us < self.last_t_us {
                 return Err(format!(
-                    "virtual time went back from {} to {t_us}",
+                    "the run's time went back from {} to {t_us}",
                     self.last_t_us
                 ));
             }
@@ -122,6 +142,7 @@ impl<'d> Checker<'d> {
     fn rules(&mut self, line: &Line) -> Result<(), String> {
         match line {
             Line::Segment(s) => self.segment(s),
+            Line::Datagram(d) => self.datagram(d),
             Line::State(s) => {
                 self.time(s.t_us)?;
                 self.conn(s.conn, false)?;
@@ -208,6 +229,27 @@ impl<'d> Checker<'d> {
                 }
                 Ok(())
             }
+            Line::Pair(p) => self.pair(p),
+            Line::Compare(c) => {
+                let sum = c.same + c.explained + c.unexplained;
+                if c.pairs != sum {
+                    return Err(format!(
+                        "pairs {} is not same + explained + unexplained ({sum})",
+                        c.pairs
+                    ));
+                }
+                let seen = self.verdicts;
+                if self.sequence && [c.same, c.explained, c.unexplained] != seen {
+                    return Err(format!(
+                        "the totals same/explained/unexplained {}/{}/{} are not those of the pair lines before ({}/{}/{})",
+                        c.same, c.explained, c.unexplained, seen[0], seen[1], seen[2]
+                    ));
+                }
+                if c.kernel.is_empty() {
+                    return Err("an empty kernel release".into());
+                }
+                Ok(())
+            }
             Line::CaptureSummary(c) => {
                 if c.not_tcp != c.records.saturating_sub(c.tcp) {
                     return Err("not_tcp is not records - tcp".into());
@@ -240,7 +282,7 @@ impl<'d> Checker<'d> {
         self.printed_by(&format!("fate {fate:?}"), &self.doc.cell("Fates", fate, 1))?;
         match (self.command, s.frame) {
             (Command::Sim, Some(f)) => return Err(format!("the simulator printed frame {f}")),
-            (Command::Annotate | Command::Capture, None) => {
+            (Command::Real | Command::Annotate | Command::Capture, None) => {
                 return Err("a captured segment without its frame".into())
             }
             (_, Some(0)) => return Err("frames count from 1".into()),
@@ -257,6 +299,127 @@ impl<'d> Checker<'d> {
                 ));
             }
             self.last_id = s.id;
+        }
+        Ok(())
+    }
+}
+
+impl Checker<'_> {
+    fn datagram(&mut self, d: &Datagram) -> Result<(), String> {
+        self.time(d.t_us)?;
+        if d.src_port == 0 || d.dst_port == 0 {
+            return Err("a datagram from or to port 0".into());
+        }
+        if d.len > 65507 {
+            return Err(format!("a datagram of {} bytes: UDP carries 65507", d.len));
+        }
+        let fate = d.fate.json_name();
+        self.printed_by(&format!("fate {fate:?}"), &self.doc.cell("Fates", fate, 1))?;
+        if d.id == 0 {
+            return Err("datagram ids count from 1".into());
+        }
+        if self.sequence {
+            if d.id != self.last_datagram_id + 1 {
+                return Err(format!(
+                    "datagram id {} after {}: ids count 1, 2, 3, ... in order",
+                    d.id, self.last_datagram_id
+                ));
+            }
+            self.last_datagram_id = d.id;
+        }
+        Ok(())
+    }
+
+    /// A `pair`: each event as a line of its own command, then the verdict,
+    /// its rule and its why.
+    fn pair(&mut self, p: &PairLine) -> Result<(), String> {
+        let mut kinds = Vec::new();
+        for (side, event, command) in [
+            ("sim", &p.sim, Command::Sim),
+            ("real", &p.real, Command::Real),
+        ] {
+            let Some(event) = event else { continue };
+            let mut inner = Checker::new(self.doc, self.forms, command);
+            inner.sequence = false;
+            let line = inner
+                .line(&event.0)
+                .map_err(|e| format!("its `{side}` event: {e}"))?;
+            let kind = match line {
+                Line::Segment(_) => "segment",
+                Line::State(_) => "state",
+                Line::App(_) => "app",
+                Line::Timer(_) => "timer",
+                _ => "",
+            };
+            if !PAIRED.contains(&kind) {
+                return Err(format!(
+                    "its `{side}` event is not one of the kinds a pair holds ({})",
+                    PAIRED.join(", ")
+                ));
+            }
+            kinds.push(kind);
+        }
+        match kinds.as_slice() {
+            [] => return Err("a pair with neither event".into()),
+            [a, b] if a != b => return Err(format!("a pair of {a} and {b}: two kinds")),
+            _ => {}
+        }
+        let verdict = p.verdict.json_name();
+        self.verdicts[p.verdict as usize] += 1;
+        let rule_doc = self.doc.cell("Verdicts", verdict, 1);
+        match (&p.rule, rule_doc == "`null`") {
+            (Some(r), true) => {
+                return Err(format!(
+                    "verdict {verdict:?} with rule {r:?}: the Verdicts table says null"
+                ))
+            }
+            (None, false) => return Err(format!("verdict {verdict:?} without its rule")),
+            _ => {}
+        }
+        match p.verdict {
+            Verdict::Same => {
+                if kinds.len() != 2 {
+                    return Err("a \"same\" pair with one event".into());
+                }
+                if let Some(w) = &p.why {
+                    return Err(format!("a \"same\" pair with why {w:?}"));
+                }
+            }
+            Verdict::Explained => {
+                let rule = p.rule.as_deref().unwrap_or_default();
+                let (_, why) = self
+                    .forms
+                    .rules
+                    .iter()
+                    .find(|(name, _)| name == rule)
+                    .ok_or_else(|| format!("rule {rule:?} is not in docs/differences.md"))?;
+                if p.why.as_deref() != Some(why.as_str()) {
+                    return Err(format!(
+                        "rule {rule:?} with why {:?}: docs/differences.md says {why:?}",
+                        p.why
+                    ));
+                }
+            }
+            Verdict::Unexplained => {
+                let why = p.why.as_deref().ok_or("an unexplained pair without why")?;
+                let (form, when) = self
+                    .forms
+                    .whys
+                    .iter()
+                    .find(|(f, _)| self.forms.find(std::slice::from_ref(f), why).is_some())
+                    .ok_or_else(|| format!("why {why:?} matches no documented why text"))?;
+                let want = match (&p.sim, &p.real) {
+                    (Some(_), None) => "`real` is `null`",
+                    (None, Some(_)) => "`sim` is `null`",
+                    _ => "both are there",
+                };
+                if !when.starts_with(want) {
+                    return Err(format!(
+                        "why {why:?} (form {:?}, when {when}) where {want}",
+                        form.text
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -117,6 +117,26 @@ impl Doc {
         rows[i].get(col).cloned().unwrap_or_default()
     }
 
+    /// The rules of docs/differences.md's catalogue, in order: each
+    /// `` ### `name` `` with the sentence of its `- why:` line.
+    pub fn catalogue(&self) -> Vec<(String, String)> {
+        let mut rules: Vec<(String, String)> = Vec::new();
+        for line in self.section("The catalogue").lines() {
+            if let Some(name) = line.strip_prefix("### `").and_then(|r| r.strip_suffix('`')) {
+                rules.push((name.to_string(), String::new()));
+            } else if let (Some(why), Some(last)) = (line.strip_prefix("- why: "), rules.last_mut())
+            {
+                last.1 = why.to_string();
+            }
+        }
+        assert!(
+            !rules.is_empty() && rules.iter().all(|(_, why)| !why.is_empty()),
+            "{}: the catalogue has no rules, or a rule without `- why:`",
+            self.path.display()
+        );
+        rules
+    }
+
     /// Every line of every ```json block.
     pub fn json_examples(&self) -> Vec<String> {
         self.code_blocks("json").into_iter().flatten().collect()

@@ -4,8 +4,9 @@
 use super::doc::{code_span, Doc};
 
 /// The placeholders of the forms, each matched by [`Forms`].
-pub const PLACEHOLDERS: [&str; 10] = [
-    "N", "PORT", "TEXT", "DATA", "ERROR", "SIDE", "STATE", "DURATION", "SECONDS", "ANY",
+pub const PLACEHOLDERS: [&str; 12] = [
+    "N", "PORT", "FLAGS", "TEXT", "DATA", "ERROR", "SIDE", "STATE", "DURATION", "SECONDS", "ANY",
+    "FIELDS",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +59,8 @@ impl Form {
     }
 }
 
-/// The forms of docs/transcript-json.md, "Calls and results".
+/// The forms of docs/transcript-json.md ("Calls and results", "Why
+/// texts"), and the rules of docs/differences.md that a `pair` may name.
 #[derive(Clone, Debug)]
 pub struct Forms {
     pub calls: Vec<Form>,
@@ -67,7 +69,13 @@ pub struct Forms {
     pub errors: Vec<Form>,
     /// Note texts, with whether the note has `endpoint` and who prints it.
     pub notes: Vec<(Form, bool, String)>,
+    /// The `why` of an unexplained pair, with the "when" cell.
+    pub whys: Vec<(Form, String)>,
+    /// The rules of docs/differences.md: (name, why).
+    pub rules: Vec<(String, String)>,
     states: Vec<String>,
+    /// The fields a pair may differ in, in the order `why` names them.
+    fields: Vec<String>,
 }
 
 impl Forms {
@@ -92,13 +100,27 @@ impl Forms {
                 (Form::parse(&text), endpoint, cell(2))
             })
             .collect();
+        let whys = doc
+            .table("Why texts")
+            .iter()
+            .map(|row| {
+                let cell = |i: usize| row.get(i).cloned().unwrap_or_default();
+                (
+                    Form::parse(&code_span(&cell(0)).unwrap_or_default()),
+                    cell(1),
+                )
+            })
+            .collect();
         Forms {
             calls: forms("Calls"),
             results: forms("Results"),
             data: forms("DATA"),
             errors: forms("Errors"),
             notes,
+            whys,
+            rules: Doc::named("differences.md").catalogue(),
             states: doc.values("States"),
+            fields: doc.values("Fields"),
         }
     }
 
@@ -145,6 +167,13 @@ impl Forms {
                 })
                 .map(|n| at + n)
                 .collect(),
+            Piece::Hole("FLAGS") => {
+                let n = rest
+                    .bytes()
+                    .take_while(|b| b.is_ascii_uppercase() || *b == b',')
+                    .count();
+                (1..=n).map(|n| at + n).collect()
+            }
             Piece::Hole("TEXT") => quoted(rest).map(|n| at + n).into_iter().collect(),
             Piece::Hole("SIDE") => alternatives(&["client", "server"]),
             Piece::Hole("STATE") => {
@@ -159,10 +188,33 @@ impl Forms {
                 .map(|(i, _)| at + i)
                 .chain((!rest.is_empty()).then_some(s.len()))
                 .collect(),
+            Piece::Hole("FIELDS") => self.field_list(s, at),
             Piece::Hole("DATA") => self.any_of(&self.data, s, at),
             Piece::Hole("ERROR") => self.any_of(&self.errors, s, at),
             Piece::Hole(other) => panic!("no matcher for the placeholder {other}"),
         }
+    }
+
+    /// Where a list of fields, in their order and joined by `, `, may end.
+    fn field_list(&self, s: &str, at: usize) -> Vec<usize> {
+        let mut ends = Vec::new();
+        // (where the next field starts, the index of the field before it)
+        let mut frontier: Vec<(usize, Option<usize>)> = vec![(at, None)];
+        while let Some((pos, last)) = frontier.pop() {
+            for (i, f) in self.fields.iter().enumerate() {
+                if last.is_some_and(|l| i <= l) || !s[pos..].starts_with(f.as_str()) {
+                    continue;
+                }
+                let end = pos + f.len();
+                ends.push(end);
+                if s[end..].starts_with(", ") {
+                    frontier.push((end + 2, Some(i)));
+                }
+            }
+        }
+        ends.sort_unstable();
+        ends.dedup();
+        ends
     }
 
     fn any_of(&self, forms: &[Form], s: &str, at: usize) -> Vec<usize> {

@@ -100,3 +100,39 @@ impl<'de> Deserialize<'de> for Keys {
         d.deserialize_map(V)
     }
 }
+
+/// A JSON object held as its text, keys in the order they appeared: an
+/// event inside a `pair` line, to be checked as a line of its own. (Values
+/// are re-serialised one by one, so the keys keep their order without
+/// serde_json's `preserve_order`.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectText(pub String);
+
+impl<'de> Deserialize<'de> for ObjectText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ObjectText, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectText, A::Error> {
+                let mut out = String::from("{");
+                while let Some(k) = map.next_key::<String>()? {
+                    let v = map.next_value::<serde_json::Value>()?;
+                    if out.len() > 1 {
+                        out.push(',');
+                    }
+                    let k = serde_json::to_string(&k).map_err(de::Error::custom)?;
+                    let v = serde_json::to_string(&v).map_err(de::Error::custom)?;
+                    out.push_str(&k);
+                    out.push(':');
+                    out.push_str(&v);
+                }
+                out.push('}');
+                Ok(ObjectText(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}

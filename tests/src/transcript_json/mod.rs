@@ -1,6 +1,6 @@
 //! The JSON transcript's contract as types: every kind of line that `synack
-//! sim`, `annotate` and `capture` print with `--format json`, as
-//! docs/transcript-json.md describes it.
+//! sim`, `real`, `compare`, `annotate` and `capture` print with `--format
+//! json`, as docs/transcript-json.md describes it.
 //!
 //! Each kind is a struct that rejects unknown keys, with its fields declared
 //! in the order the lines print them; each enum-valued key is an enum whose
@@ -16,6 +16,7 @@
 //! output cannot drift apart without a test failing.
 
 mod check;
+pub mod core;
 mod doc;
 mod forms;
 mod introspect;
@@ -23,7 +24,7 @@ mod introspect;
 pub use check::{Checker, Command};
 pub use doc::{kind_heading, Doc};
 pub use forms::{Form, Forms, PLACEHOLDERS};
-pub use introspect::{fields_of, variants_of};
+pub use introspect::{fields_of, variants_of, ObjectText};
 
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -159,6 +160,23 @@ pub enum Closing {
     OpenAtEnd,
 }
 
+/// `profile` of a `compare` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Rfc,
+    Linux,
+}
+
+/// `verdict` of a `pair` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Same,
+    Explained,
+    Unexplained,
+}
+
 /// `json_name()`: a value's JSON spelling, as serde derives it.
 macro_rules! json_names {
     ($($t:ty),*) => {$(
@@ -180,7 +198,9 @@ json_names!(
     AnalysisFlag,
     State,
     Opening,
-    Closing
+    Closing,
+    Profile,
+    Verdict
 );
 
 /// The control bits `flags` may name, in the order it names them.
@@ -258,6 +278,20 @@ pub struct Segment {
     pub analysis: Vec<AnalysisFlag>,
     #[serde(deserialize_with = "nullable")]
     pub frame: Option<u64>,
+    pub id: u64,
+}
+
+/// `"kind":"datagram"`: a UDP datagram (`transport udp`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Datagram {
+    pub kind: String,
+    pub t_us: u64,
+    pub dir: Direction,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub len: u32,
+    pub fate: Fate,
     pub id: u64,
 }
 
@@ -384,10 +418,40 @@ pub struct CaptureSummary {
     pub truncated: u64,
 }
 
+/// `"kind":"pair"`: `compare --format json`, a simulated and a real event.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairLine {
+    pub kind: String,
+    #[serde(deserialize_with = "nullable")]
+    pub sim: Option<ObjectText>,
+    #[serde(deserialize_with = "nullable")]
+    pub real: Option<ObjectText>,
+    pub verdict: Verdict,
+    #[serde(deserialize_with = "nullable")]
+    pub rule: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    pub why: Option<String>,
+}
+
+/// `"kind":"compare"`: the last line of `compare --format json`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareLine {
+    pub kind: String,
+    pub profile: Profile,
+    pub kernel: String,
+    pub pairs: u64,
+    pub same: u64,
+    pub explained: u64,
+    pub unexplained: u64,
+}
+
 /// One line of any kind.
 #[derive(Clone, Debug)]
 pub enum Line {
     Segment(Segment),
+    Datagram(Datagram),
     State(StateChange),
     App(App),
     Timer(TimerFired),
@@ -395,12 +459,15 @@ pub enum Line {
     Summary(SimSummary),
     ConnSummary(ConnSummary),
     CaptureSummary(CaptureSummary),
+    Pair(PairLine),
+    Compare(CompareLine),
 }
 
 /// Every kind, with the keys its lines print, in order.
-pub fn kinds() -> [(&'static str, &'static [&'static str]); 8] {
+pub fn kinds() -> [(&'static str, &'static [&'static str]); 11] {
     [
         ("segment", fields_of::<Segment>()),
+        ("datagram", fields_of::<Datagram>()),
         ("state", fields_of::<StateChange>()),
         ("app", fields_of::<App>()),
         ("timer", fields_of::<TimerFired>()),
@@ -408,6 +475,8 @@ pub fn kinds() -> [(&'static str, &'static [&'static str]); 8] {
         ("summary", fields_of::<SimSummary>()),
         ("conn_summary", fields_of::<ConnSummary>()),
         ("capture_summary", fields_of::<CaptureSummary>()),
+        ("pair", fields_of::<PairLine>()),
+        ("compare", fields_of::<CompareLine>()),
     ]
 }
 

@@ -3,6 +3,7 @@
 //! send window, the state), the retransmission timer and RTT samples
 //! (RFC 6298), and congestion control (RFC 5681 3.1/3.2, RFC 6582).
 
+use super::super::output::ts_clock;
 use super::super::Endpoint;
 use crate::segment::{Flags, TcpHeader};
 use crate::state::State;
@@ -45,7 +46,7 @@ impl Endpoint {
             return AfterAck::Dropped;
         }
         self.snd_una = h.ack;
-        self.on_syn_acked(now);
+        self.on_syn_acked(now, h);
         self.snd_wnd = (h.window as u32) << self.snd_wscale;
         self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
         self.snd_wl1 = h.seq;
@@ -139,14 +140,8 @@ impl Endpoint {
         if self.snd_nxt < self.snd_una {
             self.snd_nxt = self.snd_una;
         }
-        // Karn (RFC 6298 3): only a segment never retransmitted gives a sample.
-        if let Some((end, sent)) = self.rtt_probe {
-            if h.ack >= end {
-                self.rtt.on_sample(now.saturating_sub(sent));
-                self.rtt_probe = None;
-            }
-        }
-        self.rtt.on_new_ack();
+        // Karn (RFC 6298 3): the backoff ends only with a valid sample.
+        self.take_rtt_sample(now, h);
         self.retries = 0;
         // RFC 6298 5.2: "When all outstanding data has been acknowledged, turn
         // off the retransmission timer." 5.3: "When an ACK is received that
@@ -180,6 +175,40 @@ impl Endpoint {
             }
         }
         self.dupacks = 0;
+    }
+
+    /// The RTT sample of an ACK that advanced SND.UNA, if it gives a valid
+    /// one. Karn (RFC 6298 3): only a segment never retransmitted gives a
+    /// sample, and the backed-off RTO stays until one does ([`RttEstimator::on_sample`]
+    /// ends the backoff). With `rtt_from_ts_echo` (Linux
+    /// `tcp_ack_update_rtt()`: "RTTM Rule: A TSecr value received in a
+    /// segment is used to update the averaged RTT measurement only if the
+    /// segment acknowledges some new data"; RFC 7323 4.1), the echoed
+    /// timestamp is a valid sample when the timed segment is not (yet) acked:
+    /// the echo names the transmission that was acknowledged, so a
+    /// retransmission is no longer ambiguous.
+    ///
+    /// [`RttEstimator::on_sample`]: crate::rtt::RttEstimator::on_sample
+    pub(super) fn take_rtt_sample(&mut self, now: u64, h: &TcpHeader) {
+        if let Some((end, sent)) = self.rtt_probe {
+            if self.snd_una >= end {
+                self.rtt.on_sample(now.saturating_sub(sent));
+                self.rtt_probe = None;
+                return;
+            }
+        }
+        if !(self.cfg.profile.rtt_from_ts_echo && self.ts_enabled) {
+            return;
+        }
+        if let Some((_, tsecr)) = h.options.timestamps {
+            if tsecr != 0 {
+                // Linux tcp_rtt_tsopt_us(): a delta of 0 ticks counts as 1.
+                let ticks = ts_clock(now).wrapping_sub(tsecr).max(1);
+                if ticks < 1 << 31 {
+                    self.rtt.on_sample(ticks as u64 * 1000);
+                }
+            }
+        }
     }
 
     /// RFC 5681 3.2: the third duplicate ACK triggers fast retransmit and fast recovery.

@@ -108,7 +108,7 @@ impl Endpoint {
         self.take_syn(h);
         if h.flags.ack() {
             self.snd_una = h.ack;
-            self.on_syn_acked(now);
+            self.on_syn_acked(now, h);
         }
         if self.snd_una > self.iss {
             // "If SND.UNA > ISS (our SYN has been ACKed), change the connection
@@ -130,15 +130,9 @@ impl Endpoint {
     }
 
     /// Our SYN is acknowledged: take the RTT sample and stop the timer.
-    pub(super) fn on_syn_acked(&mut self, now: u64) {
-        if let Some((end, sent)) = self.rtt_probe {
-            if self.snd_una >= end {
-                self.rtt.on_sample(now.saturating_sub(sent));
-                self.rtt_probe = None;
-            }
-        }
+    pub(super) fn on_syn_acked(&mut self, now: u64, h: &TcpHeader) {
+        self.take_rtt_sample(now, h);
         self.retries = 0;
-        self.rtt.on_new_ack();
         if self.syn_retransmitted {
             self.rtt.after_syn_timeout();
         }

@@ -91,9 +91,25 @@ impl Endpoint {
     /// "if the ACK bit is on": the fifth check; unless it drops the segment
     /// or closes the connection, the seventh and the eighth.
     fn on_ack_bit(&mut self, now: u64, seg: &Segment, a: &Arrival) {
+        self.update_ts_recent(&a.hdr);
         match self.check_ack(now, &a.hdr) {
             AfterAck::Continue => self.on_text_and_fin(now, seg, a),
             AfterAck::Dropped | AfterAck::Closed => {}
+        }
+    }
+
+    /// RFC 7323 4.3 (2): "If SEG.TSval >= TS.Recent and SEG.SEQ =<
+    /// Last.ACK.sent then SEG.TSval is copied to TS.Recent", so that the
+    /// timestamp we echo is that of the segment our ACK acknowledges
+    /// (Linux `tcp_replace_ts_recent()`).
+    fn update_ts_recent(&mut self, h: &crate::segment::TcpHeader) {
+        if !self.ts_enabled {
+            return;
+        }
+        if let Some((tsval, _)) = h.options.timestamps {
+            if (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 && h.seq <= self.last_ack_sent {
+                self.ts_recent = tsval;
+            }
         }
     }
 

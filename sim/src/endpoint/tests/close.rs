@@ -212,7 +212,32 @@ fn fin_wait_2__fin__time_wait_rfc9293_3_10_7_4() {
         ep.timer(TimerKind::TimeWait),
         Some(SEC + 200 * MS + 240 * SEC)
     );
-    assert_eq!(ep.read(2 * SEC, 10), Ok(Read::Eof));
+    // After `close` the app reads no more (RFC 9293 3.10.4 in TIME-WAIT:
+    // "error: connection closing"; a scenario refuses `recv` after `close`).
+    assert_eq!(ep.read(2 * SEC, 10), Err(CallError::Closing));
+}
+
+/// RFC 9293 3.10.4, FIN-WAIT-1 and later: a second CLOSE "should receive
+/// an "error: connection closing" response". Linux: EBADF, the descriptor
+/// is gone.
+#[test]
+fn fin_wait_1__second_close__connection_closing_rfc9293_3_10_4() {
+    let mut ep = fin_wait_1(RFC);
+    assert_eq!(ep.close(SEC), Err(CallError::Closing));
+    let mut ep = fin_wait_1(LINUX);
+    assert_eq!(ep.close(SEC), Err(CallError::BadDescriptor));
+    assert_eq!(ep.shutdown(SEC), Err(CallError::BadDescriptor));
+}
+
+/// `close` after `shutdown` is how a socket program ends a half-close: not
+/// a second CLOSE.
+#[test]
+fn fin_wait_1__close_after_shutdown__ok_rfc9293_3_10_4() {
+    let mut ep = established(RFC);
+    assert_eq!(ep.shutdown(SEC), Ok(()));
+    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 1);
+    assert_eq!(ep.close(SEC), Ok(()));
+    assert_eq!(ep.close(SEC), Err(CallError::Closing));
 }
 
 /// RFC 9293 3.10.7.4 seventh: FIN-WAIT-2 still takes data after a

@@ -92,6 +92,8 @@ pub(super) struct S {
     len: Option<u32>,
     data: Option<Vec<u8>>,
     mss: Option<u16>,
+    /// Timestamps option (TSval, TSecr), RFC 7323 3.
+    ts: Option<(u32, u32)>,
 }
 
 #[allow(dead_code)]
@@ -128,6 +130,10 @@ impl S {
         self.mss = Some(v);
         self
     }
+    pub(super) fn ts(mut self, v: (u32, u32)) -> S {
+        self.ts = Some(v);
+        self
+    }
 
     fn to_segment(&self) -> Segment {
         let payload = match (&self.data, self.len) {
@@ -144,6 +150,7 @@ impl S {
             window: self.win.unwrap_or(PEER_WIN),
             options: TcpOptions {
                 mss: self.mss,
+                timestamps: self.ts,
                 ..TcpOptions::default()
             },
             payload_len: 0,

@@ -123,10 +123,12 @@ fn established__timeouts__retransmit_with_backoff_rfc6298_5_5() {
     assert_eq!(ep.timer(TimerKind::Retransmit), Some(t + 16 * SEC));
 }
 
-/// RFC 6298 3 (Karn): no RTT sample from a retransmitted segment; and 5.5's
-/// backoff lasts until an ACK of new data, which ends it.
+/// RFC 6298 3 (Karn): no RTT sample from a retransmitted segment, and the
+/// backed-off RTO "is used for subsequent packets until a valid RTT
+/// measurement is obtained" (also the note after 5.7): an ACK of new data
+/// alone does not end the backoff.
 #[test]
-fn established__ack_of_retransmission__no_sample_karn_rfc6298_3() {
+fn established__ack_of_retransmission__no_sample_backoff_kept_karn_rfc6298_3() {
     let mut ep = data_in_flight();
     expire(&mut ep, TimerKind::Retransmit, 2 * SEC);
     recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
@@ -140,8 +142,111 @@ fn established__ack_of_retransmission__no_sample_karn_rfc6298_3() {
         Some(100 * MS),
         "no sample from a retransmission"
     );
-    assert_eq!(ep.rto_us(), SEC, "new data acknowledged: backoff ends");
+    assert_eq!(ep.rto_us(), 2 * SEC, "no valid sample: the backoff stays");
     assert_eq!(ep.timer(TimerKind::Retransmit), None, "RFC 6298 5.2");
+}
+
+/// The issue's scenario: one segment lost twice (RTO 4 s), its ACK arrives,
+/// then the next segment is lost too: it is retransmitted after 4 s, not
+/// 1 s (RFC 6298 3). Only the ACK of a segment sent once, a valid sample,
+/// brings the RTO back down (the note after RFC 6298 5.7: "collapsing").
+#[test]
+fn established__lost_twice_then_next_segment__backed_off_rto_karn_rfc6298_3() {
+    let mut ep = data_in_flight();
+    expire(&mut ep, TimerKind::Retransmit, 2 * SEC);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
+    expire(&mut ep, TimerKind::Retransmit, 4 * SEC);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
+    assert_eq!(ep.rto_us(), 4 * SEC);
+    send!(ep, 4 * SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 6);
+    assert_eq!(ep.send(5 * SEC, b"world"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 6, data = b"world");
+    assert_eq!(
+        expire(&mut ep, TimerKind::Retransmit, 9 * SEC),
+        (4 * SEC, Some(4 * SEC)),
+        "the next segment waits the backed-off 4 s"
+    );
+    recv!(ep, PSH | ACK, seq = ISS + 6, data = b"world");
+    send!(ep, 9 * SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 11);
+    assert_eq!(ep.rto_us(), 8 * SEC, "still no valid sample");
+    // A segment sent once and acknowledged: a valid sample ends the backoff.
+    assert_eq!(ep.send(10 * SEC, b"!"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 11, data = b"!");
+    send!(ep, 10 * SEC + 100 * MS, ACK, seq = IRS + 1, ack = ISS + 12);
+    assert_eq!(ep.rtt().backoff(), 0);
+    assert_eq!(ep.rto_us(), SEC, "the valid sample collapses the RTO");
+}
+
+/// Linux (`tcp_ack_update_rtt()`, RFC 7323 4.1 RTTM): with timestamps, the
+/// echo of a retransmission's TSval is a valid sample, which ends the
+/// backoff at once.
+#[test]
+fn established__ack_echoes_retransmission_ts__valid_sample_linux() {
+    let mut ep = listen(LINUX);
+    send!(ep, 0, SYN, seq = IRS, mss = 1460, ts = (500, 0));
+    let syn_ack = recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
+    let (our_ts, echoed) = syn_ack.hdr.options.timestamps.expect("timestamps offered");
+    assert_eq!(echoed, 500);
+    send!(
+        ep,
+        20 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 1,
+        ts = (520, our_ts)
+    );
+    assert_eq!(ep.state(), State::Established);
+    assert_eq!(ep.rto_us(), 220 * MS);
+    assert_eq!(ep.send(SEC, b"x"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    expire(&mut ep, TimerKind::Retransmit, SEC + 220 * MS);
+    let rexmit = recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    expire(&mut ep, TimerKind::Retransmit, SEC + 660 * MS);
+    let rexmit2 = recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
+    assert_eq!(ep.rtt().backoff(), 2);
+    let (tsval, tsecr) = rexmit2.hdr.options.timestamps.expect("timestamps");
+    assert_ne!(tsval, rexmit.hdr.options.timestamps.unwrap().0);
+    assert_eq!(
+        tsecr, 520,
+        "TS.Recent follows the peer's last in-order segment (RFC 7323 4.3)"
+    );
+    // The ACK echoes the second retransmission's TSval: a 20 ms sample.
+    send!(
+        ep,
+        SEC + 680 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 2,
+        ts = (1_700, tsval)
+    );
+    assert_eq!(
+        ep.rtt().backoff(),
+        0,
+        "a valid TS-echo sample ends the backoff"
+    );
+    assert_eq!(ep.rtt().srtt_us(), Some(20 * MS));
+}
+
+/// The same in the rfc profile, which has no timestamps: the ACK of the
+/// retransmission leaves the backoff (RFC 6298 3).
+#[test]
+fn established__ack_with_ts_echo__ignored_without_timestamps_rfc6298_3() {
+    let mut ep = data_in_flight();
+    expire(&mut ep, TimerKind::Retransmit, 2 * SEC);
+    recv!(ep, PSH | ACK, seq = ISS + 1, len = 5);
+    send!(
+        ep,
+        2 * SEC + 100 * MS,
+        ACK,
+        seq = IRS + 1,
+        ack = ISS + 6,
+        ts = (7, 2_001)
+    );
+    assert_eq!(
+        ep.rtt().backoff(),
+        1,
+        "no timestamps negotiated: the echo is ignored"
+    );
 }
 
 /// RFC 6298 2.3: a sample from a segment sent once updates SRTT and RTTVAR.

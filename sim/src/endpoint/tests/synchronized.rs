@@ -91,8 +91,49 @@ fn established__rst_exact__reset_rfc5961_3_2() {
     assert_eq!(ep.state(), State::Closed);
     assert_eq!(ep.error(), Some(SockError::Reset));
     assert_eq!(ep.read(SEC, 10), Err(CallError::Failed(SockError::Reset)));
-    assert_eq!(ep.send(SEC, b"x"), Err(CallError::Failed(SockError::Reset)));
+    // RFC 9293 3.10.7.4: the reset is signalled once and the TCB deleted;
+    // 3.10.2, 3.10.3, 3.10.4 in CLOSED: "error: connection does not exist".
+    assert_eq!(ep.send(SEC, b"x"), Err(CallError::NotConnected));
+    assert_eq!(ep.read(SEC, 10), Err(CallError::NotConnected));
+    assert_eq!(ep.close(SEC), Err(CallError::NotConnected));
     assert_eq!(ep.poll_timeout(), None);
+}
+
+/// Whichever call comes first after the reset gets it (RFC 9293 3.10.7.4),
+/// `close` included; the next gets "connection does not exist".
+#[test]
+fn established__rst_then_close__reset_once_rfc9293_3_10_7_4() {
+    let mut ep = established(RFC);
+    send!(ep, SEC, RST, seq = IRS + 1);
+    assert_eq!(ep.close(SEC), Err(CallError::Failed(SockError::Reset)));
+    assert_eq!(ep.close(SEC), Err(CallError::Closing), "a second close");
+}
+
+/// Linux: ECONNRESET once (`sock_error()` clears `sk_err`), then `recv`
+/// reads end of stream and `send` fails with EPIPE (`tcp_done()` set
+/// `sk_shutdown`); `close` succeeds, and any call after it is EBADF.
+#[test]
+fn established__rst__econnreset_once_then_eof_and_epipe_linux() {
+    let mut ep = established(LINUX);
+    send!(ep, SEC, RST, seq = IRS + 1);
+    assert_eq!(ep.state(), State::Closed);
+    assert_eq!(ep.read(SEC, 10), Err(CallError::Failed(SockError::Reset)));
+    assert_eq!(ep.read(SEC, 10), Ok(Read::Eof));
+    assert_eq!(ep.send(SEC, b"x"), Err(CallError::Closing), "EPIPE");
+    assert_eq!(ep.read(SEC, 10), Ok(Read::Eof));
+    assert_eq!(ep.close(SEC), Ok(()));
+    assert_eq!(ep.read(SEC, 10), Err(CallError::BadDescriptor));
+    assert_eq!(ep.send(SEC, b"x"), Err(CallError::BadDescriptor));
+    assert_eq!(ep.close(SEC), Err(CallError::BadDescriptor));
+}
+
+/// Linux: a `send` first after the reset gets ECONNRESET, the next EPIPE.
+#[test]
+fn established__rst__send_econnreset_then_epipe_linux() {
+    let mut ep = established(LINUX);
+    send!(ep, SEC, RST, seq = IRS + 1);
+    assert_eq!(ep.send(SEC, b"x"), Err(CallError::Failed(SockError::Reset)));
+    assert_eq!(ep.send(SEC, b"x"), Err(CallError::Closing), "EPIPE");
 }
 
 /// RFC 5961 3.2: "If the RST bit is set and the sequence number does not
