@@ -80,7 +80,7 @@ pub use export::{build_packet, ExportError, SegmentExporter};
 pub use feed::Feed;
 pub use file::{CaptureReader, FileFormat, Record, MAX_CAPLEN};
 pub use link::LinkType;
-pub use live::{LiveCapture, LiveError, LiveOptions, LiveStats};
+pub use live::{BatchedCapture, LiveCapture, LiveError, LiveOptions, LiveStats, Tuning};
 pub use stats::Stats;
 pub use synack_sim::observer::TcpPacket;
 pub use write::{CaptureWriter, TsResolution};

@@ -329,9 +329,13 @@ pub struct CaptureArgs {
     /// Also write what is captured to FILE (pcap or pcapng, by its extension).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
-    /// Bytes kept of each packet.
-    #[arg(long, default_value_t = 262_144, value_name = "BYTES")]
-    pub snaplen: u32,
+    /// Bytes kept of each packet [default: 256, the headers and the short payload a
+    /// transcript shows; 262144, whole packets, with -w].
+    #[arg(long, value_name = "BYTES")]
+    pub snaplen: Option<u32>,
+    /// Started as root, switch to this user once the interface is open (as tcpdump -Z).
+    #[arg(long, default_value = "nobody", value_name = "NAME")]
+    pub user: String,
     #[command(flatten)]
     pub output: OutputFlags,
 }

@@ -4,6 +4,14 @@
 //! statistics. Packets come out as the same [`Record`] the file reader yields,
 //! so they go through the same decode path.
 
+mod batched;
+mod privilege;
+mod sink_file;
+
+pub use batched::{BatchedCapture, Next, FLUSH_EVERY};
+pub use privilege::{drop_privileges, PrivilegeError, DEFAULT_USER};
+pub use sink_file::RecordFile;
+
 use crate::file::{FileFormat, Record};
 use crate::link::LinkType;
 use crate::write::{CaptureWriter, TsResolution};
@@ -94,9 +102,31 @@ impl Default for LiveOptions {
     }
 }
 
-struct Output {
+/// How the kernel side of a capture is set up, beyond [`LiveOptions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tuning {
+    /// The kernel ring's size in bytes (`pcap_set_buffer_size`); `None`
+    /// keeps libpcap's default (2 MB).
+    pub buffer_bytes: Option<u32>,
+    /// Immediate mode: each packet is handed over as it arrives. Off, the
+    /// kernel hands over blocks of packets (TPACKET_V3, packets packed by
+    /// their length) at least every read timeout: far fewer wake-ups and
+    /// no fixed-size slot per packet, for captures under load.
+    pub immediate: bool,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            buffer_bytes: None,
+            immediate: true,
+        }
+    }
+}
+
+struct Output<W: std::io::Write = BufWriter<File>> {
     path: PathBuf,
-    writer: CaptureWriter<BufWriter<File>>,
+    writer: CaptureWriter<W>,
 }
 
 /// An open live capture.
@@ -125,12 +155,20 @@ pub fn open(iface: &str, filter: Option<&str>, snaplen: u32) -> Result<LiveCaptu
 impl LiveCapture {
     /// Opens a live capture with full options.
     pub fn open_with(opts: &LiveOptions) -> Result<LiveCapture, LiveError> {
+        LiveCapture::open_tuned(opts, &Tuning::default())
+    }
+
+    /// Opens a live capture with full options and the kernel side tuned.
+    pub fn open_tuned(opts: &LiveOptions, tuning: &Tuning) -> Result<LiveCapture, LiveError> {
         let iface = opts.iface.as_str();
         let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
-        let mut cap = pcap::Capture::from_device(iface)
-            .map_err(|e| classify(iface, e))?
+        let mut inactive = pcap::Capture::from_device(iface).map_err(|e| classify(iface, e))?;
+        if let Some(bytes) = tuning.buffer_bytes {
+            inactive = inactive.buffer_size(i32::try_from(bytes).unwrap_or(i32::MAX));
+        }
+        let mut cap = inactive
             .promisc(false)
-            .immediate_mode(true)
+            .immediate_mode(tuning.immediate)
             .snaplen(snaplen)
             .timeout(opts.timeout_ms.max(1))
             .precision(pcap::Precision::Nano)
