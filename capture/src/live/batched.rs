@@ -1,6 +1,7 @@
-//! A live capture under load: one thread only reads the kernel's ring and
-//! copies packets into batches, the caller's thread annotates them and
-//! writes the `-w` file. The reader never waits on annotation or output
+//! A live capture under load: one thread only reads the kernel's ring,
+//! writes the `-w` file (flushed at least every [`FLUSH_EVERY`], so a kill
+//! loses at most that much) and copies packets into batches; the caller's
+//! thread annotates them. The reader never waits on annotation or output
 //! (the batches queue between them), so the kernel ring is emptied as fast
 //! as the kernel fills it; what the ring still cannot hold, the kernel
 //! counts as dropped, and [`BatchedCapture::stats`] says so.
@@ -147,11 +148,19 @@ fn read_ring(
         tx.send(std::mem::take(batch)).is_ok()
     };
     // After the stop, what the ring still holds is read too, until it has
-    // been empty for longer than the kernel takes to hand over a block.
+    // been empty for longer than the kernel takes to hand over a block, and
+    // never for longer than that after the stop (traffic that goes on would
+    // otherwise keep it reading for ever).
     let mut empty_since: Option<Instant> = None;
+    let mut stopped_at: Option<Instant> = None;
     loop {
-        if stop.load(Ordering::Relaxed) && empty_since.is_some_and(|t| t.elapsed() >= DRAIN_QUIET) {
-            break;
+        if stop.load(Ordering::Relaxed) {
+            let since = *stopped_at.get_or_insert_with(Instant::now);
+            if empty_since.is_some_and(|t| t.elapsed() >= DRAIN_QUIET)
+                || since.elapsed() >= DRAIN_QUIET
+            {
+                break;
+            }
         }
         if last_flush.elapsed() >= FLUSH_EVERY {
             last_flush = Instant::now();
