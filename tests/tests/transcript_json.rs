@@ -483,6 +483,17 @@ fn euid() -> Option<u32> {
     std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
+/// A child process that is killed (if still running) and waited for when
+/// dropped, also when the test panics.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// One echo over loopback: connect, send "hello", read it back, close.
 fn echo(port: u16, listener: &TcpListener) {
     let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -517,36 +528,36 @@ fn capture_of_a_live_echo() {
     let out = dir.path().join("capture.jsonl");
     // A process of its own, as a user runs it (it drops root to `nobody`
     // once the device is open, which must not happen to this test binary).
-    let mut capture = std::process::Command::new(SYNACK)
-        .args(["capture", "--port", &port.to_string(), "--count", "10"])
-        .args(["--format", "json", "-o"])
-        .arg(&out)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("synack capture starts");
+    let mut capture = Reaped(
+        std::process::Command::new(SYNACK)
+            .args(["capture", "--port", &port.to_string(), "--count", "10"])
+            .args(["--format", "json", "-o"])
+            .arg(&out)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("synack capture starts"),
+    );
     // libpcap opens in the background: echo until ten segments were captured
     // (the first echo may be seen only in part, which the page covers too).
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut status = None;
     while Instant::now() < deadline {
-        if let Some(s) = capture.try_wait().expect("the capture's status") {
+        if let Some(s) = capture.0.try_wait().expect("the capture's status") {
             status = Some(s);
             break;
         }
         echo(port, &listener);
         std::thread::sleep(Duration::from_millis(200));
     }
-    if status.is_none() {
-        let _ = capture.kill();
-        let _ = capture.wait();
-    }
     let mut err = String::new();
-    if let Some(mut e) = capture.stderr.take() {
-        let _ = e.read_to_string(&mut err);
+    if status.is_some() {
+        if let Some(mut e) = capture.0.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
     }
     let status =
-        status.unwrap_or_else(|| panic!("{TEST}: the capture never saw 10 segments: {err}"));
+        status.unwrap_or_else(|| panic!("{TEST}: the capture never saw 10 segments in 30 s"));
     match status.code() {
         Some(0) => {}
         Some(3) => return skip(TEST, &err),
