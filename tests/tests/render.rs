@@ -259,3 +259,48 @@ mod props {
         }
     }
 }
+
+/// `src` run as a scenario with the default options, as text (no colour) and as JSON.
+fn run_source(src: &str) -> (String, String) {
+    use synack::cmd::sim::header;
+    use synack_sim::world::{run, RunOptions};
+    let sc = synack_sim::scenario::parse("t.tcp", src).expect("the scenario parses");
+    let opts = RunOptions::default();
+    let mut text = Vec::new();
+    {
+        let mut sink = TextRenderer::new(&mut text, header(&sc, &opts.apply(&sc.settings)), false);
+        run(&sc, &opts, &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    let mut json = Vec::new();
+    {
+        let mut sink = JsonRenderer::new(&mut json);
+        run(&sc, &opts, &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    (
+        String::from_utf8(text).expect("text transcripts are UTF-8"),
+        String::from_utf8(json).expect("JSON is UTF-8"),
+    )
+}
+
+/// Issue 14, 6: UTF-8 payloads print as text, in the call, the segment and
+/// the result, in text and in JSON; bytes that are not UTF-8 and control
+/// characters stay escaped.
+#[test]
+fn utf8_payloads_print_as_text() {
+    let (text, json) = run_source(
+        "server listen 7\nclient connect\nserver accept\nclient send \"héllo\"\nserver recv\nclient send \"h\\xc3\\x01\"\nserver recv\n",
+    );
+    assert!(text.contains("send(\"héllo\")"), "{text}");
+    assert!(text.contains("len=6 win=65535 \"héllo\""), "{text}");
+    assert!(text.contains("\"héllo\" (6 bytes)"), "{text}");
+    assert!(text.contains("\"h\\xc3\\x01\" (3 bytes)"), "{text}");
+    assert!(!text.contains("\\xa9"), "{text}");
+    assert!(json.contains(r#""call":"send(\"héllo\")""#), "{json}");
+    assert!(json.contains(r#""result":"\"héllo\" (6 bytes)""#), "{json}");
+    assert!(
+        json.contains(r#""result":"\"h\\xc3\\x01\" (3 bytes)""#),
+        "{json}"
+    );
+}

@@ -7,6 +7,7 @@
 use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
+use synack_sim::printable::escaped;
 use synack_sim::transcript::{DatagramEvent, Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
@@ -36,11 +37,8 @@ pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
     out.push_str(" win=");
     push_u64(out, u64::from(s.win_bytes));
     let shown = s.payload.len() == s.hdr.payload_len as usize
-        && !s.payload.is_empty()
         && s.payload.len() <= MAX_SHOWN_PAYLOAD
-        && s.payload
-            .iter()
-            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+        && is_text(s.payload);
     if shown {
         let _ = write!(out, " {}", Quoted(s.payload));
     }
@@ -51,14 +49,21 @@ pub fn datagram_label(out: &mut String, d: &DatagramEvent<'_>) {
     out.clear();
     let _ = write!(out, "UDP {} → {} len={}", d.src_port, d.dst_port, d.len);
     let shown = d.payload.len() == d.len as usize
-        && !d.payload.is_empty()
         && d.payload.len() <= MAX_SHOWN_PAYLOAD
-        && d.payload
-            .iter()
-            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+        && is_text(d.payload);
     if shown {
         let _ = write!(out, " {}", Quoted(d.payload));
     }
+}
+
+/// Whether a payload reads as text, so its label quotes it: not empty, valid
+/// UTF-8, and no control character but `\n`, `\r` and `\t`.
+fn is_text(payload: &[u8]) -> bool {
+    !payload.is_empty()
+        && std::str::from_utf8(payload).is_ok_and(|t| {
+            t.chars()
+                .all(|c| !escaped(c) || matches!(c, '\n' | '\r' | '\t'))
+        })
 }
 
 /// A call as the app wrote it: `connect(8080)`, `send("hi")`, `recv(all)`.
@@ -195,29 +200,48 @@ impl Display for Data<'_> {
         if r.is_whole() {
             write!(f, "{} ({} {unit})", Quoted(&r.preview), r.len)
         } else {
-            let shown = &r.preview[..r.preview.len().min(LONG_PREVIEW)];
+            // Cut between characters, not inside one: back over at most
+            // three UTF-8 continuation bytes.
+            let mut cut = r.preview.len().min(LONG_PREVIEW);
+            let at_least = cut.saturating_sub(3);
+            while cut > at_least && r.preview.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
+                cut -= 1;
+            }
+            let shown = &r.preview[..cut];
             write!(f, "{} {unit} {}…", r.len, Quoted(shown))
         }
     }
 }
 
-/// Bytes as a string literal: `"` and `\` escaped, `\n`, `\r`, `\t`, and
-/// `\xNN` for anything else that is not printable ASCII. The one byte
-/// escaper of the transcripts (calls, results, segment payloads).
+/// Bytes as a string literal, as people write text: valid UTF-8 as is
+/// (`"héllo"`), `"` and `\` escaped, `\n`, `\r`, `\t`, and `\xNN` for each
+/// byte of any other control character (synack_sim::printable's rule) and
+/// for every byte that is not valid UTF-8. The one byte escaper of the
+/// transcripts (calls, results, segment payloads); the scenario language
+/// reads it back.
 pub struct Quoted<'a>(pub &'a [u8]);
 
 impl Display for Quoted<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_char('"')?;
-        for &b in self.0 {
-            match b {
-                b'"' => f.write_str("\\\"")?,
-                b'\\' => f.write_str("\\\\")?,
-                b'\n' => f.write_str("\\n")?,
-                b'\r' => f.write_str("\\r")?,
-                b'\t' => f.write_str("\\t")?,
-                0x20..=0x7e => f.write_char(char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '"' => f.write_str("\\\"")?,
+                    '\\' => f.write_str("\\\\")?,
+                    '\n' => f.write_str("\\n")?,
+                    '\r' => f.write_str("\\r")?,
+                    '\t' => f.write_str("\\t")?,
+                    c if escaped(c) => {
+                        for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                            write!(f, "\\x{b:02x}")?;
+                        }
+                    }
+                    c => f.write_char(c)?,
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
             }
         }
         f.write_char('"')
@@ -513,6 +537,14 @@ mod tests {
             })),
             "20000 bytes \"abcdefghijklmnop\"…, then end of stream"
         );
+        // A long read's preview is cut between characters.
+        assert_eq!(
+            result(CallResult::Data(Received {
+                len: 20000,
+                preview: "abcdefghijklmnoé and more".as_bytes().to_vec(),
+            })),
+            "20000 bytes \"abcdefghijklmno\"…"
+        );
         assert_eq!(
             result(CallResult::Failed(Failure::Refused)),
             "error: connection refused"
@@ -568,6 +600,18 @@ mod tests {
             "send(\"a\\\"\\n\\x01\")"
         );
         assert_eq!(call(Call::Send(SendData::Bytes(5))), "send(5 bytes)");
+        // Text as people write it: UTF-8 as is, control characters and
+        // bytes that are not UTF-8 escaped.
+        assert_eq!(
+            call(Call::Send(SendData::Text("héllo ⏰".as_bytes().to_vec()))),
+            "send(\"héllo ⏰\")"
+        );
+        assert_eq!(
+            call(Call::Send(SendData::Text(
+                b"h\xc3\xa9\xc3 \x7f\xc2\x85\xff".to_vec()
+            ))),
+            "send(\"hé\\xc3 \\x7f\\xc2\\x85\\xff\")"
+        );
         assert_eq!(call(Call::Recv(RecvMax::UpTo(3))), "recv(3)");
         assert_eq!(call(Call::Shutdown), "shutdown(SHUT_WR)");
     }
