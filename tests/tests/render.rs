@@ -304,3 +304,40 @@ fn utf8_payloads_print_as_text() {
         "{json}"
     );
 }
+
+/// The time column of a transcript's lines (text before the client's column).
+fn time_column(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip(3)
+        .filter_map(|l| l.get(..11))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Issue 14, 6: one time precision per column, whatever the rtt: with a
+/// 300 µs rtt every line shows microseconds (0.000000, not 0.000 next to
+/// 0.000150); with 20 ms every line shows milliseconds.
+#[test]
+fn one_time_precision_per_column() {
+    let scenario = |rtt: &str| {
+        format!("rtt {rtt}\nserver listen 7\nclient connect\nserver accept\nclient send \"hi\"\nserver recv\n")
+    };
+    let (fine, _) = run_source(&scenario("300us"));
+    let times = time_column(&fine);
+    assert!(times.len() >= 5, "{fine}");
+    assert!(times.contains(&"0.000150"), "{fine}");
+    for t in &times {
+        assert_eq!(t.split('.').nth(1).map(str::len), Some(6), "{t} in\n{fine}");
+    }
+    let (coarse, _) = run_source(&scenario("20ms"));
+    let times = time_column(&coarse);
+    assert!(times.len() >= 5, "{coarse}");
+    for t in &times {
+        assert_eq!(
+            t.split('.').nth(1).map(str::len),
+            Some(3),
+            "{t} in\n{coarse}"
+        );
+    }
+}
