@@ -341,3 +341,44 @@ fn one_time_precision_per_column() {
         );
     }
 }
+
+/// Issue 14, 6: `synack sim --absolute` shows raw sequence numbers in text,
+/// so a wraparound can be watched; without it they stay relative; a picture
+/// format refuses the flag with a usage error (exit 2).
+#[test]
+fn absolute_shows_raw_sequence_numbers_across_a_wraparound() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("wrap.tcp");
+    std::fs::write(
+        &path,
+        "isn client 4294967290\nisn server 7\nserver listen 7\nclient connect\nserver accept\nclient send \"0123456789\"\nserver recv\n",
+    )
+    .expect("write the scenario");
+    let sim = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_synack-cli"))
+            .arg("sim")
+            .arg(&path)
+            .args(extra)
+            .output()
+            .expect("synack runs")
+    };
+    let abs = sim(&["--absolute"]);
+    assert!(abs.status.success(), "{abs:?}");
+    let text = String::from_utf8(abs.stdout).expect("UTF-8");
+    assert!(text.contains("SYN seq=4294967290 len=0"), "{text}");
+    assert!(text.contains("SYN,ACK seq=7 ack=4294967291"), "{text}");
+    assert!(text.contains("seq=4294967291 ack=8 len=10"), "{text}");
+    // The ACK of the ten bytes acknowledges past 2^32: 4294967291 + 10 - 2^32.
+    assert!(text.contains("ACK seq=8 ack=5 len=0"), "{text}");
+    let rel = sim(&[]);
+    let text = String::from_utf8(rel.stdout).expect("UTF-8");
+    assert!(text.contains("seq=1 ack=1 len=10"), "{text}");
+    assert!(!text.contains("4294967"), "{text}");
+    let svg = sim(&["--absolute", "--format", "svg"]);
+    assert_eq!(svg.status.code(), Some(2), "{svg:?}");
+    assert!(
+        String::from_utf8_lossy(&svg.stderr).contains("--absolute"),
+        "{svg:?}"
+    );
+}

@@ -96,7 +96,7 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
                 ..*seg
             };
             let mut label = String::new();
-            segment_label(&mut label, &seg);
+            segment_label(&mut label, &seg, false);
             let arrow = match seg.dir {
                 Dir::ClientToServer => "c→s",
                 Dir::ServerToClient => "s→c",

@@ -61,6 +61,8 @@ pub struct TextRenderer<W: Write> {
     /// The time column's precision, one for the whole transcript:
     /// microseconds when a time may fall between milliseconds.
     micros: bool,
+    /// Raw sequence numbers instead of relative ones (`--absolute`).
+    absolute: bool,
 }
 
 impl<W: Write> TextRenderer<W> {
@@ -69,6 +71,7 @@ impl<W: Write> TextRenderer<W> {
         TextRenderer {
             out,
             micros: micros_column(&header),
+            absolute: false,
             header,
             line: Line {
                 buf: String::with_capacity(256),
@@ -78,6 +81,13 @@ impl<W: Write> TextRenderer<W> {
             label: String::with_capacity(96),
             started: false,
         }
+    }
+
+    /// Shows raw sequence and acknowledgement numbers (`--absolute`)
+    /// instead of relative ones.
+    pub fn absolute(mut self, absolute: bool) -> TextRenderer<W> {
+        self.absolute = absolute;
+        self
     }
 
     /// Gives back the writer.
@@ -188,7 +198,7 @@ impl<W: Write> TextRenderer<W> {
     }
 
     fn segment(&mut self, s: &SegmentEvent<'_>) {
-        segment_label(&mut self.label, s);
+        segment_label(&mut self.label, s, self.absolute);
         let mut first = self.arrow(s.dir, s.fate);
         let ann = self.client_col() + ARROW_W + GAP;
         let l = &mut self.line;

@@ -17,8 +17,9 @@ pub const MAX_SHOWN_PAYLOAD: usize = 24;
 /// How many bytes of a long read a result shows before `…`.
 const LONG_PREVIEW: usize = 16;
 
-/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`.
-pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
+/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`; `absolute`:
+/// the raw sequence and acknowledgement numbers, not the relative ones.
+pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>, absolute: bool) {
     out.clear();
     let flags = s.hdr.flags.names();
     out.push_str(if flags.is_empty() {
@@ -27,8 +28,14 @@ pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
         flags
     });
     out.push_str(" seq=");
-    push_u64(out, u64::from(s.rel_seq));
-    if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
+    let seq = if absolute { s.hdr.seq.raw() } else { s.rel_seq };
+    push_u64(out, u64::from(seq));
+    let ack = if absolute {
+        Some(s.hdr.ack.raw())
+    } else {
+        s.rel_ack
+    };
+    if let (true, Some(a)) = (s.hdr.flags.ack(), ack) {
         out.push_str(" ack=");
         push_u64(out, u64::from(a));
     }
