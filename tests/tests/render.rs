@@ -382,3 +382,28 @@ fn absolute_shows_raw_sequence_numbers_across_a_wraparound() {
         "{svg:?}"
     );
 }
+
+/// Issue 14, 5: the legend says a segment's time is its send time and that
+/// it arrives rtt/2 later, and the transcript bears it out: the SYN sent at
+/// 0.000 moves the server to SYN-RECEIVED at 0.010 (rtt 20 ms).
+#[test]
+fn the_legend_says_a_segment_is_timed_when_sent_and_arrives_rtt_over_2_later() {
+    for legend in [synack::cmd::demo::LEGEND, synack::cmd::demo::COMPARE_LEGEND] {
+        let flat = legend.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("a segment's time is when it was sent")
+                && flat.contains("it arrives rtt/2 later"),
+            "{legend}"
+        );
+    }
+    let (text, _) = run_source("rtt 20ms\nserver listen 7\nclient connect\n");
+    let at = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no {what} in\n{text}"))
+            .to_string()
+    };
+    assert_eq!(at("── SYN seq=0"), "0.000");
+    assert_eq!(at("LISTEN → SYN-RECEIVED"), "0.010");
+}
