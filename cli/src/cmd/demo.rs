@@ -39,7 +39,9 @@ How to read the transcript:
   [words]       Wireshark's analysis of the segment, e.g. [retransmission]
   A → B         a state change, in RFC 9293's names (CLOSED → SYN-SENT)
   call → result a socket call and what it returned (connect() → ok)
-  ⏰            a timer fired, with the retransmission timeout (RTO) it used
+  ⏰            a timer fired, with how long it waited and why that long: the
+                retransmission timeout (RTO), 2*MSL for TIME-WAIT, the delayed-ACK
+                timeout
 
 ";
 

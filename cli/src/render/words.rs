@@ -418,9 +418,9 @@ impl Display for CheckText<'_> {
     }
 }
 
-/// A timer that fired: `⏰ retransmit timer fired (RTO 1.000 s)`, `⏰
-/// delayed-ack timer fired (after 40 ms)`: the RTO for the timers that run
-/// on it, how long it ran for the others.
+/// A timer that fired, saying what it waited: `⏰ retransmit timer fired
+/// after 1 s (RTO)`, `⏰ time-wait timer fired after 4 min (2*MSL)`, `⏰
+/// delayed-ACK timer fired after 40 ms (delayed-ACK timeout)`.
 pub struct TimerText {
     pub timer: TimerKind,
     pub after_us: u64,
@@ -429,10 +429,50 @@ pub struct TimerText {
 
 impl Display for TimerText {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "⏰ {} timer fired", self.timer.name())?;
-        match self.rto_us {
-            Some(rto) => write!(f, " (RTO {} s)", Secs::millis(rto)),
-            None => write!(f, " (after {})", Duration(self.after_us)),
+        let name = match self.timer {
+            TimerKind::DelayedAck => "delayed-ACK",
+            t => t.name(),
+        };
+        write!(f, "⏰ {name} timer fired {}", TimerWait::of(self))
+    }
+}
+
+/// What a timer waited, and why that long: `after 1 s (RTO)`.
+pub struct TimerWait {
+    pub timer: TimerKind,
+    pub after_us: u64,
+    pub rto_us: Option<u64>,
+}
+
+impl TimerWait {
+    fn of(t: &TimerText) -> TimerWait {
+        TimerWait {
+            timer: t.timer,
+            after_us: t.after_us,
+            rto_us: t.rto_us,
+        }
+    }
+}
+
+/// RFC 9293 3.3.2's TIME-WAIT: 2*MSL with MSL = 2 minutes (the rfc profile).
+const TWO_MSL_US: u64 = 240_000_000;
+/// Linux's fixed TIME-WAIT, `TCP_TIMEWAIT_LEN` (the linux profile).
+const TCP_TIMEWAIT_LEN_US: u64 = 60_000_000;
+
+impl Display for TimerWait {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "after {}", Duration(self.after_us))?;
+        match (self.timer, self.rto_us) {
+            // The retransmission timeout (RFC 6298, with its backoff) it ran for.
+            (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
+            (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
+            (TimerKind::TimeWait, None) => f.write_str(match self.after_us {
+                TWO_MSL_US => " (2*MSL)",
+                TCP_TIMEWAIT_LEN_US => " (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)",
+                _ => " (TIME-WAIT)",
+            }),
+            (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
+            (TimerKind::Retransmit | TimerKind::Persist, None) => Ok(()),
         }
     }
 }
@@ -621,6 +661,39 @@ mod tests {
         );
         assert_eq!(call(Call::Recv(RecvMax::UpTo(3))), "recv(3)");
         assert_eq!(call(Call::Shutdown), "shutdown(SHUT_WR)");
+    }
+
+    /// Issue 14, 5: a timer says what it waited, not "RTO" for every timer.
+    #[test]
+    fn timers_say_what_they_waited() {
+        let timer = |timer, after_us, rto_us| {
+            TimerText {
+                timer,
+                after_us,
+                rto_us,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            timer(TimerKind::Retransmit, 1_000_000, Some(1_000_000)),
+            "⏰ retransmit timer fired after 1 s (RTO)"
+        );
+        assert_eq!(
+            timer(TimerKind::Persist, 2_000_000, Some(2_000_000)),
+            "⏰ persist timer fired after 2 s (RTO)"
+        );
+        assert_eq!(
+            timer(TimerKind::TimeWait, 240_000_000, None),
+            "⏰ time-wait timer fired after 4 min (2*MSL)"
+        );
+        assert_eq!(
+            timer(TimerKind::TimeWait, 60_000_000, None),
+            "⏰ time-wait timer fired after 1 min (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"
+        );
+        assert_eq!(
+            timer(TimerKind::DelayedAck, 40_000, None),
+            "⏰ delayed-ACK timer fired after 40 ms (delayed-ACK timeout)"
+        );
     }
 
     #[test]
