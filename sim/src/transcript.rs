@@ -369,8 +369,46 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// A footnote to a word of Wireshark's analysis that students misread,
+    /// told once per connection: `side` sent the segment it is about.
+    Footnote { side: Side, footnote: Footnote },
     /// Text from outside the core, e.g. a capture record that could not be read.
     Text(String),
+}
+
+/// A word of Wireshark's analysis that is explained in a footnote the first
+/// time a connection shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Footnote {
+    /// `[keep-alive]`: Wireshark's name for any segment of at most one byte
+    /// just below the next sequence number, a 1-byte retransmission too.
+    KeepAlive,
+    /// `[zero-window probe]`: its payload byte is the next byte of the
+    /// stream (RFC 9293 3.8.6.1), not a marker meaning "probe".
+    ProbeByte,
+}
+
+/// Which footnotes a connection has told already.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footnotes(u8);
+
+impl Footnotes {
+    /// The footnote a segment with this analysis calls for, if it has not
+    /// been told on this connection yet (then it counts as told).
+    pub fn take(&mut self, analysis: Analysis) -> Option<Footnote> {
+        let (footnote, bit) = if analysis.contains(AnalysisFlag::ZeroWindowProbe) {
+            (Footnote::ProbeByte, 1)
+        } else if analysis.contains(AnalysisFlag::KeepAlive) {
+            (Footnote::KeepAlive, 2)
+        } else {
+            return None;
+        };
+        if self.0 & bit != 0 {
+            return None;
+        }
+        self.0 |= bit;
+        Some(footnote)
+    }
 }
 
 impl Note {
@@ -387,6 +425,7 @@ impl Note {
             | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
             | Note::ClosedPortReset { side, .. }
+            | Note::Footnote { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -407,3 +407,51 @@ fn the_legend_says_a_segment_is_timed_when_sent_and_arrives_rtt_over_2_later() {
     assert_eq!(at("── SYN seq=0"), "0.000");
     assert_eq!(at("LISTEN → SYN-RECEIVED"), "0.010");
 }
+
+/// Issue 14, 5: Wireshark's `[keep-alive]` on a 1-byte retransmission and a
+/// zero-window probe's payload byte each get a footnote, once, right after
+/// the segment, in text and in JSON.
+#[test]
+fn keep_alive_and_probe_bytes_get_a_footnote() {
+    let (text, json) = run_source(
+        "drop client->server data #1\nserver listen 8080\nclient connect\nserver accept\nclient send \"p\"\nserver recv\nclient send \"q\"\nserver recv\n",
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("\"p\"") && l.contains("[keep-alive]"))
+        .unwrap_or_else(|| panic!("no [keep-alive] retransmission in\n{text}"));
+    assert!(
+        lines[at + 1].contains(
+            "— the client's [keep-alive]: Wireshark's name for any segment of at most 1 byte"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("the client's [keep-alive]:").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        json.contains(r#""endpoint":"client","text":"the client's [keep-alive]: "#),
+        "{json}"
+    );
+
+    let bulk = synack_sim::scenario::builtin::find("bulk").expect("bulk is built in");
+    let (text, _) = run_source(bulk.text);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("[zero window probe]"))
+        .unwrap_or_else(|| panic!("no zero-window probe in\n{text}"));
+    assert!(
+        lines[at + 1].contains("zero-window probe carries the next byte of the stream")
+            && lines[at + 1].contains("not a mark meaning \"probe\""),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("zero-window probe carries").count(),
+        1,
+        "{text}"
+    );
+}

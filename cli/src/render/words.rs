@@ -8,7 +8,7 @@ use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
 use synack_sim::printable::escaped;
-use synack_sim::transcript::{DatagramEvent, Note, SegmentEvent, TimerKind, WireNote};
+use synack_sim::transcript::{DatagramEvent, Footnote, Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
 /// Longest payload a segment label shows in quotes.
@@ -369,6 +369,20 @@ impl Display for NoteText<'_> {
                 "the {side} has no connection on port {port}: it answers the {}'s {} with RST (RFC 9293 3.10.7.1)",
                 side.peer(),
                 flags.names()
+            ),
+            Note::Footnote {
+                side,
+                footnote: Footnote::KeepAlive,
+            } => write!(
+                f,
+                "the {side}'s [keep-alive]: Wireshark's name for any segment of at most 1 byte just below the next sequence number; a keep-alive probe looks like that, and so does a 1-byte retransmission"
+            ),
+            Note::Footnote {
+                side,
+                footnote: Footnote::ProbeByte,
+            } => write!(
+                f,
+                "the {side}'s zero-window probe carries the next byte of the stream into the closed window (RFC 9293 3.8.6.1): its payload is the app's data, not a mark meaning \"probe\""
             ),
             Note::Text(t) => f.write_str(t),
         }

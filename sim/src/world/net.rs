@@ -121,6 +121,12 @@ impl World {
             };
             let payload = t.seg.payload.to_vec();
             self.push(OwnedKind::Segment { seg, payload });
+            if let Some(footnote) = self.footnotes.take(seen.flags) {
+                self.note(Note::Footnote {
+                    side: from,
+                    footnote,
+                });
+            }
         }
         let to = from.peer();
         match verdict {

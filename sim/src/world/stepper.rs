@@ -47,6 +47,8 @@ pub struct World {
     pub(super) queue: VecDeque<InFlight>,
     /// Wireshark's analysis of the segments as the senders put them on the link.
     pub(super) analyzer: TcpAnalyzer,
+    /// The footnotes to Wireshark's words told so far.
+    pub(super) footnotes: crate::transcript::Footnotes,
     conn: ConnInfo,
     steps: Arc<[Step]>,
     phase: Phase,
@@ -94,6 +96,7 @@ impl World {
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), s.seed),
             queue: VecDeque::new(),
             analyzer: TcpAnalyzer::modular(),
+            footnotes: crate::transcript::Footnotes::default(),
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
             phase: Phase::Steps,

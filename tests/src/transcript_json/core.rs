@@ -253,6 +253,14 @@ pub fn notes() -> Vec<Note> {
             after_us: 300_000_000,
         },
         Note::Interrupted,
+        Note::Footnote {
+            side: c,
+            footnote: synack_sim::transcript::Footnote::KeepAlive,
+        },
+        Note::Footnote {
+            side: c,
+            footnote: synack_sim::transcript::Footnote::ProbeByte,
+        },
     ];
     for n in &notes {
         match n {
@@ -276,6 +284,7 @@ pub fn notes() -> Vec<Note> {
             | Note::PolledStates
             | Note::CallTooLong { .. }
             | Note::Interrupted
+            | Note::Footnote { .. }
             | Note::Text(_) => {}
         }
     }
