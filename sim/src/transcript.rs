@@ -323,8 +323,14 @@ pub enum Note {
         expected: State,
         actual: State,
     },
-    /// The run ended with `side` in TIME-WAIT until `until_us` (2*MSL).
-    TimeWaitRemains { side: Side, until_us: u64 },
+    /// The run ended with `side` in TIME-WAIT until `until_us`; TIME-WAIT
+    /// lasts `length_us`: 2*MSL (RFC 9293 3.3.2) in the rfc profile, Linux's
+    /// fixed `TCP_TIMEWAIT_LEN` (60 s) in the linux profile.
+    TimeWaitRemains {
+        side: Side,
+        until_us: u64,
+        length_us: u64,
+    },
     /// The run stopped `after_us` after the last step with the connection still busy.
     StoppedBusy { after_us: u64 },
     /// What the observer inferred from the wire.

@@ -455,3 +455,30 @@ fn keep_alive_and_probe_bytes_get_a_footnote() {
         "{text}"
     );
 }
+
+/// Issue 14, 4: a run that ends in TIME-WAIT says how long TIME-WAIT lasts
+/// in its profile: 2*MSL (rfc), Linux's fixed 60 s (linux), and the timer
+/// that ends it says the same.
+#[test]
+fn time_wait_says_its_length_in_each_profile() {
+    let echo = synack_sim::scenario::builtin::find("echo").expect("echo is built in");
+    let (rfc, _) = run_source(echo.text);
+    assert!(
+        rfc.contains("client stays in TIME-WAIT until 240.070 s (2*MSL)"),
+        "{rfc}"
+    );
+    let (linux, json) = run_source(&format!("profile linux\n{}", echo.text));
+    assert!(
+        linux.contains("(Linux's fixed 60 s, TCP_TIMEWAIT_LEN); a `wait` would show it close"),
+        "{linux}"
+    );
+    assert!(!linux.contains("2*MSL"), "{linux}");
+    assert!(json.contains("TCP_TIMEWAIT_LEN"), "{json}");
+    let (waited, _) = run_source(&format!("profile linux\n{}\nwait 2min\n", echo.text));
+    assert!(
+        waited.contains(
+            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+        ),
+        "{waited}"
+    );
+}

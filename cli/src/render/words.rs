@@ -302,10 +302,15 @@ impl Display for NoteText<'_> {
                     waited_us: None,
                 })
             ),
-            Note::TimeWaitRemains { side, until_us } => write!(
+            Note::TimeWaitRemains {
+                side,
+                until_us,
+                length_us,
+            } => write!(
                 f,
-                "{side} stays in TIME-WAIT until {} s (2*MSL); a `wait` would show it close",
-                Secs::millis(*until_us)
+                "{side} stays in TIME-WAIT until {} s ({}); a `wait` would show it close",
+                Secs::millis(*until_us),
+                TimeWaitLength(*length_us)
             ),
             Note::StoppedBusy { after_us } => write!(
                 f,
@@ -468,6 +473,20 @@ impl TimerWait {
     }
 }
 
+/// Why TIME-WAIT lasts as long as it does: `2*MSL`, `Linux's fixed 60 s,
+/// TCP_TIMEWAIT_LEN`.
+struct TimeWaitLength(u64);
+
+impl Display for TimeWaitLength {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            TWO_MSL_US => f.write_str("2*MSL"),
+            TCP_TIMEWAIT_LEN_US => f.write_str("Linux's fixed 60 s, TCP_TIMEWAIT_LEN"),
+            other => write!(f, "TIME-WAIT lasts {}", Duration(other)),
+        }
+    }
+}
+
 /// RFC 9293 3.3.2's TIME-WAIT: 2*MSL with MSL = 2 minutes (the rfc profile).
 const TWO_MSL_US: u64 = 240_000_000;
 /// Linux's fixed TIME-WAIT, `TCP_TIMEWAIT_LEN` (the linux profile).
@@ -480,11 +499,7 @@ impl Display for TimerWait {
             // The retransmission timeout (RFC 6298, with its backoff) it ran for.
             (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
             (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
-            (TimerKind::TimeWait, None) => f.write_str(match self.after_us {
-                TWO_MSL_US => " (2*MSL)",
-                TCP_TIMEWAIT_LEN_US => " (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)",
-                _ => " (TIME-WAIT)",
-            }),
+            (TimerKind::TimeWait, None) => write!(f, " ({})", TimeWaitLength(self.after_us)),
             (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
             (TimerKind::Retransmit | TimerKind::Persist, None) => Ok(()),
         }
@@ -702,7 +717,7 @@ mod tests {
         );
         assert_eq!(
             timer(TimerKind::TimeWait, 60_000_000, None),
-            "⏰ time-wait timer fired after 1 min (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"
+            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
         );
         assert_eq!(
             timer(TimerKind::DelayedAck, 40_000, None),

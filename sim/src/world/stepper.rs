@@ -251,8 +251,14 @@ impl World {
             }
         }
         for side in [Side::Client, Side::Server] {
-            if let Some(until_us) = self.eps[side.index()].timer(TimerKind::TimeWait) {
-                self.note(Note::TimeWaitRemains { side, until_us });
+            let ep = &self.eps[side.index()];
+            if let Some(until_us) = ep.timer(TimerKind::TimeWait) {
+                let length_us = ep.profile().time_wait_us;
+                self.note(Note::TimeWaitRemains {
+                    side,
+                    until_us,
+                    length_us,
+                });
             }
         }
         self.phase = Phase::Done;

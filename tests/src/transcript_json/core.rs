@@ -194,6 +194,12 @@ pub fn notes() -> Vec<Note> {
         Note::TimeWaitRemains {
             side: c,
             until_us: 241_060_000,
+            length_us: 240_000_000,
+        },
+        Note::TimeWaitRemains {
+            side: c,
+            until_us: 61_060_000,
+            length_us: 60_000_000,
         },
         Note::StoppedBusy {
             after_us: 600_000_000,
