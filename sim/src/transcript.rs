@@ -375,6 +375,10 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// The linux profile: `side`'s SYN timed out in SYN-SENT and its first
+    /// `count` SYN retransmissions keep the initial RTO (Linux
+    /// `tcp_syn_linear_timeouts`, since 6.5) where RFC 6298 5.5 doubles it.
+    LinearSynTimeouts { side: Side, count: u32 },
     /// A footnote to a word of Wireshark's analysis that students misread,
     /// told once per connection: `side` sent the segment it is about.
     Footnote { side: Side, footnote: Footnote },
@@ -432,6 +436,7 @@ impl Note {
             | Note::CallTooLong { side, .. }
             | Note::ClosedPortReset { side, .. }
             | Note::Footnote { side, .. }
+            | Note::LinearSynTimeouts { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -482,3 +482,34 @@ fn time_wait_says_its_length_in_each_profile() {
         "{waited}"
     );
 }
+
+/// Issue 14, 4: Linux's linear SYN timeouts get a note, and the `lost-syn`
+/// summary is true in both profiles: SYNs at 0, 1 and 3 s (rfc), at 0, 1 and
+/// 2 s (linux).
+#[test]
+fn lost_syn_is_true_in_both_profiles() {
+    let b = synack_sim::scenario::builtin::find("lost-syn").expect("lost-syn is built in");
+    assert!(
+        b.summary.contains("1 s, then 2 s") && b.summary.contains("linux: 1 s again"),
+        "{}",
+        b.summary
+    );
+    let syn_times = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("── SYN seq="))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect()
+    };
+    let (rfc, _) = run_source(b.text);
+    assert_eq!(syn_times(&rfc), ["0.000", "1.000", "3.000"], "{rfc}");
+    assert!(!rfc.contains("linear SYN timeouts"), "{rfc}");
+    let (linux, _) = run_source(&format!("profile linux\n{}", b.text));
+    assert_eq!(syn_times(&linux), ["0.000", "1.000", "2.000"], "{linux}");
+    assert_eq!(
+        linux
+            .matches("the client's first 4 SYN retransmissions wait the initial RTO")
+            .count(),
+        1,
+        "{linux}"
+    );
+}

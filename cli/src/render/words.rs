@@ -389,6 +389,10 @@ impl Display for NoteText<'_> {
                 f,
                 "the {side}'s zero-window probe carries the next byte of the stream into the closed window (RFC 9293 3.8.6.1): its payload is the app's data, not a mark meaning \"probe\""
             ),
+            Note::LinearSynTimeouts { side, count } => write!(
+                f,
+                "the {side}'s first {count} SYN retransmissions wait the initial RTO, not a doubled one: Linux's linear SYN timeouts (tcp_syn_linear_timeouts, since 6.5; RFC 6298 5.5 doubles it)"
+            ),
             Note::Text(t) => f.write_str(t),
         }
     }

@@ -47,12 +47,27 @@ impl World {
                             timer,
                             after_us,
                             rto_us,
-                        } => self.push(OwnedKind::Timer {
-                            endpoint: side,
-                            timer,
-                            after_us,
-                            rto_us,
-                        }),
+                        } => {
+                            self.push(OwnedKind::Timer {
+                                endpoint: side,
+                                timer,
+                                after_us,
+                                rto_us,
+                            });
+                            // Linux tcp_syn_linear_timeouts: the first N SYN
+                            // retransmissions keep the initial RTO where RFC
+                            // 6298 5.5 doubles it; said once per side.
+                            let ep = &self.eps[side.index()];
+                            let count = ep.profile().syn_linear_timeouts;
+                            if timer == crate::transcript::TimerKind::Retransmit
+                                && ep.state() == State::SynSent
+                                && count > 0
+                                && !self.told_linear[side.index()]
+                            {
+                                self.told_linear[side.index()] = true;
+                                self.note(Note::LinearSynTimeouts { side, count });
+                            }
+                        }
                     }
                 } else if let Some(t) = ep.poll_transmit() {
                     self.transmit(side, t);

@@ -49,6 +49,8 @@ pub struct World {
     pub(super) analyzer: TcpAnalyzer,
     /// The footnotes to Wireshark's words told so far.
     pub(super) footnotes: crate::transcript::Footnotes,
+    /// Whether each side's linear SYN timeouts have been noted.
+    pub(super) told_linear: [bool; 2],
     conn: ConnInfo,
     steps: Arc<[Step]>,
     phase: Phase,
@@ -97,6 +99,7 @@ impl World {
             queue: VecDeque::new(),
             analyzer: TcpAnalyzer::modular(),
             footnotes: crate::transcript::Footnotes::default(),
+            told_linear: [false; 2],
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
             phase: Phase::Steps,

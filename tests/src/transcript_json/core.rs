@@ -259,6 +259,7 @@ pub fn notes() -> Vec<Note> {
             after_us: 300_000_000,
         },
         Note::Interrupted,
+        Note::LinearSynTimeouts { side: c, count: 4 },
         Note::Footnote {
             side: c,
             footnote: synack_sim::transcript::Footnote::KeepAlive,
@@ -291,6 +292,7 @@ pub fn notes() -> Vec<Note> {
             | Note::CallTooLong { .. }
             | Note::Interrupted
             | Note::Footnote { .. }
+            | Note::LinearSynTimeouts { .. }
             | Note::Text(_) => {}
         }
     }
