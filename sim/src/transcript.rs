@@ -375,6 +375,10 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
+    /// sent (less than a full segment) until its `unacked` bytes in flight
+    /// are acknowledged.
+    NagleHolds { side: Side, held: u64, unacked: u32 },
     /// The linux profile: `side`'s SYN timed out in SYN-SENT and its first
     /// `count` SYN retransmissions keep the initial RTO (Linux
     /// `tcp_syn_linear_timeouts`, since 6.5) where RFC 6298 5.5 doubles it.
@@ -437,6 +441,7 @@ impl Note {
             | Note::ClosedPortReset { side, .. }
             | Note::Footnote { side, .. }
             | Note::LinearSynTimeouts { side, .. }
+            | Note::NagleHolds { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

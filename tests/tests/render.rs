@@ -513,3 +513,27 @@ fn lost_syn_is_true_in_both_profiles() {
         "{linux}"
     );
 }
+
+/// Issue 14, 4: a send Nagle holds back says so, right after the call.
+#[test]
+fn nagle_holding_a_send_is_noted() {
+    let (text, json) = run_source(
+        "server listen 7\nclient connect\nserver accept\nclient send \"AAA\"\nclient send \"BB\"\nserver recv\n",
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("send(\"BB\") → ok"))
+        .unwrap_or_else(|| panic!("no second send in\n{text}"));
+    assert!(
+        lines[at + 1].contains(
+            "— held by Nagle: the client holds back 2 bytes until all its data in flight is ACKed"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("held by Nagle").count(), 1, "{text}");
+    assert!(
+        json.contains(r#""endpoint":"client","text":"held by Nagle: "#),
+        "{json}"
+    );
+}

@@ -389,6 +389,11 @@ impl Display for NoteText<'_> {
                 f,
                 "the {side}'s zero-window probe carries the next byte of the stream into the closed window (RFC 9293 3.8.6.1): its payload is the app's data, not a mark meaning \"probe\""
             ),
+            Note::NagleHolds { side, held, .. } => write!(
+                f,
+                "held by Nagle: the {side} holds back {held} {} until all its data in flight is ACKed (RFC 9293 3.7.4)",
+                if *held == 1 { "byte" } else { "bytes" }
+            ),
             Note::LinearSynTimeouts { side, count } => write!(
                 f,
                 "the {side}'s first {count} SYN retransmissions wait the initial RTO, not a doubled one: Linux's linear SYN timeouts (tcp_syn_linear_timeouts, since 6.5; RFC 6298 5.5 doubles it)"

@@ -260,6 +260,16 @@ pub fn notes() -> Vec<Note> {
         },
         Note::Interrupted,
         Note::LinearSynTimeouts { side: c, count: 4 },
+        Note::NagleHolds {
+            side: c,
+            held: 3,
+            unacked: 1460,
+        },
+        Note::NagleHolds {
+            side: c,
+            held: 1,
+            unacked: 1,
+        },
         Note::Footnote {
             side: c,
             footnote: synack_sim::transcript::Footnote::KeepAlive,
@@ -293,6 +303,7 @@ pub fn notes() -> Vec<Note> {
             | Note::Interrupted
             | Note::Footnote { .. }
             | Note::LinearSynTimeouts { .. }
+            | Note::NagleHolds { .. }
             | Note::Text(_) => {}
         }
     }
