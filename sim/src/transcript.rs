@@ -375,6 +375,10 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// `side` received data and delays its ACK, up to `max_us` (RFC 1122
+    /// 4.2.3.2; Linux `TCP_DELACK_MIN`): the first time, so a missing ACK
+    /// is not misread as a lost one.
+    DelayedAck { side: Side, max_us: u64 },
     /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
     /// sent (less than a full segment) until its `unacked` bytes in flight
     /// are acknowledged.
@@ -442,6 +446,7 @@ impl Note {
             | Note::Footnote { side, .. }
             | Note::LinearSynTimeouts { side, .. }
             | Note::NagleHolds { side, .. }
+            | Note::DelayedAck { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -537,3 +537,22 @@ fn nagle_holding_a_send_is_noted() {
         "{json}"
     );
 }
+
+/// Issue 14, 4: a delayed ACK (linux profile) is noted the first time a side
+/// delays one; the rfc profile, which ACKs at once, has no such note.
+#[test]
+fn a_delayed_ack_is_noted_once() {
+    let src = "server listen 7\nclient connect\nserver accept\nclient send \"a\"\nserver recv\nclient send \"b\"\nserver recv\n";
+    let (linux, json) = run_source(&format!("profile linux\n{src}"));
+    assert_eq!(
+        linux.matches("— the server delays its ACK: up to 40 ms for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)").count(),
+        1,
+        "{linux}"
+    );
+    assert!(
+        json.contains(r#""endpoint":"server","text":"the server delays its ACK"#),
+        "{json}"
+    );
+    let (rfc, _) = run_source(src);
+    assert!(!rfc.contains("delays its ACK"), "{rfc}");
+}

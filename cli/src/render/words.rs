@@ -389,6 +389,11 @@ impl Display for NoteText<'_> {
                 f,
                 "the {side}'s zero-window probe carries the next byte of the stream into the closed window (RFC 9293 3.8.6.1): its payload is the app's data, not a mark meaning \"probe\""
             ),
+            Note::DelayedAck { side, max_us } => write!(
+                f,
+                "the {side} delays its ACK: up to {} for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)",
+                Duration(*max_us)
+            ),
             Note::NagleHolds { side, held, .. } => write!(
                 f,
                 "held by Nagle: the {side} holds back {held} {} until all its data in flight is ACKed (RFC 9293 3.7.4)",

@@ -51,6 +51,8 @@ pub struct World {
     pub(super) footnotes: crate::transcript::Footnotes,
     /// Whether each side's linear SYN timeouts have been noted.
     pub(super) told_linear: [bool; 2],
+    /// Whether each side's first delayed ACK has been noted.
+    pub(super) told_delack: [bool; 2],
     conn: ConnInfo,
     steps: Arc<[Step]>,
     phase: Phase,
@@ -100,6 +102,7 @@ impl World {
             analyzer: TcpAnalyzer::modular(),
             footnotes: crate::transcript::Footnotes::default(),
             told_linear: [false; 2],
+            told_delack: [false; 2],
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
             phase: Phase::Steps,

@@ -260,6 +260,10 @@ pub fn notes() -> Vec<Note> {
         },
         Note::Interrupted,
         Note::LinearSynTimeouts { side: c, count: 4 },
+        Note::DelayedAck {
+            side: c,
+            max_us: 40_000,
+        },
         Note::NagleHolds {
             side: c,
             held: 3,
@@ -304,6 +308,7 @@ pub fn notes() -> Vec<Note> {
             | Note::Footnote { .. }
             | Note::LinearSynTimeouts { .. }
             | Note::NagleHolds { .. }
+            | Note::DelayedAck { .. }
             | Note::Text(_) => {}
         }
     }
