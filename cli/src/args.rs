@@ -376,6 +376,11 @@ pub struct ViewFlags {
     /// Show only what happens up to this time (svg, mermaid), e.g. 2.5s.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub to: Option<u64>,
+    /// Show raw sequence and acknowledgement numbers in the text transcript,
+    /// not relative ones, so that a wraparound past 2^32 can be watched
+    /// (JSON always has them, as seq and ack).
+    #[arg(long)]
+    pub absolute: bool,
 }
 
 /// `--from`/`--to`: a duration since the start, in microseconds.

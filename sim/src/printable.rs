@@ -1,8 +1,8 @@
 //! Text from outside (a scenario line echoed in an error, an app's bytes, a
 //! note) shown so that it cannot break a terminal or a layout: control
 //! characters appear escaped (`\n`, `\u{1b}`), everything else as is. The
-//! one such escaper of synack; byte strings use the CLI's `Quoted`, JSON its
-//! own RFC 8259 escaping.
+//! one such escaper of synack: byte strings (the CLI's `Quoted`) escape by
+//! the same rule, [`escaped`], and JSON adds its own RFC 8259 escaping.
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
@@ -10,10 +10,17 @@ use std::fmt::{self, Display, Formatter, Write as _};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Printable<'a>(pub &'a str);
 
+/// Whether a character is shown escaped rather than as itself: the control
+/// characters (C0, DEL, C1). Everything else, `é` and `⏰` included, is text
+/// as people write it.
+pub fn escaped(c: char) -> bool {
+    c.is_control()
+}
+
 impl Display for Printable<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         for c in self.0.chars() {
-            if c.is_control() {
+            if escaped(c) {
                 write!(f, "{}", c.escape_debug())?;
             } else {
                 f.write_char(c)?;

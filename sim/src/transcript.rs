@@ -327,8 +327,14 @@ pub enum Note {
         expected: State,
         actual: State,
     },
-    /// The run ended with `side` in TIME-WAIT until `until_us` (2*MSL).
-    TimeWaitRemains { side: Side, until_us: u64 },
+    /// The run ended with `side` in TIME-WAIT until `until_us`; TIME-WAIT
+    /// lasts `length_us`: 2*MSL (RFC 9293 3.3.2) in the rfc profile, Linux's
+    /// fixed `TCP_TIMEWAIT_LEN` (60 s) in the linux profile.
+    TimeWaitRemains {
+        side: Side,
+        until_us: u64,
+        length_us: u64,
+    },
     /// The run stopped `after_us` after the last step with the connection still busy.
     StoppedBusy { after_us: u64 },
     /// What the observer inferred from the wire.
@@ -373,8 +379,58 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// `side` received data and delays its ACK, up to `max_us` (RFC 1122
+    /// 4.2.3.2; Linux `TCP_DELACK_MIN`): the first time, so a missing ACK
+    /// is not misread as a lost one.
+    DelayedAck { side: Side, max_us: u64 },
+    /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
+    /// sent (less than a full segment) until its `unacked` bytes in flight
+    /// are acknowledged.
+    NagleHolds { side: Side, held: u64, unacked: u32 },
+    /// The linux profile: `side`'s SYN timed out in SYN-SENT and its first
+    /// `count` SYN retransmissions keep the initial RTO (Linux
+    /// `tcp_syn_linear_timeouts`, since 6.5) where RFC 6298 5.5 doubles it.
+    LinearSynTimeouts { side: Side, count: u32 },
+    /// A footnote to a word of Wireshark's analysis that students misread,
+    /// told once per connection: `side` sent the segment it is about.
+    Footnote { side: Side, footnote: Footnote },
     /// Text from outside the core, e.g. a capture record that could not be read.
     Text(String),
+}
+
+/// A word of Wireshark's analysis that is explained in a footnote the first
+/// time a connection shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Footnote {
+    /// `[keep-alive]`: Wireshark's name for any segment of at most one byte
+    /// just below the next sequence number, a 1-byte retransmission too.
+    KeepAlive,
+    /// `[zero-window probe]`: its payload byte is the next byte of the
+    /// stream (RFC 9293 3.8.6.1), not a marker meaning "probe".
+    ProbeByte,
+}
+
+/// Which footnotes a connection has told already.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footnotes(u8);
+
+impl Footnotes {
+    /// The footnote a segment with this analysis calls for, if it has not
+    /// been told on this connection yet (then it counts as told).
+    pub fn take(&mut self, analysis: Analysis) -> Option<Footnote> {
+        let (footnote, bit) = if analysis.contains(AnalysisFlag::ZeroWindowProbe) {
+            (Footnote::ProbeByte, 1)
+        } else if analysis.contains(AnalysisFlag::KeepAlive) {
+            (Footnote::KeepAlive, 2)
+        } else {
+            return None;
+        };
+        if self.0 & bit != 0 {
+            return None;
+        }
+        self.0 |= bit;
+        Some(footnote)
+    }
 }
 
 impl Note {
@@ -391,6 +447,10 @@ impl Note {
             | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
             | Note::ClosedPortReset { side, .. }
+            | Note::Footnote { side, .. }
+            | Note::LinearSynTimeouts { side, .. }
+            | Note::NagleHolds { side, .. }
+            | Note::DelayedAck { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

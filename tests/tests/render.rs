@@ -259,3 +259,300 @@ mod props {
         }
     }
 }
+
+/// `src` run as a scenario with the default options, as text (no colour) and as JSON.
+fn run_source(src: &str) -> (String, String) {
+    use synack::cmd::sim::header;
+    use synack_sim::world::{run, RunOptions};
+    let sc = synack_sim::scenario::parse("t.tcp", src).expect("the scenario parses");
+    let opts = RunOptions::default();
+    let mut text = Vec::new();
+    {
+        let mut sink = TextRenderer::new(&mut text, header(&sc, &opts.apply(&sc.settings)), false);
+        run(&sc, &opts, &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    let mut json = Vec::new();
+    {
+        let mut sink = JsonRenderer::new(&mut json);
+        run(&sc, &opts, &mut sink).expect("rendering into memory");
+        sink.finish().expect("rendering into memory");
+    }
+    (
+        String::from_utf8(text).expect("text transcripts are UTF-8"),
+        String::from_utf8(json).expect("JSON is UTF-8"),
+    )
+}
+
+/// Issue 14, 6: UTF-8 payloads print as text, in the call, the segment and
+/// the result, in text and in JSON; bytes that are not UTF-8 and control
+/// characters stay escaped.
+#[test]
+fn utf8_payloads_print_as_text() {
+    let (text, json) = run_source(
+        "server listen 7\nclient connect\nserver accept\nclient send \"héllo\"\nserver recv\nclient send \"h\\xc3\\x01\"\nserver recv\n",
+    );
+    assert!(text.contains("send(\"héllo\")"), "{text}");
+    assert!(text.contains("len=6 win=65535 \"héllo\""), "{text}");
+    assert!(text.contains("\"héllo\" (6 bytes)"), "{text}");
+    assert!(text.contains("\"h\\xc3\\x01\" (3 bytes)"), "{text}");
+    assert!(!text.contains("\\xa9"), "{text}");
+    assert!(json.contains(r#""call":"send(\"héllo\")""#), "{json}");
+    assert!(json.contains(r#""result":"\"héllo\" (6 bytes)""#), "{json}");
+    assert!(
+        json.contains(r#""result":"\"h\\xc3\\x01\" (3 bytes)""#),
+        "{json}"
+    );
+}
+
+/// The time column of a transcript's lines (text before the client's column).
+fn time_column(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip(3)
+        .filter_map(|l| l.get(..11))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Issue 14, 6: one time precision per column, whatever the rtt: with a
+/// 300 µs rtt every line shows microseconds (0.000000, not 0.000 next to
+/// 0.000150); with 20 ms every line shows milliseconds.
+#[test]
+fn one_time_precision_per_column() {
+    let scenario = |rtt: &str| {
+        format!("rtt {rtt}\nserver listen 7\nclient connect\nserver accept\nclient send \"hi\"\nserver recv\n")
+    };
+    let (fine, _) = run_source(&scenario("300us"));
+    let times = time_column(&fine);
+    assert!(times.len() >= 5, "{fine}");
+    assert!(times.contains(&"0.000150"), "{fine}");
+    for t in &times {
+        assert_eq!(t.split('.').nth(1).map(str::len), Some(6), "{t} in\n{fine}");
+    }
+    let (coarse, _) = run_source(&scenario("20ms"));
+    let times = time_column(&coarse);
+    assert!(times.len() >= 5, "{coarse}");
+    for t in &times {
+        assert_eq!(
+            t.split('.').nth(1).map(str::len),
+            Some(3),
+            "{t} in\n{coarse}"
+        );
+    }
+}
+
+/// Issue 14, 6: `synack sim --absolute` shows raw sequence numbers in text,
+/// so a wraparound can be watched; without it they stay relative; a picture
+/// format refuses the flag with a usage error (exit 2).
+#[test]
+fn absolute_shows_raw_sequence_numbers_across_a_wraparound() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("wrap.tcp");
+    std::fs::write(
+        &path,
+        "isn client 4294967290\nisn server 7\nserver listen 7\nclient connect\nserver accept\nclient send \"0123456789\"\nserver recv\n",
+    )
+    .expect("write the scenario");
+    let sim = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_synack-cli"))
+            .arg("sim")
+            .arg(&path)
+            .args(extra)
+            .output()
+            .expect("synack runs")
+    };
+    let abs = sim(&["--absolute"]);
+    assert!(abs.status.success(), "{abs:?}");
+    let text = String::from_utf8(abs.stdout).expect("UTF-8");
+    assert!(text.contains("SYN seq=4294967290 len=0"), "{text}");
+    assert!(text.contains("SYN,ACK seq=7 ack=4294967291"), "{text}");
+    assert!(text.contains("seq=4294967291 ack=8 len=10"), "{text}");
+    // The ACK of the ten bytes acknowledges past 2^32: 4294967291 + 10 - 2^32.
+    assert!(text.contains("ACK seq=8 ack=5 len=0"), "{text}");
+    let rel = sim(&[]);
+    let text = String::from_utf8(rel.stdout).expect("UTF-8");
+    assert!(text.contains("seq=1 ack=1 len=10"), "{text}");
+    assert!(!text.contains("4294967"), "{text}");
+    let svg = sim(&["--absolute", "--format", "svg"]);
+    assert_eq!(svg.status.code(), Some(2), "{svg:?}");
+    assert!(
+        String::from_utf8_lossy(&svg.stderr).contains("--absolute"),
+        "{svg:?}"
+    );
+}
+
+/// Issue 14, 5: the legend says a segment's time is its send time and that
+/// it arrives rtt/2 later, and the transcript bears it out: the SYN sent at
+/// 0.000 moves the server to SYN-RECEIVED at 0.010 (rtt 20 ms).
+#[test]
+fn the_legend_says_a_segment_is_timed_when_sent_and_arrives_rtt_over_2_later() {
+    for legend in [synack::cmd::demo::LEGEND, synack::cmd::demo::COMPARE_LEGEND] {
+        let flat = legend.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("a segment's time is when it was sent")
+                && flat.contains("it arrives rtt/2 later"),
+            "{legend}"
+        );
+    }
+    let (text, _) = run_source("rtt 20ms\nserver listen 7\nclient connect\n");
+    let at = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no {what} in\n{text}"))
+            .to_string()
+    };
+    assert_eq!(at("── SYN seq=0"), "0.000");
+    assert_eq!(at("LISTEN → SYN-RECEIVED"), "0.010");
+}
+
+/// Issue 14, 5: Wireshark's `[keep-alive]` on a 1-byte retransmission and a
+/// zero-window probe's payload byte each get a footnote, once, right after
+/// the segment, in text and in JSON.
+#[test]
+fn keep_alive_and_probe_bytes_get_a_footnote() {
+    let (text, json) = run_source(
+        "drop client->server data #1\nserver listen 8080\nclient connect\nserver accept\nclient send \"p\"\nserver recv\nclient send \"q\"\nserver recv\n",
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("\"p\"") && l.contains("[keep-alive]"))
+        .unwrap_or_else(|| panic!("no [keep-alive] retransmission in\n{text}"));
+    assert!(
+        lines[at + 1].contains(
+            "— the client's [keep-alive]: Wireshark's name for any segment of at most 1 byte"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("the client's [keep-alive]:").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        json.contains(r#""endpoint":"client","text":"the client's [keep-alive]: "#),
+        "{json}"
+    );
+
+    let bulk = synack_sim::scenario::builtin::find("bulk").expect("bulk is built in");
+    let (text, _) = run_source(bulk.text);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("[zero window probe]"))
+        .unwrap_or_else(|| panic!("no zero-window probe in\n{text}"));
+    assert!(
+        lines[at + 1].contains("zero-window probe carries the next byte of the stream")
+            && lines[at + 1].contains("not a mark meaning \"probe\""),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("zero-window probe carries").count(),
+        1,
+        "{text}"
+    );
+}
+
+/// Issue 14, 4: a run that ends in TIME-WAIT says how long TIME-WAIT lasts
+/// in its profile: 2*MSL (rfc), Linux's fixed 60 s (linux), and the timer
+/// that ends it says the same.
+#[test]
+fn time_wait_says_its_length_in_each_profile() {
+    let echo = synack_sim::scenario::builtin::find("echo").expect("echo is built in");
+    let (rfc, _) = run_source(echo.text);
+    assert!(
+        rfc.contains("client stays in TIME-WAIT until 240.070 s (2*MSL)"),
+        "{rfc}"
+    );
+    let (linux, json) = run_source(&format!("profile linux\n{}", echo.text));
+    assert!(
+        linux.contains("(Linux's fixed 60 s, TCP_TIMEWAIT_LEN); a `wait` would show it close"),
+        "{linux}"
+    );
+    assert!(!linux.contains("2*MSL"), "{linux}");
+    assert!(json.contains("TCP_TIMEWAIT_LEN"), "{json}");
+    let (waited, _) = run_source(&format!("profile linux\n{}\nwait 2min\n", echo.text));
+    assert!(
+        waited.contains(
+            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+        ),
+        "{waited}"
+    );
+}
+
+/// Issue 14, 4: Linux's linear SYN timeouts get a note, and the `lost-syn`
+/// summary is true in both profiles: SYNs at 0, 1 and 3 s (rfc), at 0, 1 and
+/// 2 s (linux).
+#[test]
+fn lost_syn_is_true_in_both_profiles() {
+    let b = synack_sim::scenario::builtin::find("lost-syn").expect("lost-syn is built in");
+    assert!(
+        b.summary.contains("1 s, then 2 s") && b.summary.contains("linux: 1 s again"),
+        "{}",
+        b.summary
+    );
+    let syn_times = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("── SYN seq="))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect()
+    };
+    let (rfc, _) = run_source(b.text);
+    assert_eq!(syn_times(&rfc), ["0.000", "1.000", "3.000"], "{rfc}");
+    assert!(!rfc.contains("linear SYN timeouts"), "{rfc}");
+    let (linux, _) = run_source(&format!("profile linux\n{}", b.text));
+    assert_eq!(syn_times(&linux), ["0.000", "1.000", "2.000"], "{linux}");
+    assert_eq!(
+        linux
+            .matches("the client's first 4 SYN retransmissions wait the initial RTO")
+            .count(),
+        1,
+        "{linux}"
+    );
+}
+
+/// Issue 14, 4: a send Nagle holds back says so, right after the call.
+#[test]
+fn nagle_holding_a_send_is_noted() {
+    let (text, json) = run_source(
+        "server listen 7\nclient connect\nserver accept\nclient send \"AAA\"\nclient send \"BB\"\nserver recv\n",
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("send(\"BB\") → ok"))
+        .unwrap_or_else(|| panic!("no second send in\n{text}"));
+    assert!(
+        lines[at + 1].contains(
+            "— held by Nagle: the client holds back 2 bytes until all its data in flight is ACKed"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("held by Nagle").count(), 1, "{text}");
+    assert!(
+        json.contains(r#""endpoint":"client","text":"held by Nagle: "#),
+        "{json}"
+    );
+}
+
+/// Issue 14, 4: a delayed ACK (linux profile) is noted the first time a side
+/// delays one; the rfc profile, which ACKs at once, has no such note.
+#[test]
+fn a_delayed_ack_is_noted_once() {
+    let src = "server listen 7\nclient connect\nserver accept\nclient send \"a\"\nserver recv\nclient send \"b\"\nserver recv\n";
+    let (linux, json) = run_source(&format!("profile linux\n{src}"));
+    assert_eq!(
+        linux.matches("— the server delays its ACK: up to 40 ms for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)").count(),
+        1,
+        "{linux}"
+    );
+    assert!(
+        json.contains(r#""endpoint":"server","text":"the server delays its ACK"#),
+        "{json}"
+    );
+    let (rfc, _) = run_source(src);
+    assert!(!rfc.contains("delays its ACK"), "{rfc}");
+}

@@ -123,6 +123,7 @@ fn write_ladders(
         time_sequence: false,
         from_us: args.from,
         to_us: args.to,
+        absolute: false,
     };
     let shown = |events: &[OwnedEvent]| -> Vec<OwnedEvent> {
         events

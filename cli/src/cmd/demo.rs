@@ -24,7 +24,9 @@ synack demo: the built-in \"echo\" scenario, simulated. A client connects and se
 says \"bye\", and both close.
 
 How to read the transcript:
-  time          virtual seconds since the start (the simulator's clock, not yours)
+  time          virtual seconds since the start (the simulator's clock, not yours);
+                a segment's time is when it was sent: it arrives rtt/2 later (10 ms
+                here, with a 20 ms round trip), when the receiver's lines show it
   client        the client's column: its socket calls, state changes and timers
   server        the server's column, on the right
   ── … ──▶      a segment the client sends to the server
@@ -37,7 +39,9 @@ How to read the transcript:
   [words]       Wireshark's analysis of the segment, e.g. [retransmission]
   A → B         a state change, in RFC 9293's names (CLOSED → SYN-SENT)
   call → result a socket call and what it returned (connect() → ok)
-  ⏰            a timer fired, with the retransmission timeout (RTO) it used
+  ⏰            a timer fired, with how long it waited and why that long: the
+                retransmission timeout (RTO), 2*MSL for TIME-WAIT, the delayed-ACK
+                timeout
 
 ";
 
@@ -49,7 +53,8 @@ the same 20 ms round trip. A client connects and sends \"Michael\"; the server a
 \"Hello, Michael!\"; the client half-closes, the server says \"bye\", and both close.
 
 How to read it:
-  time          seconds since the start: virtual on the left, real on the right
+  time          seconds since the start: virtual on the left, real on the right; a
+                segment's time is when it was sent, and it arrives rtt/2 later
   c→s, s→c      a segment from the client to the server, or back, labelled with its
                 flags (SYN, ACK, FIN, PSH, RST), seq and ack (relative: counted from
                 each side's initial sequence number, as Wireshark shows them), len

@@ -10,7 +10,7 @@
 use super::color::Style;
 use super::json::{key, key_str, key_u64, push_str, JsonRenderer};
 use super::line::Line;
-use super::words::{segment_label, CallText, Duration, ResultText, Secs};
+use super::words::{segment_label, CallText, Duration, ResultText, TimerWait};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use synack_sim::compare::{Field, Pair, Totals, Verdict};
@@ -96,7 +96,7 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
                 ..*seg
             };
             let mut label = String::new();
-            segment_label(&mut label, &seg);
+            segment_label(&mut label, &seg, false);
             let arrow = match seg.dir {
                 Dir::ClientToServer => "c→s",
                 Dir::ServerToClient => "s→c",
@@ -144,10 +144,12 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
             after_us,
             rto_us,
         } => {
-            let _ = match rto_us {
-                Some(rto) => write!(out, "{endpoint} ⏰ {timer} (RTO {} s)", Secs::millis(*rto)),
-                None => write!(out, "{endpoint} ⏰ {timer} (after {})", Duration(*after_us)),
+            let wait = TimerWait {
+                timer: *timer,
+                after_us: *after_us,
+                rto_us: *rto_us,
             };
+            let _ = write!(out, "{endpoint} ⏰ {timer} {wait}");
         }
         OwnedKind::Note(_) => {}
     }

@@ -116,13 +116,15 @@ impl Line {
         self.buf.truncate(len);
     }
 
-    /// The fixed-width time column: milliseconds, or microseconds when the
-    /// time is not a whole millisecond; the decimal points line up.
-    pub(super) fn time(&mut self, us: u64) {
+    /// The fixed-width time column, with the precision of the whole
+    /// column: three decimals (and three spaces, so that the decimal points
+    /// line up) when `micros` is false and the time is a whole millisecond,
+    /// six otherwise (a time is never rounded away).
+    pub(super) fn time(&mut self, us: u64, micros: bool) {
         let (s, frac) = (us / 1_000_000, us % 1_000_000);
         self.push_num(s, 4);
         self.push(".");
-        if frac.is_multiple_of(1000) {
+        if !micros && frac.is_multiple_of(1000) {
             self.push_frac(frac / 1000, 3);
             self.push("   ");
         } else {
@@ -156,13 +158,17 @@ mod tests {
     #[test]
     fn time_column_has_fixed_width_and_aligned_points() {
         let mut a = line();
-        a.time(20_000);
+        a.time(20_000, false);
         let mut b = line();
-        b.time(1_020_500);
+        b.time(1_020_500, false);
+        let mut c = line();
+        c.time(0, true);
         assert_eq!(a.buf, "   0.020   ");
         assert_eq!(b.buf, "   1.020500");
+        assert_eq!(c.buf, "   0.000000");
         assert_eq!(a.width, TIME_W);
         assert_eq!(b.width, TIME_W);
+        assert_eq!(c.width, TIME_W);
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub fn open<'w>(
             "--from and --to choose the stretch of time a picture shows: use them with --format svg or mermaid".into(),
         ));
     }
+    if view.absolute && !matches!(format, Format::Text | Format::Json) {
+        return Err(CliError::Usage(
+            "--absolute shows raw sequence numbers in the text transcript (JSON always has them as seq and ack): use it with --format text".into(),
+        ));
+    }
     if let (Some(from), Some(to)) = (view.from_us, view.to_us) {
         if to < from {
             return Err(CliError::Usage("--to must not come before --from".into()));
@@ -50,7 +55,9 @@ pub fn open<'w>(
     Ok(match format {
         Format::Svg => Box::new(DiagramRenderer::new(&mut out.writer, header, view)),
         Format::Mermaid => Box::new(MermaidRenderer::new(&mut out.writer, view)),
-        Format::Text => Box::new(TextRenderer::new(&mut out.writer, header, color)),
+        Format::Text => {
+            Box::new(TextRenderer::new(&mut out.writer, header, color).absolute(view.absolute))
+        }
         Format::Json => Box::new(JsonRenderer::new(&mut out.writer)),
         Format::Pcap | Format::Pcapng => {
             if out.is_terminal {
@@ -79,6 +86,7 @@ impl From<&ViewFlags> for View {
             time_sequence: f.graph == Some(Graph::TimeSequence),
             from_us: f.from,
             to_us: f.to,
+            absolute: f.absolute,
         }
     }
 }

@@ -58,6 +58,11 @@ pub struct TextRenderer<W: Write> {
     line: Line,
     label: String,
     started: bool,
+    /// The time column's precision, one for the whole transcript:
+    /// microseconds when a time may fall between milliseconds.
+    micros: bool,
+    /// Raw sequence numbers instead of relative ones (`--absolute`).
+    absolute: bool,
 }
 
 impl<W: Write> TextRenderer<W> {
@@ -65,6 +70,8 @@ impl<W: Write> TextRenderer<W> {
     pub fn new(out: W, header: Header, color: bool) -> TextRenderer<W> {
         TextRenderer {
             out,
+            micros: micros_column(&header),
+            absolute: false,
             header,
             line: Line {
                 buf: String::with_capacity(256),
@@ -74,6 +81,13 @@ impl<W: Write> TextRenderer<W> {
             label: String::with_capacity(96),
             started: false,
         }
+    }
+
+    /// Shows raw sequence and acknowledgement numbers (`--absolute`)
+    /// instead of relative ones.
+    pub fn absolute(mut self, absolute: bool) -> TextRenderer<W> {
+        self.absolute = absolute;
+        self
     }
 
     /// Gives back the writer.
@@ -160,7 +174,7 @@ impl<W: Write> TextRenderer<W> {
 
     /// Time, and for captures the frame and connection columns.
     fn prefix(&mut self, ev: &Event<'_>) {
-        self.line.time(ev.t_us);
+        self.line.time(ev.t_us, self.micros);
         if self.header.capture {
             let frame = match ev.kind {
                 EventKind::Segment(s) => s.frame,
@@ -184,7 +198,7 @@ impl<W: Write> TextRenderer<W> {
     }
 
     fn segment(&mut self, s: &SegmentEvent<'_>) {
-        segment_label(&mut self.label, s);
+        segment_label(&mut self.label, s, self.absolute);
         let mut first = self.arrow(s.dir, s.fate);
         let ann = self.client_col() + ARROW_W + GAP;
         let l = &mut self.line;
@@ -390,6 +404,16 @@ impl<W: Write> Sink for TextRenderer<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// Whether the time column shows microseconds, decided once for the whole
+/// transcript so that every line has the same precision: a capture's times
+/// are microseconds from the wire, and a simulated link whose one-way delay
+/// (rtt/2) is not a whole millisecond puts segments between milliseconds.
+/// Other runs (whole-millisecond delays) show milliseconds; a time that
+/// still falls between them shows its microseconds rather than be rounded.
+fn micros_column(h: &Header) -> bool {
+    h.capture || h.rtt_us.is_some_and(|rtt| !rtt.is_multiple_of(2000))
 }
 
 fn side_style(side: Side) -> Style {

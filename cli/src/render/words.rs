@@ -7,7 +7,8 @@
 use super::num::push_u64;
 use std::fmt::{self, Display, Formatter, Write as _};
 use synack_sim::calls::{Blocked, Call, CallResult, Failure, Received, RecvMax, SendData};
-use synack_sim::transcript::{DatagramEvent, Note, SegmentEvent, TimerKind, WireNote};
+use synack_sim::printable::escaped;
+use synack_sim::transcript::{DatagramEvent, Footnote, Note, SegmentEvent, TimerKind, WireNote};
 use synack_sim::world::CheckFailure;
 
 /// Longest payload a segment label shows in quotes.
@@ -16,8 +17,9 @@ pub const MAX_SHOWN_PAYLOAD: usize = 24;
 /// How many bytes of a long read a result shows before `…`.
 const LONG_PREVIEW: usize = 16;
 
-/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`.
-pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
+/// `PSH,ACK seq=1 ack=1 len=7 win=65535 "Michael"` into `out`; `absolute`:
+/// the raw sequence and acknowledgement numbers, not the relative ones.
+pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>, absolute: bool) {
     out.clear();
     let flags = s.hdr.flags.names();
     out.push_str(if flags.is_empty() {
@@ -26,8 +28,14 @@ pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
         flags
     });
     out.push_str(" seq=");
-    push_u64(out, u64::from(s.rel_seq));
-    if let (true, Some(a)) = (s.hdr.flags.ack(), s.rel_ack) {
+    let seq = if absolute { s.hdr.seq.raw() } else { s.rel_seq };
+    push_u64(out, u64::from(seq));
+    let ack = if absolute {
+        Some(s.hdr.ack.raw())
+    } else {
+        s.rel_ack
+    };
+    if let (true, Some(a)) = (s.hdr.flags.ack(), ack) {
         out.push_str(" ack=");
         push_u64(out, u64::from(a));
     }
@@ -36,11 +44,8 @@ pub fn segment_label(out: &mut String, s: &SegmentEvent<'_>) {
     out.push_str(" win=");
     push_u64(out, u64::from(s.win_bytes));
     let shown = s.payload.len() == s.hdr.payload_len as usize
-        && !s.payload.is_empty()
         && s.payload.len() <= MAX_SHOWN_PAYLOAD
-        && s.payload
-            .iter()
-            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+        && is_text(s.payload);
     if shown {
         let _ = write!(out, " {}", Quoted(s.payload));
     }
@@ -51,14 +56,21 @@ pub fn datagram_label(out: &mut String, d: &DatagramEvent<'_>) {
     out.clear();
     let _ = write!(out, "UDP {} → {} len={}", d.src_port, d.dst_port, d.len);
     let shown = d.payload.len() == d.len as usize
-        && !d.payload.is_empty()
         && d.payload.len() <= MAX_SHOWN_PAYLOAD
-        && d.payload
-            .iter()
-            .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+        && is_text(d.payload);
     if shown {
         let _ = write!(out, " {}", Quoted(d.payload));
     }
+}
+
+/// Whether a payload reads as text, so its label quotes it: not empty, valid
+/// UTF-8, and no control character but `\n`, `\r` and `\t`.
+fn is_text(payload: &[u8]) -> bool {
+    !payload.is_empty()
+        && std::str::from_utf8(payload).is_ok_and(|t| {
+            t.chars()
+                .all(|c| !escaped(c) || matches!(c, '\n' | '\r' | '\t'))
+        })
 }
 
 /// A call as the app wrote it: `connect(8080)`, `send("hi")`, `recv(all)`.
@@ -195,29 +207,48 @@ impl Display for Data<'_> {
         if r.is_whole() {
             write!(f, "{} ({} {unit})", Quoted(&r.preview), r.len)
         } else {
-            let shown = &r.preview[..r.preview.len().min(LONG_PREVIEW)];
+            // Cut between characters, not inside one: back over at most
+            // three UTF-8 continuation bytes.
+            let mut cut = r.preview.len().min(LONG_PREVIEW);
+            let at_least = cut.saturating_sub(3);
+            while cut > at_least && r.preview.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
+                cut -= 1;
+            }
+            let shown = &r.preview[..cut];
             write!(f, "{} {unit} {}…", r.len, Quoted(shown))
         }
     }
 }
 
-/// Bytes as a string literal: `"` and `\` escaped, `\n`, `\r`, `\t`, and
-/// `\xNN` for anything else that is not printable ASCII. The one byte
-/// escaper of the transcripts (calls, results, segment payloads).
+/// Bytes as a string literal, as people write text: valid UTF-8 as is
+/// (`"héllo"`), `"` and `\` escaped, `\n`, `\r`, `\t`, and `\xNN` for each
+/// byte of any other control character (synack_sim::printable's rule) and
+/// for every byte that is not valid UTF-8. The one byte escaper of the
+/// transcripts (calls, results, segment payloads); the scenario language
+/// reads it back.
 pub struct Quoted<'a>(pub &'a [u8]);
 
 impl Display for Quoted<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_char('"')?;
-        for &b in self.0 {
-            match b {
-                b'"' => f.write_str("\\\"")?,
-                b'\\' => f.write_str("\\\\")?,
-                b'\n' => f.write_str("\\n")?,
-                b'\r' => f.write_str("\\r")?,
-                b'\t' => f.write_str("\\t")?,
-                0x20..=0x7e => f.write_char(char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '"' => f.write_str("\\\"")?,
+                    '\\' => f.write_str("\\\\")?,
+                    '\n' => f.write_str("\\n")?,
+                    '\r' => f.write_str("\\r")?,
+                    '\t' => f.write_str("\\t")?,
+                    c if escaped(c) => {
+                        for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                            write!(f, "\\x{b:02x}")?;
+                        }
+                    }
+                    c => f.write_char(c)?,
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
             }
         }
         f.write_char('"')
@@ -271,10 +302,15 @@ impl Display for NoteText<'_> {
                     waited_us: None,
                 })
             ),
-            Note::TimeWaitRemains { side, until_us } => write!(
+            Note::TimeWaitRemains {
+                side,
+                until_us,
+                length_us,
+            } => write!(
                 f,
-                "{side} stays in TIME-WAIT until {} s (2*MSL); a `wait` would show it close",
-                Secs::millis(*until_us)
+                "{side} stays in TIME-WAIT until {} s ({}); a `wait` would show it close",
+                Secs::millis(*until_us),
+                TimeWaitLength(*length_us)
             ),
             Note::StoppedBusy { after_us } => write!(
                 f,
@@ -339,6 +375,34 @@ impl Display for NoteText<'_> {
                 side.peer(),
                 flags.names()
             ),
+            Note::Footnote {
+                side,
+                footnote: Footnote::KeepAlive,
+            } => write!(
+                f,
+                "the {side}'s [keep-alive]: Wireshark's name for any segment of at most 1 byte just below the next sequence number; a keep-alive probe looks like that, and so does a 1-byte retransmission"
+            ),
+            Note::Footnote {
+                side,
+                footnote: Footnote::ProbeByte,
+            } => write!(
+                f,
+                "the {side}'s zero-window probe carries the next byte of the stream into the closed window (RFC 9293 3.8.6.1): its payload is the app's data, not a mark meaning \"probe\""
+            ),
+            Note::DelayedAck { side, max_us } => write!(
+                f,
+                "the {side} delays its ACK: up to {} for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)",
+                Duration(*max_us)
+            ),
+            Note::NagleHolds { side, held, .. } => write!(
+                f,
+                "held by Nagle: the {side} holds back {held} {} until all its data in flight is ACKed (RFC 9293 3.7.4)",
+                if *held == 1 { "byte" } else { "bytes" }
+            ),
+            Note::LinearSynTimeouts { side, count } => write!(
+                f,
+                "the {side}'s first {count} SYN retransmissions wait the initial RTO, not a doubled one: Linux's linear SYN timeouts (tcp_syn_linear_timeouts, since 6.5; RFC 6298 5.5 doubles it)"
+            ),
             Note::Text(t) => f.write_str(t),
         }
     }
@@ -387,9 +451,9 @@ impl Display for CheckText<'_> {
     }
 }
 
-/// A timer that fired: `⏰ retransmit timer fired (RTO 1.000 s)`, `⏰
-/// delayed-ack timer fired (after 40 ms)`: the RTO for the timers that run
-/// on it, how long it ran for the others.
+/// A timer that fired, saying what it waited: `⏰ retransmit timer fired
+/// after 1 s (RTO)`, `⏰ time-wait timer fired after 4 min (2*MSL)`, `⏰
+/// delayed-ACK timer fired after 40 ms (delayed-ACK timeout)`.
 pub struct TimerText {
     pub timer: TimerKind,
     pub after_us: u64,
@@ -398,10 +462,60 @@ pub struct TimerText {
 
 impl Display for TimerText {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "⏰ {} timer fired", self.timer.name())?;
-        match self.rto_us {
-            Some(rto) => write!(f, " (RTO {} s)", Secs::millis(rto)),
-            None => write!(f, " (after {})", Duration(self.after_us)),
+        let name = match self.timer {
+            TimerKind::DelayedAck => "delayed-ACK",
+            t => t.name(),
+        };
+        write!(f, "⏰ {name} timer fired {}", TimerWait::of(self))
+    }
+}
+
+/// What a timer waited, and why that long: `after 1 s (RTO)`.
+pub struct TimerWait {
+    pub timer: TimerKind,
+    pub after_us: u64,
+    pub rto_us: Option<u64>,
+}
+
+impl TimerWait {
+    fn of(t: &TimerText) -> TimerWait {
+        TimerWait {
+            timer: t.timer,
+            after_us: t.after_us,
+            rto_us: t.rto_us,
+        }
+    }
+}
+
+/// Why TIME-WAIT lasts as long as it does: `2*MSL`, `Linux's fixed 60 s,
+/// TCP_TIMEWAIT_LEN`.
+struct TimeWaitLength(u64);
+
+impl Display for TimeWaitLength {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            TWO_MSL_US => f.write_str("2*MSL"),
+            TCP_TIMEWAIT_LEN_US => f.write_str("Linux's fixed 60 s, TCP_TIMEWAIT_LEN"),
+            other => write!(f, "TIME-WAIT lasts {}", Duration(other)),
+        }
+    }
+}
+
+/// RFC 9293 3.3.2's TIME-WAIT: 2*MSL with MSL = 2 minutes (the rfc profile).
+const TWO_MSL_US: u64 = 240_000_000;
+/// Linux's fixed TIME-WAIT, `TCP_TIMEWAIT_LEN` (the linux profile).
+const TCP_TIMEWAIT_LEN_US: u64 = 60_000_000;
+
+impl Display for TimerWait {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "after {}", Duration(self.after_us))?;
+        match (self.timer, self.rto_us) {
+            // The retransmission timeout (RFC 6298, with its backoff) it ran for.
+            (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
+            (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
+            (TimerKind::TimeWait, None) => write!(f, " ({})", TimeWaitLength(self.after_us)),
+            (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
+            (TimerKind::Retransmit | TimerKind::Persist, None) => Ok(()),
         }
     }
 }
@@ -513,6 +627,14 @@ mod tests {
             })),
             "20000 bytes \"abcdefghijklmnop\"…, then end of stream"
         );
+        // A long read's preview is cut between characters.
+        assert_eq!(
+            result(CallResult::Data(Received {
+                len: 20000,
+                preview: "abcdefghijklmnoé and more".as_bytes().to_vec(),
+            })),
+            "20000 bytes \"abcdefghijklmno\"…"
+        );
         assert_eq!(
             result(CallResult::Failed(Failure::Refused)),
             "error: connection refused"
@@ -568,8 +690,53 @@ mod tests {
             "send(\"a\\\"\\n\\x01\")"
         );
         assert_eq!(call(Call::Send(SendData::Bytes(5))), "send(5 bytes)");
+        // Text as people write it: UTF-8 as is, control characters and
+        // bytes that are not UTF-8 escaped.
+        assert_eq!(
+            call(Call::Send(SendData::Text("héllo ⏰".as_bytes().to_vec()))),
+            "send(\"héllo ⏰\")"
+        );
+        assert_eq!(
+            call(Call::Send(SendData::Text(
+                b"h\xc3\xa9\xc3 \x7f\xc2\x85\xff".to_vec()
+            ))),
+            "send(\"hé\\xc3 \\x7f\\xc2\\x85\\xff\")"
+        );
         assert_eq!(call(Call::Recv(RecvMax::UpTo(3))), "recv(3)");
         assert_eq!(call(Call::Shutdown), "shutdown(SHUT_WR)");
+    }
+
+    /// Issue 14, 5: a timer says what it waited, not "RTO" for every timer.
+    #[test]
+    fn timers_say_what_they_waited() {
+        let timer = |timer, after_us, rto_us| {
+            TimerText {
+                timer,
+                after_us,
+                rto_us,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            timer(TimerKind::Retransmit, 1_000_000, Some(1_000_000)),
+            "⏰ retransmit timer fired after 1 s (RTO)"
+        );
+        assert_eq!(
+            timer(TimerKind::Persist, 2_000_000, Some(2_000_000)),
+            "⏰ persist timer fired after 2 s (RTO)"
+        );
+        assert_eq!(
+            timer(TimerKind::TimeWait, 240_000_000, None),
+            "⏰ time-wait timer fired after 4 min (2*MSL)"
+        );
+        assert_eq!(
+            timer(TimerKind::TimeWait, 60_000_000, None),
+            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+        );
+        assert_eq!(
+            timer(TimerKind::DelayedAck, 40_000, None),
+            "⏰ delayed-ACK timer fired after 40 ms (delayed-ACK timeout)"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! ── in flight (1) ───────────────────────────────────────────────────────
 //!   #7 ──▶  at 1.040 s  PSH,ACK seq=1 ack=1 len=5 win=65535 "hello"
 //! ── transcript · profile rfc · rtt 20 ms · seed 0 ──────────────────────
-//!      1.030  client   ⏰ retransmit timer fired (RTO 1.000 s)
+//!      1.030  client   ⏰ retransmit timer fired after 1 s (RTO)
 //! ▶    1.030   #7 ──▶  PSH,ACK seq=1 ack=1 len=5 win=65535 "hello" …
 //! n/→ next  p/← prev  Home/End  Tab select  d drop  u up  ? help  q quit    keys
 //! ```

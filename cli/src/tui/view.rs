@@ -202,7 +202,7 @@ pub fn time_text(t_us: u64) -> String {
 /// win=65535 "hello"`, then `(dropped)` and Wireshark's analysis.
 pub fn segment_spans(s: &SegmentEvent<'_>, out: &mut Row) {
     let mut label = String::new();
-    segment_label(&mut label, s);
+    segment_label(&mut label, s, false);
     out.push(span(label, Tone::of(s.dir.sender())));
     match s.fate {
         Fate::Dropped => out.push(span(" (dropped)", Tone::Dropped)),

@@ -189,6 +189,25 @@ impl Endpoint {
         matches!(self.fin_seq_sent, Some(f) if self.snd_una > f)
     }
 
+    /// Nagle's algorithm (RFC 9293 3.7.4) holds data now: the bytes held
+    /// (less than a full segment, and the windows would let them go) and the
+    /// bytes in flight, unacknowledged, that it waits for.
+    pub fn nagle_holds(&self) -> Option<(u64, u32)> {
+        let may_send = matches!(self.state, State::Established | State::CloseWait);
+        let flight = self.snd_nxt - self.snd_una;
+        let data_off = u64::from(flight);
+        let remaining = self.send_buf.len().saturating_sub(data_off);
+        let usable = self.snd_wnd.min(self.cwnd).saturating_sub(flight);
+        (may_send
+            && self.cfg.profile.nagle
+            && !self.fin_queued
+            && flight > 0
+            && remaining > 0
+            && remaining < u64::from(self.smss)
+            && u64::from(usable) >= remaining)
+            .then_some((remaining, flight))
+    }
+
     /// Sends what the windows allow: data, then a queued FIN (RFC 9293 3.10.2,
     /// 3.10.4), with Nagle (3.7.4) and sender SWS avoidance (3.8.6.2.1).
     pub(super) fn output(&mut self, now: u64) {

@@ -21,8 +21,8 @@ pub use infer::{Change, Changes, Closing, Inference, Opening};
 use crate::segment::TcpHeader;
 use crate::state::State;
 use crate::transcript::{
-    Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, Note, SegmentEvent, Side, Sink,
-    StateSource,
+    Analysis, AnalysisFlag, ConnInfo, Dir, Event, EventKind, Fate, Footnotes, Note, SegmentEvent,
+    Side, Sink, StateSource,
 };
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -88,6 +88,8 @@ struct Conn {
     client: SocketAddr,
     server: SocketAddr,
     analyzer: TcpAnalyzer,
+    /// The footnotes to Wireshark's words told so far on this connection.
+    footnotes: Footnotes,
     infer: Inference,
     packets: [u64; 2],
     bytes: [u64; 2],
@@ -103,6 +105,7 @@ impl Conn {
             client,
             server,
             analyzer: TcpAnalyzer::new(),
+            footnotes: Footnotes::default(),
             infer: Inference::new(),
             packets: [0; 2],
             bytes: [0; 2],
@@ -303,6 +306,17 @@ impl Observer {
             arrives_us: None,
             payload: pkt.payload,
         })))?;
+        if let Some(footnote) = conn.footnotes.take(seg.flags) {
+            let note = Note::Footnote {
+                side: dir.sender(),
+                footnote,
+            };
+            sink.event(&Event {
+                t_us,
+                conn: conn_id,
+                kind: EventKind::Note(&note),
+            })?;
+        }
         for change in self.changes.iter() {
             match change {
                 Change::State { side, from, to } => sink.event(&event(EventKind::State {

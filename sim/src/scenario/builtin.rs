@@ -38,7 +38,7 @@ static BUILTINS: [Builtin; 15] = [
     ),
     builtin!(
         "lost-syn",
-        "two lost SYNs: connect retries after 1 s, then 2 s (exponential backoff)"
+        "two lost SYNs: connect retries after 1 s, then 2 s (exponential backoff; linux: 1 s again, its linear SYN timeouts)"
     ),
     builtin!(
         "half-close",

@@ -211,6 +211,13 @@ impl World {
                     SendData::Bytes(n) => ep.send_pattern(now, *n),
                 };
                 self.app(*side, Call::Send(data.clone()), r.into());
+                if let Some((held, unacked)) = self.eps[side.index()].nagle_holds() {
+                    self.note(Note::NagleHolds {
+                        side: *side,
+                        held,
+                        unacked,
+                    });
+                }
                 None
             }
             Action::Recv { side, max } => {

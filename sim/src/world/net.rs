@@ -8,7 +8,7 @@ use crate::payload::Payload;
 use crate::segment::Segment;
 use crate::state::State;
 use crate::transcript::{
-    AnalysisFlag, Fate, Note, OwnedEvent, OwnedKind, SegmentEvent, Side, StateSource,
+    AnalysisFlag, Fate, Note, OwnedEvent, OwnedKind, SegmentEvent, Side, StateSource, TimerKind,
 };
 
 /// A segment in flight on the link.
@@ -47,12 +47,27 @@ impl World {
                             timer,
                             after_us,
                             rto_us,
-                        } => self.push(OwnedKind::Timer {
-                            endpoint: side,
-                            timer,
-                            after_us,
-                            rto_us,
-                        }),
+                        } => {
+                            self.push(OwnedKind::Timer {
+                                endpoint: side,
+                                timer,
+                                after_us,
+                                rto_us,
+                            });
+                            // Linux tcp_syn_linear_timeouts: the first N SYN
+                            // retransmissions keep the initial RTO where RFC
+                            // 6298 5.5 doubles it; said once per side.
+                            let ep = &self.eps[side.index()];
+                            let count = ep.profile().syn_linear_timeouts;
+                            if timer == TimerKind::Retransmit
+                                && ep.state() == State::SynSent
+                                && count > 0
+                                && !self.told_linear[side.index()]
+                            {
+                                self.told_linear[side.index()] = true;
+                                self.note(Note::LinearSynTimeouts { side, count });
+                            }
+                        }
                     }
                 } else if let Some(t) = ep.poll_transmit() {
                     self.transmit(side, t);
@@ -121,6 +136,12 @@ impl World {
             };
             let payload = t.seg.payload.to_vec();
             self.push(OwnedKind::Segment { seg, payload });
+            if let Some(footnote) = self.footnotes.take(seen.flags) {
+                self.note(Note::Footnote {
+                    side: from,
+                    footnote,
+                });
+            }
         }
         let to = from.peer();
         match verdict {
@@ -217,7 +238,20 @@ impl World {
                 _ => ep.remote_port() == h.src_port,
             };
         if matches {
+            let delaying = ep.timer(TimerKind::DelayedAck).is_some();
             ep.handle_segment(now, &arr.seg);
+            // RFC 1122 4.2.3.2: the receiver may delay an ACK; said the
+            // first time each side does, since no line shows a missing ACK.
+            let side = arr.to;
+            if !delaying && !self.told_delack[side.index()] {
+                let ep = &self.eps[side.index()];
+                if let (Some(_), Some(max_us)) =
+                    (ep.timer(TimerKind::DelayedAck), ep.profile().delayed_ack_us)
+                {
+                    self.told_delack[side.index()] = true;
+                    self.note(Note::DelayedAck { side, max_us });
+                }
+            }
         } else if let Some(rst) = reset_for_closed_port(&h) {
             // RFC 9293 3.10.7.1: nobody has this port: the host answers with
             // a RST, and the transcript says why, before it.

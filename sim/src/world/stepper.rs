@@ -47,6 +47,12 @@ pub struct World {
     pub(super) queue: VecDeque<InFlight>,
     /// Wireshark's analysis of the segments as the senders put them on the link.
     pub(super) analyzer: TcpAnalyzer,
+    /// The footnotes to Wireshark's words told so far.
+    pub(super) footnotes: crate::transcript::Footnotes,
+    /// Whether each side's linear SYN timeouts have been noted.
+    pub(super) told_linear: [bool; 2],
+    /// Whether each side's first delayed ACK has been noted.
+    pub(super) told_delack: [bool; 2],
     conn: ConnInfo,
     steps: Arc<[Step]>,
     phase: Phase,
@@ -98,6 +104,9 @@ impl World {
             link: Link::new(s.rtt_us, s.faults.clone(), s.losses.clone(), s.seed),
             queue: VecDeque::new(),
             analyzer: TcpAnalyzer::modular(),
+            footnotes: crate::transcript::Footnotes::default(),
+            told_linear: [false; 2],
+            told_delack: [false; 2],
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
             phase: Phase::Steps,
@@ -263,8 +272,14 @@ impl World {
             }
         }
         for side in [Side::Client, Side::Server] {
-            if let Some(until_us) = self.eps[side.index()].timer(TimerKind::TimeWait) {
-                self.note(Note::TimeWaitRemains { side, until_us });
+            let ep = &self.eps[side.index()];
+            if let Some(until_us) = ep.timer(TimerKind::TimeWait) {
+                let length_us = ep.profile().time_wait_us;
+                self.note(Note::TimeWaitRemains {
+                    side,
+                    until_us,
+                    length_us,
+                });
             }
         }
         self.phase = Phase::Done;

@@ -194,6 +194,12 @@ pub fn notes() -> Vec<Note> {
         Note::TimeWaitRemains {
             side: c,
             until_us: 241_060_000,
+            length_us: 240_000_000,
+        },
+        Note::TimeWaitRemains {
+            side: c,
+            until_us: 61_060_000,
+            length_us: 60_000_000,
         },
         Note::StoppedBusy {
             after_us: 600_000_000,
@@ -253,6 +259,29 @@ pub fn notes() -> Vec<Note> {
             after_us: 300_000_000,
         },
         Note::Interrupted,
+        Note::LinearSynTimeouts { side: c, count: 4 },
+        Note::DelayedAck {
+            side: c,
+            max_us: 40_000,
+        },
+        Note::NagleHolds {
+            side: c,
+            held: 3,
+            unacked: 1460,
+        },
+        Note::NagleHolds {
+            side: c,
+            held: 1,
+            unacked: 1,
+        },
+        Note::Footnote {
+            side: c,
+            footnote: synack_sim::transcript::Footnote::KeepAlive,
+        },
+        Note::Footnote {
+            side: c,
+            footnote: synack_sim::transcript::Footnote::ProbeByte,
+        },
     ];
     for n in &notes {
         match n {
@@ -276,6 +305,10 @@ pub fn notes() -> Vec<Note> {
             | Note::PolledStates
             | Note::CallTooLong { .. }
             | Note::Interrupted
+            | Note::Footnote { .. }
+            | Note::LinearSynTimeouts { .. }
+            | Note::NagleHolds { .. }
+            | Note::DelayedAck { .. }
             | Note::Text(_) => {}
         }
     }

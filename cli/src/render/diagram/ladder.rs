@@ -443,7 +443,7 @@ pub fn segment_classes(s: &SegmentEvent<'_>) -> String {
 /// A segment's label with its analysis and fate, as its title and its text say.
 pub fn segment_title(s: &SegmentEvent<'_>) -> String {
     let mut label = String::with_capacity(96);
-    segment_label(&mut label, s);
+    segment_label(&mut label, s, false);
     for f in s.analysis.iter() {
         label.push_str(&format!(" [{}]", f.words()));
     }

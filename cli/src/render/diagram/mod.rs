@@ -32,6 +32,9 @@ pub struct View {
     pub from_us: Option<u64>,
     /// Show only events at or before this time (µs).
     pub to_us: Option<u64>,
+    /// Text: raw sequence and acknowledgement numbers instead of relative
+    /// ones (`--absolute`), as JSON's `seq` and `ack`.
+    pub absolute: bool,
 }
 
 impl View {
