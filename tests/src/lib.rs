@@ -4,6 +4,7 @@
 //! under `tests/`.
 
 pub mod corpus;
+pub mod loopback;
 pub mod netns;
 pub mod real_norm;
 pub mod real_probe;

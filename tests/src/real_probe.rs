@@ -193,3 +193,19 @@ pub fn one<'a>(lines: &'a [Value], kind: &str) -> &'a Value {
     assert_eq!(v.len(), 1, "expected one {kind} line in {lines:#?}");
     v[0]
 }
+
+/// Whether the live tests can run here: [`preflight`], which under
+/// `SYNACK_REQUIRE_LIVE=1` must pass (a panic), else a skip printed with
+/// its reason.
+pub fn live_or_skip() -> bool {
+    match preflight() {
+        Ok(()) => true,
+        Err(why) if std::env::var_os("SYNACK_REQUIRE_LIVE").is_some() => {
+            panic!("SYNACK_REQUIRE_LIVE=1 but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}

@@ -4,22 +4,9 @@
 //! what to do.
 
 use std::process::{Command, Output};
-use synack_tests::real_probe::{preflight, run, As};
+use synack_tests::real_probe::{live_or_skip as live, run, As};
 
 const SYNACK: &str = env!("CARGO_BIN_EXE_synack-cli");
-
-fn live() -> bool {
-    match preflight() {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("SYNACK_REQUIRE_LIVE").is_some() => {
-            panic!("SYNACK_REQUIRE_LIVE=1 but {why}")
-        }
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -12,23 +12,9 @@ use serde_json::Value;
 use std::process::Output;
 use synack_sim::scenario::builtin::builtins;
 use synack_tests::real_norm::{normalise, Detail};
-use synack_tests::real_probe::{preflight, run, As};
+use synack_tests::real_probe::{live_or_skip as live, run, As};
 
 const SYNACK: &str = env!("CARGO_BIN_EXE_synack-cli");
-
-/// Whether the live tests can run here; panics under SYNACK_REQUIRE_LIVE=1.
-fn live() -> bool {
-    match preflight() {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("SYNACK_REQUIRE_LIVE").is_some() => {
-            panic!("SYNACK_REQUIRE_LIVE=1 but {why}")
-        }
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -9,16 +9,17 @@
 //! serde types that reject unknown keys, then key order, documented values
 //! and forms, and the rules of each kind.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use synack::{Cli, Outcome};
+use synack_tests::loopback::{echo, Reaped};
 use synack_tests::real_probe::{preflight, As};
 use synack_tests::transcript_json::{
-    core, kind_heading, kinds, nested, variants_of, AnalysisFlag, Checker, Closing, Command,
-    Direction, Doc, Fate, Forms, Opening, Profile, Source, State, Timer, Verdict, FLAG_ORDER,
-    PLACEHOLDERS,
+    check_all, core, doc_and_forms, kind_heading, kinds, nested, variants_of, AnalysisFlag,
+    Checker, Closing, Command, Direction, Doc, Fate, Forms, Opening, Profile, Source, State, Timer,
+    Verdict, FLAG_ORDER, PLACEHOLDERS,
 };
 
 /// How a command ended: its outcome, or its exit code and message.
@@ -42,38 +43,8 @@ fn run(args: &[&str], dir: &Path) -> (Vec<String>, Ended) {
     (text.lines().map(str::to_string).collect(), outcome)
 }
 
-/// Checks every line of one output; panics naming each bad line.
-#[track_caller]
-fn check_all(what: &str, command: Command, lines: &[String], doc: &Doc, forms: &Forms) {
-    assert!(!lines.is_empty(), "{what}: printed nothing");
-    let mut checker = Checker::new(doc, forms, command);
-    let bad: Vec<String> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            checker
-                .line(l)
-                .err()
-                .map(|e| format!("  line {}: {e}\n    {l}", i + 1))
-        })
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "{what}: {} of {} lines break docs/transcript-json.md:\n{}",
-        bad.len(),
-        lines.len(),
-        bad.join("\n")
-    );
-}
-
 fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("a scratch directory")
-}
-
-fn doc_and_forms() -> (Doc, Forms) {
-    let doc = Doc::load();
-    let forms = Forms::from_doc(&doc);
-    (doc, forms)
 }
 
 // --- The page describes the types ------------------------------------------
@@ -481,31 +452,6 @@ fn skip(test: &str, reason: &str) {
 fn euid() -> Option<u32> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").ok().map(|m| m.uid())
-}
-
-/// A child process that is killed (if still running) and waited for when
-/// dropped, also when the test panics.
-struct Reaped(std::process::Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One echo over loopback: connect, send "hello", read it back, close.
-fn echo(port: u16, listener: &TcpListener) {
-    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let (mut s, _) = listener.accept().expect("accept");
-    c.write_all(b"hello").expect("send");
-    let mut buf = [0u8; 5];
-    s.read_exact(&mut buf).expect("server reads");
-    s.write_all(&buf).expect("server echoes");
-    c.read_exact(&mut buf).expect("client reads the echo");
-    drop(c);
-    let mut rest = Vec::new();
-    s.read_to_end(&mut rest).expect("server reads the end");
 }
 
 #[test]

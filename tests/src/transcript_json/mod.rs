@@ -490,3 +490,34 @@ pub fn nested() -> [(&'static str, &'static [&'static str]); 5] {
         ("bytes", fields_of::<PerDirection>()),
     ]
 }
+
+/// Checks every line of one output; panics naming each bad line.
+#[track_caller]
+pub fn check_all(what: &str, command: Command, lines: &[String], doc: &Doc, forms: &Forms) {
+    assert!(!lines.is_empty(), "{what}: printed nothing");
+    let mut checker = Checker::new(doc, forms, command);
+    let bad: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            checker
+                .line(l)
+                .err()
+                .map(|e| format!("  line {}: {e}\n    {l}", i + 1))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: {} of {} lines break docs/transcript-json.md:\n{}",
+        bad.len(),
+        lines.len(),
+        bad.join("\n")
+    );
+}
+
+/// The page and the forms of its tables.
+pub fn doc_and_forms() -> (Doc, Forms) {
+    let doc = Doc::load();
+    let forms = Forms::from_doc(&doc);
+    (doc, forms)
+}
