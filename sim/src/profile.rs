@@ -104,6 +104,17 @@ pub struct Profile {
     pub socket_errnos: bool,
     /// RFC 9293 3.7.4: Nagle's algorithm (on by default in both RFC and Linux).
     pub nagle: bool,
+    /// ABORT's reset. RFC 9293 3.10.5: `<SEQ=SND.NXT><CTL=RST>`, no ACK.
+    /// Linux `tcp_send_active_reset()` builds it with `TCPHDR_ACK | TCPHDR_RST`:
+    /// the reset also acknowledges RCV.NXT and carries the receive window.
+    pub reset_with_ack: bool,
+    /// The window of a SYN or SYN,ACK in whole segments. RFC: the receive
+    /// buffer as it is (65535). Linux `tcp_select_initial_window()` rounds the
+    /// first window down to whole MSS, and for a SYN,ACK the MSS is less the
+    /// timestamp option once timestamps are agreed (`tcp_openreq_init_rwin()`:
+    /// `mss -= TCPOLEN_TSTAMP_ALIGNED`): 64240 = 44 x 1460 in the SYN,
+    /// 65160 = 45 x 1448 in the SYN,ACK.
+    pub initial_window_whole_mss: bool,
 }
 
 impl Profile {
@@ -131,6 +142,8 @@ impl Profile {
                 rtt_from_ts_echo: false,
                 socket_errnos: false,
                 nagle: true,
+                reset_with_ack: false,
+                initial_window_whole_mss: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -154,6 +167,8 @@ impl Profile {
                 rtt_from_ts_echo: true,
                 socket_errnos: true,
                 nagle: true,
+                reset_with_ack: true,
+                initial_window_whole_mss: true,
             },
         }
     }

@@ -25,7 +25,8 @@ enum Stream {
 /// What identifies an event's role in its stream, at one level of detail.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
-    /// Exact: flags, relative seq/ack, length.
+    /// Exact: flags but PSH, relative seq/ack, length (PSH is where the
+    /// sender's writes and super-packets end, rule `push-flag`).
     Segment(u8, u32, Option<u32>, u32),
     /// Coarse: the SYN, FIN and RST bits and whether there is payload
     /// (ACK and PSH left out: a RST with or without ACK is the same reset).
@@ -48,7 +49,12 @@ fn classify(e: &OwnedEvent) -> Option<(Stream, [Option<Key>; 2])> {
             (
                 Stream::Segments(seg.dir),
                 [
-                    Some(Key::Segment(h.flags.0, seg.rel_seq, ack, h.payload_len)),
+                    Some(Key::Segment(
+                        h.flags.0 & !Flags::PSH.0,
+                        seg.rel_seq,
+                        ack,
+                        h.payload_len,
+                    )),
                     Some(Key::SegmentShape(
                         h.flags.0 & (Flags::SYN.0 | Flags::FIN.0 | Flags::RST.0),
                         h.payload_len > 0,
@@ -123,11 +129,13 @@ fn with_occurrence(keys: &[Option<Key>]) -> Vec<(Option<Key>, usize)> {
         .collect()
 }
 
+/// One row: the indices of its simulated and real events, and whether the
+/// two stand at different places in their streams (a segment with data that
+/// the diff left alone on both sides, paired afterwards by its exact key).
+pub(super) type Row = ((Option<usize>, Option<usize>), bool);
+
 /// Pairs of event indices `(sim, real)`, one per row, in no particular order.
-pub(super) fn pair_streams(
-    sim: &[OwnedEvent],
-    real: &[OwnedEvent],
-) -> Vec<(Option<usize>, Option<usize>)> {
+pub(super) fn pair_streams(sim: &[OwnedEvent], real: &[OwnedEvent]) -> Vec<Row> {
     let (mut a, mut b) = (streams(sim), streams(real));
     let mut names: Vec<Stream> = a.keys().chain(b.keys()).copied().collect();
     names.sort();
@@ -138,13 +146,68 @@ pub(super) fn pair_streams(
         let y = b.remove(&name).unwrap_or_default();
         let mut local = Vec::new();
         align(&x, &y, 0..x.index.len(), 0..y.index.len(), 0, &mut local);
+        let local = pair_moved(&x, &y, local, |i| data_segment(&sim[x.index[i]]));
         out.extend(
             local
                 .into_iter()
-                .map(|(i, j)| (i.map(|i| x.index[i]), j.map(|j| y.index[j]))),
+                .map(|((i, j), m)| ((i.map(|i| x.index[i]), j.map(|j| y.index[j])), m)),
         );
     }
     out
+}
+
+fn data_segment(e: &OwnedEvent) -> bool {
+    matches!(&e.kind, OwnedKind::Segment { seg, .. } if seg.hdr.payload_len > 0)
+}
+
+/// Pairs a segment with data left alone on the simulated side with one of
+/// the same exact key left alone on the real side, in stream order: the same
+/// bytes sent at another point (a retransmission whose moment is timing).
+fn pair_moved(
+    x: &Events,
+    y: &Events,
+    rows: Vec<(Option<usize>, Option<usize>)>,
+    is_data: impl Fn(usize) -> bool,
+) -> Vec<Row> {
+    let mut lone_real: Vec<usize> = rows
+        .iter()
+        .filter_map(|&(i, j)| if i.is_none() { j } else { None })
+        .collect();
+    lone_real.sort_unstable();
+    let mut taken = vec![false; lone_real.len()];
+    let mut moved_to: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut lone_sim: Vec<usize> = rows
+        .iter()
+        .filter_map(|&(i, j)| if j.is_none() { i } else { None })
+        .collect();
+    lone_sim.sort_unstable();
+    for i in lone_sim {
+        let Some(Some(key)) = x.keys[0].get(i) else {
+            continue;
+        };
+        if !is_data(i) {
+            continue;
+        }
+        let found = lone_real
+            .iter()
+            .enumerate()
+            .find(|&(n, &j)| !taken[n] && y.keys[0].get(j) == Some(&Some(key.clone())));
+        if let Some((n, &j)) = found {
+            taken[n] = true;
+            moved_to.insert(i, j);
+        }
+    }
+    let moved_real: std::collections::BTreeSet<usize> = moved_to.values().copied().collect();
+    rows.into_iter()
+        .filter_map(|(i, j)| match (i, j) {
+            (Some(i), None) => Some(match moved_to.get(&i) {
+                Some(&j) => ((Some(i), Some(j)), true),
+                None => ((Some(i), None), false),
+            }),
+            (None, Some(j)) if moved_real.contains(&j) => None,
+            other => Some((other, false)),
+        })
+        .collect()
 }
 
 /// Aligns `x[xr]` with `y[yr]` at key `level`, refining replaced runs.
@@ -227,6 +290,37 @@ mod tests {
         v.iter()
             .map(|n| Some(Key::Timer(TimerKind::ALL[*n as usize])))
             .collect()
+    }
+
+    fn segs(v: &[u32]) -> Events {
+        Events {
+            index: (0..v.len()).collect(),
+            keys: [
+                v.iter()
+                    .map(|&s| Some(Key::Segment(Flags::ACK.0, s, Some(1), 100)))
+                    .collect(),
+                vec![None; v.len()],
+            ],
+        }
+    }
+
+    #[test]
+    fn a_segment_alone_on_both_sides_pairs_as_moved() {
+        // sim: 1 9 2 3, real: 1 2 3 9: the diff leaves both 9s alone.
+        let (x, y) = (segs(&[1, 9, 2, 3]), segs(&[1, 2, 3, 9]));
+        let mut rows = Vec::new();
+        align(&x, &y, 0..4, 0..4, 0, &mut rows);
+        assert!(rows.contains(&(Some(1), None)) && rows.contains(&(None, Some(3))));
+        let rows = pair_moved(&x, &y, rows, |_| true);
+        assert!(rows.contains(&((Some(1), Some(3)), true)), "{rows:?}");
+        assert_eq!(rows.iter().filter(|r| r.1).count(), 1);
+        assert_eq!(rows.len(), 4);
+        // Only segments with data move.
+        let mut rows = Vec::new();
+        align(&x, &y, 0..4, 0..4, 0, &mut rows);
+        let rows = pair_moved(&x, &y, rows, |_| false);
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|r| !r.1));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub enum Field {
     From,
     To,
     Timer,
+    /// The two events stand at different places in their streams: the same
+    /// segment sent at another point of the exchange.
+    Order,
 }
 
 impl Field {
@@ -87,6 +90,7 @@ impl Field {
             Field::From => "from",
             Field::To => "to",
             Field::Timer => "timer",
+            Field::Order => "order",
         }
     }
 }
@@ -122,13 +126,19 @@ pub struct Totals {
 /// Pairs the events of a simulated and a real transcript and judges each
 /// pair; the pairs come in reading order (by time, the simulation's first).
 pub fn compare(sim: &[OwnedEvent], real: &[OwnedEvent], ctx: &Context) -> (Vec<Pair>, Totals) {
-    let indices = align::pair_streams(sim, real);
+    let rows = align::pair_streams(sim, real);
+    let indices: Vec<(Option<usize>, Option<usize>)> = rows.iter().map(|r| r.0).collect();
     let orders = reading_order(&indices);
-    let mut pairs: Vec<(Order, Pair)> = indices
+    let mut pairs: Vec<(Order, Pair)> = rows
         .into_iter()
         .zip(orders)
-        .map(|((s, r), order)| {
-            let pair = judge(s.map(|i| sim[i].clone()), r.map(|i| real[i].clone()), ctx);
+        .map(|(((s, r), moved), order)| {
+            let pair = judge(
+                s.map(|i| sim[i].clone()),
+                r.map(|i| real[i].clone()),
+                moved,
+                ctx,
+            );
             (order, pair)
         })
         .collect();
@@ -265,11 +275,14 @@ fn rel_ack(s: &crate::transcript::SegmentEvent<'_>) -> Option<u32> {
 
 /// Judges one pair: same, explained by the first rule that matches it and
 /// explains every differing field, or unexplained.
-fn judge(sim: Option<OwnedEvent>, real: Option<OwnedEvent>, ctx: &Context) -> Pair {
-    let differs = match (&sim, &real) {
+fn judge(sim: Option<OwnedEvent>, real: Option<OwnedEvent>, moved: bool, ctx: &Context) -> Pair {
+    let mut differs = match (&sim, &real) {
         (Some(a), Some(b)) => differing_fields(&a.kind, &b.kind),
         _ => vec![Field::Presence],
     };
+    if moved {
+        differs.push(Field::Order);
+    }
     let (verdict, rule) = if differs.is_empty() {
         (Verdict::Same, None)
     } else {

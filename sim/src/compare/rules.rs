@@ -81,6 +81,17 @@ fn bare_ack(e: &OwnedKind) -> bool {
     })
 }
 
+/// Two segments with data whose flags differ in PSH only.
+fn push_only(a: &OwnedKind, b: &OwnedKind) -> bool {
+    match (a, b) {
+        (OwnedKind::Segment { seg: x, .. }, OwnedKind::Segment { seg: y, .. }) => {
+            let (f, g) = (x.hdr.flags, y.hdr.flags);
+            x.hdr.payload_len > 0 && !f.syn() && (f.0 ^ g.0) & !crate::segment::Flags::PSH.0 == 0
+        }
+        _ => false,
+    }
+}
+
 fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
     match e {
         OwnedKind::State { from, to, .. } => Some((*from, *to)),
@@ -89,7 +100,7 @@ fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
 }
 
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 8] = [
+pub static RULES: [Rule; 10] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -113,6 +124,14 @@ pub static RULES: [Rule; 8] = [
         why: "Linux advertises what its receive buffer can take now, starting small and growing as the application reads (rcv_ssthresh); the simulator advertises its profile's fixed buffer",
         source: "Linux tcp_select_window() and tcp_grow_window(), sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
         test: |v| v.both().is_some_and(|(a, _)| is_segment(a, |s| !s.hdr.flags.syn())),
+    },
+    Rule {
+        name: "push-flag",
+        explains: &[Field::Flags, Field::Win],
+        matches: "a pair of segments with data (no SYN) whose flags differ in PSH only (and their windows, as under receive-window)",
+        why: "Linux sets PSH on the last segment of each super-packet it builds from a write (tcp_tso_autosize(): at least 2 segments, more as the pacing rate grows) and whenever a write waits for buffer space, so which segments carry it depends on timing; the simulator sets PSH on the last segment of each send",
+        source: "RFC 9293 3.9.1 (PUSH is the sender's choice); Linux tcp_sendmsg_locked(), tcp_mark_push(), tcp_tso_autosize(), tcp_gso_segment()",
+        test: |v| v.both().is_some_and(|(a, b)| push_only(a, b)),
     },
     Rule {
         name: "delayed-ack",
@@ -160,6 +179,17 @@ pub static RULES: [Rule; 8] = [
                     | (None, Some((FinWait2 | Closing, Closed)))
                     | (None, Some((Closed, FinWait2)))
             )
+        },
+    },
+    Rule {
+        name: "retransmit-moment",
+        explains: &[Field::Order, Field::Flags, Field::Win],
+        matches: "the same segment with data sent at a different point among the others (its flags differing in PSH only, its window as under receive-window)",
+        why: "Linux marks a segment lost by RACK (RFC 8985: a later segment is SACKed and a reorder window of min_rtt/4 has passed) and retransmits it between new segments as the ACKs and its timer allow; the simulator retransmits at the third duplicate ACK (RFC 5681 3.2), so where the retransmission falls among new data is timing",
+        source: "RFC 8985 6.2, RFC 5681 3.2; Linux tcp_rack_detect_loss(), sysctl net.ipv4.tcp_recovery",
+        test: |v| {
+            v.differs.contains(&Field::Order)
+                && v.both().is_some_and(|(a, b)| push_only(a, b))
         },
     },
     Rule {
@@ -348,6 +378,57 @@ mod tests {
             explain(Some(&st(FinWait2, TimeWait)), Some(&st(FinWait1, TimeWait))),
             None
         );
+    }
+
+    #[test]
+    fn push_flag_matches_data_differing_in_psh_only() {
+        let (a, b) = (
+            seg(Flags::ACK, 1448, 131072),
+            seg(Flags::ACK | Flags::PSH, 1448, 64512),
+        );
+        assert_eq!(explain(Some(&a), Some(&b)), Some("push-flag"));
+        // Without data, or differing in more than PSH: not this rule.
+        let (c, d) = (
+            seg(Flags::ACK, 0, 100),
+            seg(Flags::ACK | Flags::PSH, 0, 100),
+        );
+        assert_eq!(explain(Some(&c), Some(&d)), None);
+        let fin = seg(Flags::ACK | Flags::PSH | Flags::FIN, 1448, 64512);
+        assert_eq!(explain(Some(&a), Some(&fin)), None);
+    }
+
+    #[test]
+    fn retransmit_moment_needs_a_moved_pair() {
+        let (a, b) = (
+            seg(Flags::ACK, 1448, 131072),
+            seg(Flags::ACK | Flags::PSH, 1448, 64512),
+        );
+        let ctx = Context {
+            profile: ProfileName::Linux,
+        };
+        let judged = |differs: &[Field]| {
+            let v = View {
+                sim: Some(&a),
+                real: Some(&b),
+                differs,
+                ctx: &ctx,
+            };
+            RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+        };
+        assert_eq!(
+            judged(&[Field::Flags, Field::Win, Field::Order]),
+            Some("retransmit-moment")
+        );
+        assert_eq!(judged(&[Field::Order]), Some("retransmit-moment"));
+        // A bare ACK at another place is not a moved retransmission.
+        let (c, d) = (seg(Flags::ACK, 0, 1), seg(Flags::ACK, 0, 1));
+        let v = View {
+            sim: Some(&c),
+            real: Some(&d),
+            differs: &[Field::Order],
+            ctx: &ctx,
+        };
+        assert!(RULES.iter().all(|r| !r.explains_pair(&v)));
     }
 
     #[test]

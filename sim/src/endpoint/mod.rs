@@ -625,7 +625,13 @@ impl Endpoint {
                 // us, which after a retransmission timeout is SND.MAX, not the
                 // rolled-back SND.NXT (see `acceptable_seq`).
                 let seq = self.acceptable_seq();
-                let seg = self.make_segment(crate::Flags::RST, seq, crate::Payload::EMPTY, now);
+                // Linux tcp_send_active_reset(): RST,ACK (profile `reset_with_ack`).
+                let flags = if self.cfg.profile.reset_with_ack {
+                    crate::Flags::RST | crate::Flags::ACK
+                } else {
+                    crate::Flags::RST
+                };
+                let seg = self.make_segment(flags, seq, crate::Payload::EMPTY, now);
                 self.push_tx(seg, false);
             }
             _ => {}

@@ -69,15 +69,21 @@ impl Endpoint {
         if flags.syn() {
             // RFC 7323 2.2: the window in a SYN is never scaled.
             let mut w = self.rcv_space().min(65_535);
-            if profile.name == crate::profile::ProfileName::Linux {
-                // Linux tcp_select_initial_window() rounds the window down to whole MSS.
-                w = w / self.cfg.mss as u32 * self.cfg.mss as u32;
+            // On a SYN-ACK, offer only what the SYN offered (RFC 7323 2.2, 3.2; RFC 2018).
+            let answering = flags.ack();
+            if profile.initial_window_whole_mss {
+                // Linux tcp_select_initial_window() rounds the window down to
+                // whole MSS; a SYN,ACK's MSS is less the timestamp option once
+                // timestamps are agreed (tcp_openreq_init_rwin()).
+                let mut unit = self.cfg.mss as u32;
+                if answering && self.ts_enabled {
+                    unit -= 12;
+                }
+                w = w / unit * unit;
             }
             self.rcv_adv = self.rcv_nxt + w;
             window = w as u16;
             options.mss = Some(self.cfg.mss);
-            // On a SYN-ACK, offer only what the SYN offered (RFC 7323 2.2, 3.2; RFC 2018).
-            let answering = flags.ack();
             if profile.sack_permitted && (!answering || self.peer_sack) {
                 options.sack_permitted = true;
             }

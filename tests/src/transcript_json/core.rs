@@ -330,6 +330,7 @@ pub fn fields() -> Vec<Field> {
         Field::From,
         Field::To,
         Field::Timer,
+        Field::Order,
     ];
     for f in &fields {
         match f {
@@ -343,7 +344,8 @@ pub fn fields() -> Vec<Field> {
             | Field::Result
             | Field::From
             | Field::To
-            | Field::Timer => {}
+            | Field::Timer
+            | Field::Order => {}
         }
     }
     fields
