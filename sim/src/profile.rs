@@ -115,6 +115,14 @@ pub struct Profile {
     /// `mss -= TCPOLEN_TSTAMP_ALIGNED`): 64240 = 44 x 1460 in the SYN,
     /// 65160 = 45 x 1448 in the SYN,ACK.
     pub initial_window_whole_mss: bool,
+    /// Linux quick-ack mode (`tcp_incr_quickack()`, `TCP_MAX_QUICKACKS` = 16):
+    /// the first data of a connection gives this many ACKs that go at once,
+    /// unless the side is in pingpong (interactive) mode: it sent data within
+    /// 40 ms (`TCP_ATO_MIN`) of receiving some, or received a FIN in
+    /// ESTABLISHED (`tcp_fin()`), and then lets the ACK ride on its own next
+    /// segment (endpoint/quickack.rs). RFC: `None` (RFC 1122 4.2.3.2 only
+    /// bounds the delay).
+    pub quickacks: Option<u32>,
 }
 
 impl Profile {
@@ -144,6 +152,7 @@ impl Profile {
                 nagle: true,
                 reset_with_ack: false,
                 initial_window_whole_mss: false,
+                quickacks: None,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -169,6 +178,7 @@ impl Profile {
                 nagle: true,
                 reset_with_ack: true,
                 initial_window_whole_mss: true,
+                quickacks: Some(16),
             },
         }
     }

@@ -22,6 +22,7 @@ mod buffers;
 mod digest;
 mod input;
 mod output;
+mod quickack;
 mod timers;
 
 #[cfg(test)]
@@ -210,6 +211,8 @@ pub struct Endpoint {
     // Delayed ACK (RFC 9293 3.8.6.3, Linux profile).
     ack_now: bool,
     unacked_segments: u32,
+    /// Linux quick-ack and pingpong modes (profile `quickacks`).
+    qa: quickack::QuickAck,
 
     /// The failure not yet reported to a call (RFC 9293 3.10.7.4: the
     /// "connection reset" signal is given once; Linux `sock_error()` clears
@@ -281,6 +284,7 @@ impl Endpoint {
             recover: None,
             ack_now: false,
             unacked_segments: 0,
+            qa: quickack::QuickAck::default(),
             error: None,
             failed: false,
             used: false,

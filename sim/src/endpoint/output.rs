@@ -122,11 +122,21 @@ impl Endpoint {
             payload_len: 0,
         };
         if flags.ack() {
+            if self.ack_now
+                || self.unacked_segments > 0
+                || self.timers.get(TimerKind::DelayedAck).is_some()
+            {
+                self.quickack_spent();
+            }
             self.ack_now = false;
             self.unacked_segments = 0;
             self.timers.stop(TimerKind::DelayedAck);
         }
-        Segment::new(hdr, payload)
+        let seg = Segment::new(hdr, payload);
+        if seg.hdr.payload_len > 0 {
+            self.quickack_on_data_sent(now);
+        }
+        seg
     }
 
     /// Sends (or resends) our SYN or SYN-ACK (RFC 9293 3.10.1, 3.10.7.2/3).
@@ -363,7 +373,7 @@ impl Endpoint {
     /// delays up to 40 ms but ACKs at least every second full segment).
     pub(super) fn schedule_ack(&mut self, now: u64) {
         let delay = match self.cfg.profile.delayed_ack_us {
-            Some(d) if !self.ack_now && self.unacked_segments < 2 => d,
+            Some(d) if !self.ack_now && self.unacked_segments < 2 && !self.in_quickack_mode() => d,
             _ => {
                 self.send_ack(now);
                 return;

@@ -80,6 +80,7 @@ impl Endpoint {
                     after_us,
                     rto_us: None,
                 });
+                self.quickack_timer_fired();
                 self.send_ack(now);
             }
         }

@@ -26,7 +26,7 @@ impl Endpoint {
             // the ESTABLISHED state, it is possible to deliver segment data
             // to user RECEIVE buffers."
             (State::Established | State::FinWait1 | State::FinWait2, Class::Data | Class::Fin) => {
-                self.take_text(seg, a)
+                self.take_text(now, seg, a)
             }
             // "CLOSE-WAIT STATE, CLOSING STATE, LAST-ACK STATE, TIME-WAIT
             // STATE: This should not occur since a FIN has been received from
@@ -45,7 +45,7 @@ impl Endpoint {
 
     /// Takes the text (and a FIN) of a segment into the receive buffer, in
     /// sequence. Returns whether it calls for an acknowledgment.
-    fn take_text(&mut self, seg: &Segment, a: &Arrival) -> bool {
+    fn take_text(&mut self, now: u64, seg: &Segment, a: &Arrival) -> bool {
         let h = &a.hdr;
         // "In the following it is assumed that the segment is the idealized
         // segment that begins at RCV.NXT and does not exceed the window":
@@ -78,6 +78,9 @@ impl Endpoint {
         }
         if !data.is_empty() {
             self.unacked_segments += 1;
+            if in_order {
+                self.quickack_on_data(now);
+            }
             // RFC 5681 4.2: ACK at once when a segment arrives out of order
             // or fills a hole.
             if !in_order || had_ooo {
@@ -104,7 +107,14 @@ impl Endpoint {
         self.fin_received = true;
         // "advance RCV.NXT over the FIN, and send an acknowledgment for the FIN"
         self.rcv_nxt += 1;
-        self.ack_now = true;
+        // Linux tcp_fin() in ESTABLISHED enters pingpong mode: the ACK of the
+        // FIN waits to ride on the application's own segment (profile
+        // `quickacks`); everywhere else it goes at once.
+        if matches!(self.state, State::SynReceived | State::Established) && self.quickack_on_fin() {
+            self.unacked_segments = self.unacked_segments.max(1);
+        } else {
+            self.ack_now = true;
+        }
         match self.state {
             // "SYN-RECEIVED STATE, ESTABLISHED STATE: Enter the CLOSE-WAIT state."
             State::SynReceived | State::Established => self.set_state(State::CloseWait),

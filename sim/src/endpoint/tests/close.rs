@@ -50,6 +50,32 @@ fn established__fin__close_wait_rfc9293_3_10_7_4() {
     assert_eq!(ep.read(SEC, 10), Ok(Read::Eof));
 }
 
+/// Linux profile: a FIN in ESTABLISHED puts the receiver in pingpong mode
+/// (`tcp_fin()`): its ACK waits, and rides on the application's own FIN when
+/// it closes within 40 ms (three segments close the connection, not four);
+/// otherwise the delayed-ACK timer sends it. RFC 9293 3.10.7.4 eighth: "send
+/// an acknowledgment for the FIN" (RFC 1122 4.2.3.2 lets it be delayed).
+#[test]
+fn established__fin__ack_rides_on_our_fin_linux_rfc9293_3_10_7_4() {
+    let mut ep = established(LINUX);
+    send!(ep, SEC, FIN | ACK, seq = IRS + 1, ack = ISS + 1);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::CloseWait);
+    assert_eq!(ep.read(SEC, 10), Ok(Read::Eof));
+    assert_eq!(ep.close(SEC + 10 * MS), Ok(()));
+    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 2);
+    recv_nothing!(ep);
+    // Without a close, the delayed-ACK timer sends the ACK after 40 ms.
+    let mut ep = established(LINUX);
+    send!(ep, SEC, FIN | ACK, seq = IRS + 1, ack = ISS + 1);
+    recv_nothing!(ep);
+    assert_eq!(
+        expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS),
+        (40 * MS, None)
+    );
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 2);
+}
+
 /// RFC 9293 3.10.7.4 eighth: a FIN after data: the data first, then end of stream.
 #[test]
 fn established__data_with_fin__data_then_eof_rfc9293_3_10_7_4() {

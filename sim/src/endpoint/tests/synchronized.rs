@@ -479,31 +479,51 @@ fn established__receive_across_the_wrap__acked_rfc9293_3_4() {
     assert_eq!(ep.read(60 * MS, 7), Ok(Read::Eof));
 }
 
-/// Linux profile: delayed ACK (40 ms, `TCP_DELACK_MIN`), but at least every
-/// second full segment is ACKed at once (RFC 9293 3.8.6.3, RFC 5681 4.2).
+/// Linux profile: the first data is ACKed at once (quick-ack mode,
+/// `tcp_in_quickack_mode()`); once the endpoint answers with data within
+/// 40 ms (pingpong mode, `tcp_event_data_sent()`), delayed ACK (40 ms,
+/// `TCP_DELACK_MIN`), but at least every second full segment is ACKed at once
+/// (RFC 9293 3.8.6.3, RFC 5681 4.2).
 #[test]
 fn established__data__delayed_ack_linux_rfc9293_3_8_6_3() {
     let mut ep = established(LINUX);
-    send!(ep, SEC, ACK, seq = IRS + 1, ack = ISS + 1, len = 100);
+    send!(ep, SEC / 2, ACK, seq = IRS + 1, ack = ISS + 1, len = 1);
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 2);
+    assert_eq!(ep.send_pattern(SEC / 2, 1), Ok(()));
+    recv!(ep, ACK | PSH, seq = ISS + 1, ack = IRS + 2, len = 1);
+    recv_nothing!(ep);
+    send!(ep, SEC, ACK, seq = IRS + 2, ack = ISS + 2, len = 99);
     recv_nothing!(ep);
     assert_eq!(
         expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS),
         (40 * MS, None),
         "the delayed ACK ran its 40 ms, not an RTO"
     );
-    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 101);
+    recv!(ep, ACK, seq = ISS + 2, ack = IRS + 101);
     recv_nothing!(ep);
-    send!(ep, 2 * SEC, ACK, seq = IRS + 101, ack = ISS + 1, len = 1460);
+    // The timer that fired ended pingpong mode: quick ACKs again.
+    send!(ep, 2 * SEC, ACK, seq = IRS + 101, ack = ISS + 2, len = 1460);
+    recv!(ep, ACK, seq = ISS + 2, ack = IRS + 1561);
+    assert_eq!(ep.send_pattern(2 * SEC, 1), Ok(()));
+    recv!(ep, ACK | PSH, seq = ISS + 2, ack = IRS + 1561, len = 1);
+    send!(
+        ep,
+        3 * SEC,
+        ACK,
+        seq = IRS + 1561,
+        ack = ISS + 3,
+        len = 1460
+    );
     recv_nothing!(ep);
     send!(
         ep,
-        2 * SEC,
+        3 * SEC,
         ACK,
-        seq = IRS + 1561,
-        ack = ISS + 1,
+        seq = IRS + 3021,
+        ack = ISS + 3,
         len = 1460
     );
-    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 3021);
+    recv!(ep, ACK, seq = ISS + 3, ack = IRS + 4481);
     recv_nothing!(ep);
     assert_eq!(ep.timer(TimerKind::DelayedAck), None);
 }
