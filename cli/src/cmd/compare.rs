@@ -169,6 +169,7 @@ pub fn pair(scenario: &Scenario, sim: &Recorder, real: &RealRun) -> (Vec<Pair>, 
         &real.events,
         &CompareContext {
             profile: scenario.settings.profile,
+            random_loss: !scenario.settings.losses.is_empty(),
         },
     )
 }

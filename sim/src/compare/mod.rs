@@ -100,6 +100,9 @@ impl Field {
 pub struct Context {
     /// The simulator's profile.
     pub profile: ProfileName,
+    /// The scenario has `loss` rules: a draw drops the n-th segment of a
+    /// direction, and the two runs need not send the same n-th segment.
+    pub random_loss: bool,
 }
 
 /// One row of a comparison.

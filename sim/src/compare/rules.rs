@@ -81,6 +81,22 @@ fn bare_ack(e: &OwnedKind) -> bool {
     })
 }
 
+/// A segment with data that is a retransmission or that the link dropped.
+fn lost_or_resent(e: &OwnedKind) -> bool {
+    use crate::transcript::{AnalysisFlag as A, Fate};
+    is_segment(e, |s| {
+        s.hdr.payload_len > 0
+            && (s.fate == Fate::Dropped
+                || [
+                    A::Retransmission,
+                    A::FastRetransmission,
+                    A::SpuriousRetransmission,
+                ]
+                .iter()
+                .any(|&f| s.analysis.contains(f)))
+    })
+}
+
 /// Two segments with data whose flags differ in PSH only.
 fn push_only(a: &OwnedKind, b: &OwnedKind) -> bool {
     match (a, b) {
@@ -100,7 +116,7 @@ fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
 }
 
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 10] = [
+pub static RULES: [Rule; 13] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -193,6 +209,47 @@ pub static RULES: [Rule; 10] = [
         },
     },
     Rule {
+        name: "duplicate-copy",
+        explains: &[Field::Presence],
+        matches: "a segment of the real run only whose fate is duplicated",
+        why: "the simulator shows a segment the link delivered twice once, with the fate duplicated; the capture on the real link sees the copy as a frame of its own",
+        source: "synack's duplicate rule (docs/scenario-language.md); the real side's queue re-injects the copy (NFQUEUE)",
+        test: |v| {
+            v.sim.is_none()
+                && v.real.is_some_and(|e| {
+                    is_segment(e, |s| s.fate == crate::transcript::Fate::Duplicated)
+                })
+        },
+    },
+    Rule {
+        name: "loss-draw",
+        explains: &[Field::Presence],
+        matches: "in a scenario with random loss, a segment with data that was dropped or retransmitted, on one side only",
+        why: "a loss rule draws for each segment of a direction in turn, and the two runs do not send the same segments (their ACKs differ in timing), so the draws fall on different segments and each run loses and resends its own",
+        source: "synack's loss rule (docs/scenario-language.md); RFC 5681 3.2 and RFC 8985 for the recovery",
+        test: |v| v.ctx.random_loss && v.alone().is_some_and(lost_or_resent),
+    },
+    Rule {
+        name: "resegmented",
+        explains: &[Field::Presence, Field::Flags, Field::RelSeq, Field::Len, Field::Win],
+        matches: "in a scenario with random loss, a segment with data (no SYN or RST) on one side only, or two that differ in where they start, their length, PSH or window",
+        why: "after a loss Linux cuts its data at other places than the simulator (it splits a queued super-packet to fit the congestion window or a partial ACK, tcp_fragment()), so the same bytes go in segments of other boundaries from there on; which segments a draw drops differs too",
+        source: "Linux tcp_write_xmit(), tcp_mss_split_point(), tcp_fragment(); synack's loss rule (docs/scenario-language.md)",
+        test: |v| {
+            let data = |e: &OwnedKind| {
+                is_segment(e, |s| {
+                    let f = s.hdr.flags;
+                    s.hdr.payload_len > 0 && !f.syn() && !f.rst()
+                })
+            };
+            v.ctx.random_loss
+                && match v.both() {
+                    Some((a, b)) => data(a) && data(b) && (!v.differs.contains(&Field::Flags) || push_only(a, b)),
+                    None => v.alone().is_some_and(data),
+                }
+        },
+    },
+    Rule {
         name: "blocked-timing",
         explains: &[Field::Presence],
         matches: "a call reported as blocked on one side only",
@@ -245,12 +302,22 @@ mod tests {
 
     /// The rule that explains the pair, if any.
     fn explain(sim: Option<&OwnedKind>, real: Option<&OwnedKind>) -> Option<&'static str> {
+        explain_in(false, sim, real)
+    }
+
+    /// The same, in a scenario with random loss or without.
+    fn explain_in(
+        random_loss: bool,
+        sim: Option<&OwnedKind>,
+        real: Option<&OwnedKind>,
+    ) -> Option<&'static str> {
         let differs = match (sim, real) {
             (Some(a), Some(b)) => differing_fields(a, b),
             _ => vec![Field::Presence],
         };
         let ctx = Context {
             profile: ProfileName::Linux,
+            random_loss,
         };
         let v = View {
             sim,
@@ -405,6 +472,7 @@ mod tests {
         );
         let ctx = Context {
             profile: ProfileName::Linux,
+            random_loss: true,
         };
         let judged = |differs: &[Field]| {
             let v = View {
@@ -429,6 +497,38 @@ mod tests {
             ctx: &ctx,
         };
         assert!(RULES.iter().all(|r| !r.explains_pair(&v)));
+    }
+
+    #[test]
+    fn duplicate_copy_and_loss_draw_match_their_segments_only() {
+        use crate::transcript::{AnalysisFlag, Fate};
+        let mut copy = seg(Flags::ACK, 7, 100);
+        let mut resent = seg(Flags::ACK, 1448, 100);
+        if let OwnedKind::Segment { seg, .. } = &mut copy {
+            seg.fate = Fate::Duplicated;
+        }
+        if let OwnedKind::Segment { seg, .. } = &mut resent {
+            seg.analysis.insert(AnalysisFlag::Retransmission);
+        }
+        assert_eq!(explain(None, Some(&copy)), Some("duplicate-copy"));
+        assert_eq!(explain(Some(&copy), None), None);
+        assert_eq!(explain_in(true, Some(&resent), None), Some("loss-draw"));
+        assert_eq!(explain_in(true, None, Some(&resent)), Some("loss-draw"));
+        // Without random loss, a retransmission alone is unexplained.
+        assert_eq!(explain(Some(&resent), None), None);
+        // A first transmission alone is no loss draw, but with random loss
+        // its boundaries may have moved.
+        let first = seg(Flags::ACK, 1448, 100);
+        assert_eq!(explain_in(true, None, Some(&first)), Some("resegmented"));
+        assert_eq!(explain(None, Some(&first)), None);
+        let (a, b) = (
+            seg(Flags::ACK, 1448, 100),
+            seg(Flags::ACK | Flags::PSH, 1256, 64512),
+        );
+        assert_eq!(explain_in(true, Some(&a), Some(&b)), Some("resegmented"));
+        assert_eq!(explain(Some(&a), Some(&b)), None);
+        let rst = seg(Flags::RST, 0, 0);
+        assert_eq!(explain_in(true, Some(&a), Some(&rst)), None);
     }
 
     #[test]
