@@ -129,7 +129,7 @@ pub fn write(out: &mut Output, args: &RealArgs, scenario: &Scenario, real: &Real
 /// The exit status of a real run: 130 interrupted, 2 a call blocked too
 /// long, 1 a failed check, else 0.
 pub fn outcome(scenario: &Scenario, real: &RealRun) -> Result<Outcome> {
-    match real.end {
+    match &real.end {
         RunEnd::Interrupted => return Ok(Outcome::Interrupted),
         RunEnd::CallTooLong { side, line } => {
             return Err(CliError::RunStopped(format!(
@@ -139,6 +139,7 @@ pub fn outcome(scenario: &Scenario, real: &RealRun) -> Result<Outcome> {
             ))
             .into())
         }
+        RunEnd::BadLine(e) => return Err(CliError::Parse(e.clone()).into()),
         RunEnd::Complete => {}
     }
     Ok(super::sim::expect_outcome(

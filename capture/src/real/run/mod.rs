@@ -14,6 +14,7 @@
 
 mod assemble;
 mod driver;
+mod forge;
 mod sides;
 
 use super::capture::{CaptureOptions, RealCapture};
@@ -21,9 +22,11 @@ use super::clock::now_ns;
 use super::kstate::{DiagSocket, KernelStates, Retransmit, StateChange, StatesMode, StatesOptions};
 use super::link::{LinkConfig, LinkEvent, NfqLink};
 use super::netns::{Netns, Privilege};
+use super::rawsock::RawSender;
 use super::RealError;
 use assemble::{KernelRetx, Parts, Timed};
 use driver::{Cmd, Endpoint, Job, Report};
+use forge::WireView;
 use sides::Sides;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
@@ -73,7 +76,7 @@ impl Default for RealOptions {
 }
 
 /// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunEnd {
     /// Every step ran.
     Complete,
@@ -81,6 +84,9 @@ pub enum RunEnd {
     Interrupted,
     /// A call of `side` was still blocked after the cap (scenario `line`).
     CallTooLong { side: Side, line: u32 },
+    /// A line only the run could find wrong (an `inject` without the
+    /// numbers it needs, as in the simulator): the run stops there.
+    BadLine(ScenarioError),
 }
 
 /// What a run's header names.
@@ -115,18 +121,6 @@ pub fn refuse(scenario: &Scenario) -> Result<(), ScenarioError> {
             col,
             message: "\"transport udp\" runs in the simulator only: the real run, its link and its states are TCP's; use `synack sim`".into(),
         });
-    }
-    for step in &scenario.steps {
-        for action in &step.actions {
-            if let Action::Inject(i) = action {
-                return Err(ScenarioError {
-                    file: scenario.source.clone(),
-                    line: step.line,
-                    col: i.col,
-                    message: "\"inject\" runs in the simulator only for now: forging the segment with a raw socket in the namespace is not built yet; use `synack sim`".into(),
-                });
-            }
-        }
     }
     for side in [Side::Client, Side::Server] {
         if let Some((line, col)) = scenario.settings.isn_at[side.index()] {
@@ -182,6 +176,14 @@ struct Runner<'a> {
     pair: super::AddrPair,
     last_packet_ns: u64,
     last_poll_ns: u64,
+    /// What the link saw of each side: the defaults of `inject`.
+    view: WireView,
+    /// The raw socket of `inject`, opened at the first.
+    raw: Option<RawSender>,
+    /// The forged packets: (packet key, when sent).
+    forged: Vec<(u64, u64)>,
+    /// A line the run found wrong; the run stops.
+    bad_line: Option<ScenarioError>,
 }
 
 /// Runs `scenario` for real in `netns` (see the module docs).
@@ -247,6 +249,10 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         pair: netns.pair,
         last_packet_ns: t0,
         last_poll_ns: 0,
+        view: WireView::default(),
+        raw: None,
+        forged: Vec::new(),
+        bad_line: None,
     };
     match r.states.mode() {
         StatesMode::InetDiagOnly { .. } => r.note(t0, Note::PolledStates),
@@ -274,6 +280,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         mut other,
         failures,
         pair,
+        forged,
         ..
     } = r;
     // Reports that came late (a call cut short by the stop).
@@ -289,6 +296,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         other,
         retransmits,
         pair,
+        forged,
     });
     let conn = world::conn_info(scenario);
     Ok(RealRun {
@@ -377,14 +385,81 @@ impl Runner<'_> {
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
         }
-        while let Ok(e) = self.link.events().try_recv() {
-            busy = true;
-            if let LinkEvent::Decided(rec) | LinkEvent::Applied(rec) = &e {
-                self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
-            }
-        }
+        busy |= self.take_link_events();
         if busy || now_ns().saturating_sub(self.last_poll_ns) >= IDLE_POLL.as_nanos() as u64 {
             self.poll_states();
+        }
+    }
+
+    /// Takes in the link's packets; true when there were any.
+    fn take_link_events(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(e) = self.link.events().try_recv() {
+            any = true;
+            match &e {
+                LinkEvent::Decided(rec) => {
+                    self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
+                    self.view.sent(rec.dir.sender(), &rec.hdr);
+                }
+                LinkEvent::Applied(rec) => {
+                    self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
+                    self.view.applied(rec.dir.sender(), &rec.hdr, rec.verdict);
+                }
+                LinkEvent::Failed(_) => {}
+            }
+        }
+        any
+    }
+
+    /// Runs an `inject` line: the segment forged from what the wire showed,
+    /// sent with a raw socket (forge.rs). A line that cannot be honoured
+    /// stops the run; a socket that cannot be opened or send is a note.
+    fn inject(&mut self, i: &synack_sim::scenario::Inject, line: u32) {
+        self.take_link_events();
+        let sender = i.dir.sender();
+        let forged = match forge::forge(
+            &self.view,
+            i,
+            (&self.scenario.source, line),
+            self.sides.state(sender),
+            self.pair,
+            self.ports,
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                self.bad_line = Some(e);
+                return;
+            }
+        };
+        if self.raw.is_none() {
+            match RawSender::open(super::SKIP_MARK) {
+                Ok(r) => self.raw = Some(r),
+                Err(e) => {
+                    self.bad_line = Some(ScenarioError {
+                        file: self.scenario.source.clone(),
+                        line,
+                        col: i.col,
+                        message: format!("cannot forge the segment: no raw socket ({e})"),
+                    });
+                    return;
+                }
+            }
+        }
+        let raw = self.raw.as_ref().expect("opened above");
+        match forge::send(raw, &forged) {
+            Ok(t_ns) => {
+                self.forged
+                    .push((super::packet::packet_key(&forged.ip), t_ns));
+                self.last_packet_ns = self.last_packet_ns.max(t_ns);
+            }
+            Err(e) => {
+                self.bad_line = Some(ScenarioError {
+                    file: self.scenario.source.clone(),
+                    line,
+                    col: i.col,
+                    message: format!("cannot send the forged segment: {e}"),
+                })
+            }
         }
     }
 
@@ -445,6 +520,9 @@ impl Runner<'_> {
                     _ => None,
                 };
                 self.start(action, step.line, &meet);
+            }
+            if let Some(e) = self.bad_line.take() {
+                return RunEnd::BadLine(e);
             }
             loop {
                 if self.opts.interrupt.load(Ordering::SeqCst) {
@@ -560,8 +638,12 @@ impl Runner<'_> {
             Action::Shutdown { side } => Some((*side, Cmd::Shutdown)),
             Action::Close { side } => Some((*side, Cmd::Close)),
             Action::Abort { side } => Some((*side, Cmd::Abort)),
-            // Refused before the run (`transport udp`, `inject`).
-            Action::Bind { .. } | Action::Inject(_) => None,
+            Action::Inject(i) => {
+                self.inject(i, line);
+                None
+            }
+            // Refused before the run (`transport udp`).
+            Action::Bind { .. } => None,
             Action::Wait { us } => {
                 self.note(now, Note::Wait { us: *us });
                 self.pending
@@ -633,6 +715,8 @@ impl Runner<'_> {
         // nothing is due but answers to what is still in the link: three
         // rtts of quiet cover a packet held rtt/2 and its answer.
         let quiet = (self.scenario.settings.rtt_us * 3 * 1000).max(QUIET_MIN.as_nanos() as u64);
+        // A listener's `tcpi_unacked` is its accept queue, not data in
+        // flight (tcp_get_info: `sk_ack_backlog` in LISTEN).
         loop {
             self.tick(Duration::from_millis(2));
             let now = now_ns();
@@ -650,7 +734,7 @@ impl Runner<'_> {
                             | State::Closing
                             | State::LastAck
                     )
-                ) && s.info.is_none_or(|i| i.unacked == 0)
+                ) && (s.state == Some(State::Listen) || s.info.is_none_or(|i| i.unacked == 0))
             });
             if settled && now.saturating_sub(self.last_packet_ns) >= quiet {
                 return;
