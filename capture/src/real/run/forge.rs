@@ -267,6 +267,70 @@ pub(super) fn send(raw: &RawSender, f: &Forged) -> std::io::Result<u64> {
     Ok(super::super::clock::now_ns())
 }
 
+/// How long an `inject` waits after its send before the run goes on.
+const INJECT_SETTLE: std::time::Duration = std::time::Duration::from_millis(1);
+
+impl super::Runner<'_> {
+    /// Runs an `inject` line: the segment forged from what the wire showed,
+    /// sent with a raw socket (forge.rs). A line that cannot be honoured
+    /// stops the run; a socket that cannot be opened or send is a note.
+    pub(super) fn inject(&mut self, i: &synack_sim::scenario::Inject, line: u32) {
+        self.take_link_events();
+        let sender = i.dir.sender();
+        let forged = match forge(
+            &self.view,
+            i,
+            (&self.scenario.source, line),
+            self.sides.state(sender),
+            self.pair,
+            self.ports,
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                self.bad_line = Some(e);
+                return;
+            }
+        };
+        if self.raw.is_none() {
+            match RawSender::open(super::super::SKIP_MARK) {
+                Ok(r) => self.raw = Some(r),
+                Err(e) => {
+                    self.bad_line = Some(ScenarioError {
+                        file: self.scenario.source.clone(),
+                        line,
+                        col: i.col,
+                        message: format!("cannot forge the segment: no raw socket ({e})"),
+                    });
+                    return;
+                }
+            }
+        }
+        let raw = self.raw.as_ref().expect("opened above");
+        match send(raw, &forged) {
+            Ok(t_ns) => {
+                self.forged
+                    .push((super::super::packet::packet_key(&forged.ip), t_ns));
+                self.last_packet_ns = self.last_packet_ns.max(t_ns);
+                // The receiver's TCP ran in the send (lo's softirq runs as
+                // the raw socket's transmit ends); a millisecond more lets
+                // the state it caused reach the sources before an `expect`
+                // on the next line looks (a request socket is seen only by
+                // polling, docs/real.md "States").
+                std::thread::sleep(INJECT_SETTLE);
+                self.poll_states();
+            }
+            Err(e) => {
+                self.bad_line = Some(ScenarioError {
+                    file: self.scenario.source.clone(),
+                    line,
+                    col: i.col,
+                    message: format!("cannot send the forged segment: {e}"),
+                })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,6 @@ use super::clock::now_ns;
 use super::kstate::{DiagSocket, KernelStates, Retransmit, StateChange, StatesMode, StatesOptions};
 use super::link::{LinkConfig, LinkEvent, NfqLink};
 use super::netns::{Netns, Privilege};
-use super::rawsock::RawSender;
 use super::RealError;
 use assemble::{KernelRetx, Parts, Timed};
 use driver::{Cmd, Endpoint, Job, Report};
@@ -179,7 +178,7 @@ struct Runner<'a> {
     /// What the link saw of each side: the defaults of `inject`.
     view: WireView,
     /// The raw socket of `inject`, opened at the first.
-    raw: Option<RawSender>,
+    raw: Option<super::rawsock::RawSender>,
     /// The forged packets: (packet key, when sent).
     forged: Vec<(u64, u64)>,
     /// A line the run found wrong; the run stops.
@@ -363,7 +362,7 @@ impl Runner<'_> {
     }
 
     /// Polls the kernel's states.
-    fn poll_states(&mut self) {
+    pub(super) fn poll_states(&mut self) {
         self.last_poll_ns = now_ns();
         if let Ok(p) = self.states.poll() {
             self.take_changes(p.changes);
@@ -392,7 +391,7 @@ impl Runner<'_> {
     }
 
     /// Takes in the link's packets; true when there were any.
-    fn take_link_events(&mut self) -> bool {
+    pub(super) fn take_link_events(&mut self) -> bool {
         let mut any = false;
         while let Ok(e) = self.link.events().try_recv() {
             any = true;
@@ -409,58 +408,6 @@ impl Runner<'_> {
             }
         }
         any
-    }
-
-    /// Runs an `inject` line: the segment forged from what the wire showed,
-    /// sent with a raw socket (forge.rs). A line that cannot be honoured
-    /// stops the run; a socket that cannot be opened or send is a note.
-    fn inject(&mut self, i: &synack_sim::scenario::Inject, line: u32) {
-        self.take_link_events();
-        let sender = i.dir.sender();
-        let forged = match forge::forge(
-            &self.view,
-            i,
-            (&self.scenario.source, line),
-            self.sides.state(sender),
-            self.pair,
-            self.ports,
-        ) {
-            Ok(f) => f,
-            Err(e) => {
-                self.bad_line = Some(e);
-                return;
-            }
-        };
-        if self.raw.is_none() {
-            match RawSender::open(super::SKIP_MARK) {
-                Ok(r) => self.raw = Some(r),
-                Err(e) => {
-                    self.bad_line = Some(ScenarioError {
-                        file: self.scenario.source.clone(),
-                        line,
-                        col: i.col,
-                        message: format!("cannot forge the segment: no raw socket ({e})"),
-                    });
-                    return;
-                }
-            }
-        }
-        let raw = self.raw.as_ref().expect("opened above");
-        match forge::send(raw, &forged) {
-            Ok(t_ns) => {
-                self.forged
-                    .push((super::packet::packet_key(&forged.ip), t_ns));
-                self.last_packet_ns = self.last_packet_ns.max(t_ns);
-            }
-            Err(e) => {
-                self.bad_line = Some(ScenarioError {
-                    file: self.scenario.source.clone(),
-                    line,
-                    col: i.col,
-                    message: format!("cannot send the forged segment: {e}"),
-                })
-            }
-        }
     }
 
     fn take_report(&mut self, r: Report) {
