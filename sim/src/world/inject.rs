@@ -118,7 +118,7 @@ impl World {
         let seg = Segment::new(hdr, payload);
         self.next_id += 1;
         let id = self.next_id;
-        let seen = self.analyzer.analyze(i.dir, self.now, &seg.hdr);
+        let seen = self.analyze(i.dir, &seg.hdr);
         if self.record {
             let ev = SegmentEvent {
                 id,

@@ -78,6 +78,29 @@ impl World {
         }
     }
 
+    /// Wireshark's analysis of a segment sent or forged now. As
+    /// dissect_tcp() (and the observer's `reuses_ports`), a SYN without ACK
+    /// whose seq differs from its flow's base seq starts a new conversation
+    /// flagged "reused_ports": its relative numbers count from it, as tshark
+    /// shows the export (a forged SYN in a synchronized state, say).
+    pub(super) fn analyze(
+        &mut self,
+        dir: crate::transcript::Dir,
+        h: &crate::segment::TcpHeader,
+    ) -> crate::observer::analysis::SegmentAnalysis {
+        let reused = h.flags.syn()
+            && !h.flags.ack()
+            && self.analyzer.base_seq(dir).is_some_and(|b| b != h.seq);
+        if reused {
+            self.analyzer = crate::observer::analysis::TcpAnalyzer::modular();
+        }
+        let mut seen = self.analyzer.analyze(dir, self.now, h);
+        if reused {
+            seen.flags.insert(AnalysisFlag::ReusedPorts);
+        }
+        seen
+    }
+
     /// Puts a segment from `from` on the link and writes its transcript line.
     fn transmit(&mut self, from: Side, t: Transmit) {
         let dir = from.dir();
@@ -89,7 +112,7 @@ impl World {
         // The flags are Wireshark's alone; the endpoint's own `retransmission`
         // (which also counts a segment that repeats a zero-window probe's
         // byte) serves Karn's rule.
-        let seen = self.analyzer.analyze(dir, self.now, &h);
+        let seen = self.analyze(dir, &h);
         // The link counts every segment, so that `#n` of a fault rule and the
         // random loss draw stay those of the unbranched run.
         let mut verdict = self.link.verdict(dir, &h);
