@@ -197,6 +197,9 @@ pub struct Endpoint {
     persist_backoff: u32,
     /// Our SYN was retransmitted (RFC 6298 5.7).
     syn_retransmitted: bool,
+    /// Linux resent the SYN early after an unacceptable ACK in SYN-SENT
+    /// (profile.rs, `syn_sent_bad_ack_resend_us`).
+    quick_syn_resend: bool,
     /// The persist timer forces a small segment out (sender SWS override).
     force_send: bool,
 
@@ -274,6 +277,7 @@ impl Endpoint {
             retries: 0,
             persist_backoff: 0,
             syn_retransmitted: false,
+            quick_syn_resend: false,
             force_send: false,
             cwnd: 0,
             ssthresh: u32::MAX,

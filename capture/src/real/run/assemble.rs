@@ -103,7 +103,14 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
     let fates = fates(&parts.frames, &parts.records, &parts.forged);
     // The observer calls the sender of the first SYN it sees the client; in
     // a simultaneous open that may be the server. The run knows who is who.
-    let flip = wire
+    // Per conversation: a forged SYN with a new seq starts one of its own
+    // (Wireshark's "reused ports"), whose client is that SYN's sender.
+    let flips: BTreeMap<Option<u32>, bool> = wire
+        .conns
+        .iter()
+        .map(|c| (c.conn, c.client.ip() != IpAddr::V4(parts.pair.client)))
+        .collect();
+    let first_flip = wire
         .conns
         .first()
         .is_some_and(|c| c.client.ip() != IpAddr::V4(parts.pair.client));
@@ -112,6 +119,7 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
     let mut wire_retx: [Vec<(u64, bool)>; 2] = [Vec::new(), Vec::new()];
     let mut segment = 0usize;
     for ev in wire.events {
+        let flip = flips.get(&ev.conn).copied().unwrap_or(first_flip);
         match ev.kind {
             OwnedKind::Segment { mut seg, payload } => {
                 if flip {

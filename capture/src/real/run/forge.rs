@@ -167,11 +167,13 @@ pub(super) fn forge(
         absolute,
     );
     let ack = if i.flags.ack() || i.ack.is_some() {
+        // As in the simulator, a plain ack counts from the receiver's ISN
+        // whenever it has one.
         resolve(
             i.ack,
             s.rcv_nxt.unwrap_or(zero),
             r.isn.unwrap_or(zero),
-            absolute,
+            absolute && r.isn.is_none(),
         )
     } else {
         zero
@@ -267,6 +269,10 @@ pub(super) fn send(raw: &RawSender, f: &Forged) -> std::io::Result<u64> {
     Ok(super::super::clock::now_ns())
 }
 
+/// How long an `inject` waits for the calls before it on its line to act
+/// (a blocking call reports that it blocked within microseconds).
+const CALL_ACTS_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How long an `inject` waits after its send before the run goes on.
 const INJECT_SETTLE: std::time::Duration = std::time::Duration::from_millis(1);
 
@@ -275,6 +281,12 @@ impl super::Runner<'_> {
     /// sent with a raw socket (forge.rs). A line that cannot be honoured
     /// stops the run; a socket that cannot be opened or send is a note.
     pub(super) fn inject(&mut self, i: &synack_sim::scenario::Inject, line: u32) {
+        // `client connect & inject …`: the call acts first, as in the
+        // simulator's left-to-right order at one instant.
+        let waited = std::time::Instant::now();
+        while !self.acted.iter().all(|a| *a) && waited.elapsed() < CALL_ACTS_WITHIN {
+            self.tick(std::time::Duration::from_millis(1));
+        }
         self.take_link_events();
         let sender = i.dir.sender();
         let forged = match forge(

@@ -47,6 +47,9 @@ pub const CALL_CAP: Duration = Duration::from_secs(300);
 const DRAIN_CAP: Duration = Duration::from_secs(60);
 /// How often the kernel's states are polled while nothing else happens.
 const IDLE_POLL: Duration = Duration::from_millis(5);
+/// A poll of the kernel's states this recent is not repeated as a step
+/// begins.
+const FRESH_POLL: Duration = Duration::from_millis(1);
 /// The least quiet on the link that ends a run once every socket settled.
 const QUIET_MIN: Duration = Duration::from_millis(60);
 
@@ -183,6 +186,9 @@ struct Runner<'a> {
     forged: Vec<(u64, u64)>,
     /// A line the run found wrong; the run stops.
     bad_line: Option<ScenarioError>,
+    /// Whether each side's latest call has acted (it blocked, returned or
+    /// ended): an `inject` after it on the same line waits for that.
+    acted: [bool; 2],
 }
 
 /// Runs `scenario` for real in `netns` (see the module docs).
@@ -252,6 +258,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         raw: None,
         forged: Vec::new(),
         bad_line: None,
+        acted: [true; 2],
     };
     match r.states.mode() {
         StatesMode::InetDiagOnly { .. } => r.note(t0, Note::PolledStates),
@@ -372,7 +379,7 @@ impl Runner<'_> {
 
     /// Waits up to `timeout` for something to happen, and takes it in:
     /// the workers' reports, the link's packets, the kernel's states.
-    fn tick(&mut self, timeout: Duration) {
+    pub(super) fn tick(&mut self, timeout: Duration) {
         let mut busy = false;
         match self.reports.recv_timeout(timeout) {
             Ok(r) => {
@@ -417,28 +424,35 @@ impl Runner<'_> {
                 call,
                 why,
                 t_ns,
-            } => self.other.push(Timed {
-                t_ns,
-                kind: OwnedKind::App {
-                    endpoint: side,
-                    call,
-                    result: CallResult::Blocked(why),
-                },
-            }),
+            } => {
+                self.acted[side.index()] = true;
+                self.other.push(Timed {
+                    t_ns,
+                    kind: OwnedKind::App {
+                        endpoint: side,
+                        call,
+                        result: CallResult::Blocked(why),
+                    },
+                })
+            }
             Report::Done {
                 side,
                 call,
                 result,
                 t_ns,
-            } => self.other.push(Timed {
-                t_ns,
-                kind: OwnedKind::App {
-                    endpoint: side,
-                    call,
-                    result,
-                },
-            }),
+            } => {
+                self.acted[side.index()] = true;
+                self.other.push(Timed {
+                    t_ns,
+                    kind: OwnedKind::App {
+                        endpoint: side,
+                        call,
+                        result,
+                    },
+                })
+            }
             Report::Returned { side } => {
+                self.acted[side.index()] = true;
                 let n = &mut self.outstanding[side.index()];
                 *n = n.saturating_sub(1);
             }
@@ -448,7 +462,11 @@ impl Runner<'_> {
     /// Runs every step; how the run ended.
     fn steps(&mut self) -> RunEnd {
         for step in &self.scenario.steps {
-            self.poll_states();
+            // The states as the step begins (unless the last step just read
+            // them: an `inject` polls after its send; a dump takes ~1 ms).
+            if now_ns().saturating_sub(self.last_poll_ns) > FRESH_POLL.as_nanos() as u64 {
+                self.poll_states();
+            }
             // `&`: the first call of each side meets the others at a
             // barrier just before it acts (a side's later calls follow its
             // first on the same worker).
@@ -645,6 +663,7 @@ impl Runner<'_> {
         };
         if let Some((side, cmd)) = cmd {
             self.outstanding[side.index()] += 1;
+            self.acted[side.index()] = false;
             self.endpoints[side.index()].call(Job {
                 cmd,
                 together: together.clone(),
