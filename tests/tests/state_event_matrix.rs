@@ -383,6 +383,8 @@ fn document() -> String {
     }
     let total = State::ALL.len() * EVENTS.len();
     let left = total - by.len() - never.len();
+    // Issue 11: every cell tested or marked impossible with the reason.
+    assert_eq!(left, 0, "cells neither tested nor in impossible.txt");
     let mut out = String::from(
         "# The state × event matrix\n\n\
          <!-- generated from tests/fixtures/matrix/ by tests/tests/state_event_matrix.rs; \
