@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use synack_sim::profile::ProfileName;
-use synack_sim::scenario::parse;
 use synack::render::words::ResultText;
 use synack_sim::calls::{Call, CallResult};
+use synack_sim::profile::ProfileName;
+use synack_sim::scenario::parse;
 use synack_sim::transcript::{Event, EventKind, Fate, Recorder};
 use synack_sim::world::{run, RunOptions};
 use synack_sim::State;

@@ -515,10 +515,7 @@ impl Endpoint {
         // ESTABLISHED state": the call waits for the connection's data. Linux
         // (`tcp_recvmsg()` on a listening socket): ENOTCONN.
         let queued = self.state == State::Listen && !self.cfg.profile.socket_errnos;
-        if r == Read::WouldBlock
-            && matches!(self.state, State::Closed | State::Listen)
-            && !queued
-        {
+        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) && !queued {
             return Err(CallError::NotConnected);
         }
         Ok(r)

@@ -188,7 +188,7 @@ impl Endpoint {
     /// and the FIN wait for ESTABLISHED (RFC 9293 3.10.4, CLOSE in
     /// SYN-RECEIVED "otherwise, queue"). With nothing queued, the FIN may go.
     fn syn_before_fin(&self) -> bool {
-        self.syn_unacked() && self.send_buf.len() > 0
+        self.syn_unacked() && !self.send_buf.is_empty()
     }
 
     /// Our FIN has been acknowledged (RFC 9293 3.10.7.4, "if the FIN segment is now acknowledged").
