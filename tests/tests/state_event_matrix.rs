@@ -1,11 +1,25 @@
 //! The state × event matrix (issue 11): every scenario in
-//! tests/fixtures/matrix/ forges an event with `inject` (or lets a timer
-//! fire) in one state and checks the outcome with `expect` / `wait until`,
-//! in both profiles; its `# reply:` line names the flags of the receiver's
-//! answer at that instant (`none`: it answers nothing, `-`: not checked;
-//! `# reply linux:` where the `linux` profile differs).
-//! From their `# cell:` lines this test generates docs/state-event-matrix.md
-//! and fails when the file is stale; `SYNACK_BLESS=1` rewrites it.
+//! tests/fixtures/matrix/ brings an endpoint into a state, then forges a
+//! segment with `inject`, lets a timer fire or makes a call, and checks the
+//! outcome with `expect` / `wait until`, in both profiles. Its header lines:
+//! - `# cell: STATE | EVENT | OUTCOME | RULE`, one per cell it tests;
+//! - `# reply: FLAGS`, one per injected segment in order: the flags of the
+//!   receiver's answer at that instant (`none`: it answers nothing; a single
+//!   `-`: not checked); `# reply linux:` lines replace them where the `linux`
+//!   profile differs;
+//! - `# result: CALL = TEXT`, one per call cell: the first result of that
+//!   call in the cell's state, as the transcript words it (`# result linux:`
+//!   lines replace them);
+//! - `# timer in: PROFILE`: the profile in which a timer cell's timer runs
+//!   (the delayed ACK: `linux` only); by default both.
+//!
+//! The test also checks that each cell's event happens in its state: an
+//! injected segment reaches an endpoint in it, the timer fires in it, the
+//! call is made in it. tests/fixtures/matrix/impossible.txt lists the cells
+//! that cannot occur, with the reason. From all of them this test generates
+//! docs/state-event-matrix.md, and fails when the file is stale
+//! (`SYNACK_BLESS=1` rewrites it) or when a cell is neither tested nor
+//! impossible.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
