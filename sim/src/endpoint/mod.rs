@@ -515,7 +515,11 @@ impl Endpoint {
             // whose `sk_shutdown` has RCV_SHUTDOWN reads 0 bytes: end of stream.
             return Ok(Read::Eof);
         }
-        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) {
+        // RFC 9293 3.10.3, LISTEN: "Queue for processing after entering
+        // ESTABLISHED state": the call waits for the connection's data. Linux
+        // (`tcp_recvmsg()` on a listening socket): ENOTCONN.
+        let queued = self.state == State::Listen && !self.cfg.profile.socket_errnos;
+        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) && !queued {
             return Err(CallError::NotConnected);
         }
         Ok(r)
@@ -612,6 +616,21 @@ impl Endpoint {
             // Already closing: CLOSE after shutdown just stops reading.
             _ => Ok(()),
         }
+    }
+
+    /// ABORT as the app calls it, with its result (RFC 9293 3.10.5):
+    /// "CLOSED STATE (i.e., TCB does not exist) ... return "error:
+    /// connection does not exist"", after the reset signal if not yet
+    /// given (3.10.7.4), as CLOSE does. Linux: `close(2)` of an `SO_LINGER`
+    /// 0 socket returns 0 whatever happened to the connection.
+    pub fn abort_call(&mut self, now: u64) -> Result<(), CallError> {
+        if self.state == State::Closed && !self.cfg.profile.socket_errnos {
+            self.app_closed = true;
+            self.report_error()?;
+            return Err(CallError::NotConnected);
+        }
+        self.abort(now);
+        Ok(())
     }
 
     /// ABORT (RFC 9293 3.10.5): send RST in synchronized states, go to CLOSED.

@@ -253,8 +253,8 @@ impl World {
                 None
             }
             Action::Abort { side } => {
-                self.eps[side.index()].abort(now);
-                self.app(*side, Call::Abort, CallResult::Ok);
+                let r = self.eps[side.index()].abort_call(now);
+                self.app(*side, Call::Abort, r.into());
                 None
             }
             // A udp scenario's call: the parser keeps it out of tcp
