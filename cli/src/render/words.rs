@@ -462,11 +462,29 @@ pub struct TimerText {
 
 impl Display for TimerText {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let name = match self.timer {
+        write!(f, "⏰ {}", self.words())
+    }
+}
+
+impl TimerText {
+    /// The words without the ⏰, for the pictures, which draw a mark of
+    /// their own: `retransmit timer fired after 1 s (RTO)`. The text, the
+    /// ladder diagram and Mermaid all say it with these words.
+    pub fn words(&self) -> TimerWords<'_> {
+        TimerWords(self)
+    }
+}
+
+/// [`TimerText`] without its ⏰.
+pub struct TimerWords<'a>(&'a TimerText);
+
+impl Display for TimerWords<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let name = match self.0.timer {
             TimerKind::DelayedAck => "delayed-ACK",
             t => t.name(),
         };
-        write!(f, "⏰ {name} timer fired {}", TimerWait::of(self))
+        write!(f, "{name} timer fired {}", TimerWait::of(self.0))
     }
 }
 

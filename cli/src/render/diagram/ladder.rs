@@ -16,7 +16,9 @@
 use super::axis::{TimeAxis, ROW};
 use super::{document, group, heading, palette as pal, round, text, title, Panel, View, MONO};
 use crate::render::text::Header;
-use crate::render::words::{datagram_label, segment_label, CallText, Duration, ResultText, Secs};
+use crate::render::words::{
+    datagram_label, segment_label, CallText, Duration, ResultText, Secs, TimerText,
+};
 use std::collections::BTreeMap;
 use svg::node::element::{Circle, Line, Path, Polygon};
 use svg::Document;
@@ -360,10 +362,13 @@ fn timer_mark(
         Side::Client => x - 6.0,
         Side::Server => x + 6.0,
     };
-    let words = match rto_us {
-        Some(rto) => format!("{timer} timer fired (RTO {})", Duration(rto)),
-        None => format!("{timer} timer fired (after {})", Duration(after_us)),
-    };
+    let words = TimerText {
+        timer,
+        after_us,
+        rto_us,
+    }
+    .words()
+    .to_string();
     group("timer")
         .add(
             Line::new()
