@@ -383,6 +383,11 @@ pub enum Note {
     /// 4.2.3.2; Linux `TCP_DELACK_MIN`): the first time, so a missing ACK
     /// is not misread as a lost one.
     DelayedAck { side: Side, max_us: u64 },
+    /// `side`'s recv read the data whose ACK it was delaying, and the
+    /// window update the read sent carried that ACK at once (RFC 9293
+    /// 3.8.6.2.2): the first time, since the delayed-ACK note seems to say
+    /// otherwise.
+    AckedOnRead { side: Side },
     /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
     /// sent (less than a full segment) until its `unacked` bytes in flight
     /// are acknowledged.
@@ -451,6 +456,7 @@ impl Note {
             | Note::LinearSynTimeouts { side, .. }
             | Note::NagleHolds { side, .. }
             | Note::DelayedAck { side, .. }
+            | Note::AckedOnRead { side }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -477,7 +477,7 @@ fn time_wait_says_its_length_in_each_profile() {
     let (waited, _) = run_source(&format!("profile linux\n{}\nwait 2min\n", echo.text));
     assert!(
         waited.contains(
-            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+            "⏰ time-wait timer fired after 60 s (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"
         ),
         "{waited}"
     );
@@ -555,4 +555,47 @@ fn a_delayed_ack_is_noted_once() {
     );
     let (rfc, _) = run_source(src);
     assert!(!rfc.contains("delays its ACK"), "{rfc}");
+}
+
+/// Issue 14, 7: the delayed-ACK note is not contradicted a line later.
+/// Data and a FIN that arrive together are ACKed at once (no "delays its
+/// ACK"); and when the reader's recv sends the delayed ACK in its window
+/// update, a note says so right after that ACK.
+#[test]
+fn a_delayed_ack_note_is_not_contradicted() {
+    let (linux, _) = run_source(
+        "profile linux\nserver listen 7\nclient connect\nserver accept\nclient send \"req\"\nclient shutdown\nserver recv\nserver recv\n",
+    );
+    assert!(!linux.contains("the server delays its ACK"), "{linux}");
+    let echo = synack_sim::scenario::builtin::find("echo").expect("echo is built in");
+    let (linux, json) = run_source(&format!("profile linux\n{}", echo.text));
+    let lines: Vec<&str> = linux.lines().collect();
+    let delays = lines
+        .iter()
+        .position(|l| l.contains("— the server delays its ACK"))
+        .unwrap_or_else(|| panic!("no delayed-ACK note in\n{linux}"));
+    let ack = delays
+        + lines[delays..]
+            .iter()
+            .position(|l| l.contains("◀─") && l.contains("ACK seq=1 ack=8 len=0"))
+            .unwrap_or_else(|| panic!("no ACK of \"Michael\" in\n{linux}"));
+    assert!(
+        lines[delays..ack]
+            .iter()
+            .any(|l| l.contains("recv() → \"Michael\"")),
+        "the recv comes between the note and the ACK:\n{linux}"
+    );
+    assert!(
+        lines[ack + 1].contains(
+            "— the server's recv read that data and opened its receive window: the window update carries the delayed ACK at once (RFC 9293 3.8.6.2.2)"
+        ),
+        "{linux}"
+    );
+    assert_eq!(linux.matches("the server's recv read that data").count(), 1);
+    assert!(
+        json.contains(r#""endpoint":"server","text":"the server's recv read that data"#),
+        "{json}"
+    );
+    let (rfc, _) = run_source(echo.text);
+    assert!(!rfc.contains("recv read that data"), "{rfc}");
 }

@@ -394,6 +394,10 @@ impl Display for NoteText<'_> {
                 "the {side} delays its ACK: up to {} for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)",
                 Duration(*max_us)
             ),
+            Note::AckedOnRead { side } => write!(
+                f,
+                "the {side}'s recv read that data and opened its receive window: the window update carries the delayed ACK at once (RFC 9293 3.8.6.2.2)"
+            ),
             Note::NagleHolds { side, held, .. } => write!(
                 f,
                 "held by Nagle: the {side} holds back {held} {} until all its data in flight is ACKed (RFC 9293 3.7.4)",
@@ -452,7 +456,7 @@ impl Display for CheckText<'_> {
 }
 
 /// A timer that fired, saying what it waited: `⏰ retransmit timer fired
-/// after 1 s (RTO)`, `⏰ time-wait timer fired after 4 min (2*MSL)`, `⏰
+/// after 1 s (RTO)`, `⏰ time-wait timer fired after 240 s (2*MSL, MSL = 2 min)`, `⏰
 /// delayed-ACK timer fired after 40 ms (delayed-ACK timeout)`.
 pub struct TimerText {
     pub timer: TimerKind,
@@ -519,6 +523,27 @@ impl Display for TimeWaitLength {
     }
 }
 
+/// What the time-wait timer waited, in seconds as the time column counts
+/// them (`after 240 s (2*MSL)`: 0.050 + 240 is 240.050), and why: the
+/// length once, not `after 1 min (Linux's fixed 60 s, …)`.
+struct TimeWaitWait(u64);
+
+impl Display for TimeWaitWait {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let us = self.0;
+        if us.is_multiple_of(1_000_000) {
+            write!(f, "after {} s", us / 1_000_000)?;
+        } else {
+            write!(f, "after {}", Duration(us))?;
+        }
+        match us {
+            TWO_MSL_US => f.write_str(" (2*MSL, MSL = 2 min)"),
+            TCP_TIMEWAIT_LEN_US => f.write_str(" (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// RFC 9293 3.3.2's TIME-WAIT: 2*MSL with MSL = 2 minutes (the rfc profile).
 const TWO_MSL_US: u64 = 240_000_000;
 /// Linux's fixed TIME-WAIT, `TCP_TIMEWAIT_LEN` (the linux profile).
@@ -526,14 +551,16 @@ const TCP_TIMEWAIT_LEN_US: u64 = 60_000_000;
 
 impl Display for TimerWait {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let (TimerKind::TimeWait, None) = (self.timer, self.rto_us) {
+            return write!(f, "{}", TimeWaitWait(self.after_us));
+        }
         write!(f, "after {}", Duration(self.after_us))?;
         match (self.timer, self.rto_us) {
             // The retransmission timeout (RFC 6298, with its backoff) it ran for.
             (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
             (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
-            (TimerKind::TimeWait, None) => write!(f, " ({})", TimeWaitLength(self.after_us)),
             (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
-            (TimerKind::Retransmit | TimerKind::Persist, None) => Ok(()),
+            (TimerKind::Retransmit | TimerKind::Persist | TimerKind::TimeWait, None) => Ok(()),
         }
     }
 }
@@ -745,11 +772,11 @@ mod tests {
         );
         assert_eq!(
             timer(TimerKind::TimeWait, 240_000_000, None),
-            "⏰ time-wait timer fired after 4 min (2*MSL)"
+            "⏰ time-wait timer fired after 240 s (2*MSL, MSL = 2 min)"
         );
         assert_eq!(
             timer(TimerKind::TimeWait, 60_000_000, None),
-            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+            "⏰ time-wait timer fired after 60 s (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"
         );
         assert_eq!(
             timer(TimerKind::DelayedAck, 40_000, None),

@@ -238,12 +238,19 @@ impl World {
                 _ => ep.remote_port() == h.src_port,
             };
         if matches {
-            let delaying = ep.timer(TimerKind::DelayedAck).is_some();
             ep.handle_segment(now, &arr.seg);
             // RFC 1122 4.2.3.2: the receiver may delay an ACK; said the
             // first time each side does, since no line shows a missing ACK.
+            // Not while another segment reaches this side at this instant:
+            // a FIN or a second full segment behind this one is ACKed at
+            // once, and "delays its ACK" would be contradicted a line later.
             let side = arr.to;
-            if !delaying && !self.told_delack[side.index()] {
+            let more_now = self
+                .queue
+                .iter()
+                .take_while(|a| a.arrives_us <= now)
+                .any(|a| a.to == side);
+            if !more_now && !self.told_delack[side.index()] {
                 let ep = &self.eps[side.index()];
                 if let (Some(_), Some(max_us)) =
                     (ep.timer(TimerKind::DelayedAck), ep.profile().delayed_ack_us)

@@ -264,6 +264,7 @@ pub fn notes() -> Vec<Note> {
             side: c,
             max_us: 40_000,
         },
+        Note::AckedOnRead { side: c },
         Note::NagleHolds {
             side: c,
             held: 3,
@@ -309,6 +310,7 @@ pub fn notes() -> Vec<Note> {
             | Note::LinearSynTimeouts { .. }
             | Note::NagleHolds { .. }
             | Note::DelayedAck { .. }
+            | Note::AckedOnRead { .. }
             | Note::Text(_) => {}
         }
     }
