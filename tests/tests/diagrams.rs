@@ -386,12 +386,14 @@ fn pictures_label_timers_as_the_text_does() {
                 .descendants()
                 .filter(|n| classes(n).contains(&"timer"))
                 .map(|n| {
+                    // Long words are on two lines: joined, they read as one.
                     n.descendants()
                         .filter(|t| t.is_text())
                         .filter_map(|t| t.text())
-                        .collect::<String>()
-                        .trim()
-                        .to_string()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 })
                 .collect();
             let noted: Vec<&str> = mermaid
