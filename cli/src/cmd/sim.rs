@@ -127,7 +127,8 @@ pub fn write_summary(
     writeln!(out, "bytes read    client {}, server {}", read(c), read(s))?;
     let fin = |i: usize| state_name(st.final_state.get(i).copied().flatten());
     writeln!(out, "final states  client {}, server {}", fin(c), fin(s))?;
-    writeln!(out, "virtual time  {} s", Secs::micros(st.end_us))
+    // The transcript's precision: milliseconds, unless the run ends between them.
+    writeln!(out, "virtual time  {} s", Secs::millis(st.end_us))
 }
 
 /// `--summary --format json`: one object, `kind` first like the transcript's lines.
