@@ -388,6 +388,10 @@ pub enum Note {
     /// 3.8.6.2.2): the first time, since the delayed-ACK note seems to say
     /// otherwise.
     AckedOnRead { side: Side },
+    /// `side`'s persist timer sent `bytes` of data, more than a probe's
+    /// byte: less than a full segment, which sender SWS avoidance (RFC 9293
+    /// 3.8.6.2.1) held back until this override timeout. The first time.
+    PersistForcesOut { side: Side, bytes: u64 },
     /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
     /// sent (less than a full segment) until its `unacked` bytes in flight
     /// are acknowledged.
@@ -457,6 +461,7 @@ impl Note {
             | Note::NagleHolds { side, .. }
             | Note::DelayedAck { side, .. }
             | Note::AckedOnRead { side }
+            | Note::PersistForcesOut { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

@@ -599,3 +599,29 @@ fn a_delayed_ack_note_is_not_contradicted() {
     let (rfc, _) = run_source(echo.text);
     assert!(!rfc.contains("recv read that data"), "{rfc}");
 }
+
+/// Issue 14, 7: when the persist timer sends data rather than a probe byte
+/// (bulk: the window's last 1295 bytes), a note says why they waited for
+/// it, right after that segment, once.
+#[test]
+fn data_a_persist_timer_forces_out_is_explained() {
+    let bulk = synack_sim::scenario::builtin::find("bulk").expect("bulk is built in");
+    let (text, json) = run_source(bulk.text);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("len=1295") && l.contains("──▶"))
+        .unwrap_or_else(|| panic!("no 1295-byte segment in\n{text}"));
+    assert!(lines[at - 1].contains("⏰ persist timer fired"), "{text}");
+    assert!(
+        lines[at + 1].contains(
+            "— the client's persist timer sends the 1295 bytes the window had room for: less than a full segment, so sender silly-window avoidance held them back until this timeout (RFC 9293 3.8.6.2.1)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("persist timer sends").count(), 1, "{text}");
+    assert!(
+        json.contains(r#""endpoint":"client","text":"the client's persist timer sends"#),
+        "{json}"
+    );
+}

@@ -398,6 +398,12 @@ impl Display for NoteText<'_> {
                 f,
                 "the {side}'s recv read that data and opened its receive window: the window update carries the delayed ACK at once (RFC 9293 3.8.6.2.2)"
             ),
+            Note::PersistForcesOut { side, bytes } => write!(
+                f,
+                "the {side}'s persist timer sends the {bytes} {} the window had room for: less than a full segment, so sender silly-window avoidance held {} back until this timeout (RFC 9293 3.8.6.2.1)",
+                if *bytes == 1 { "byte" } else { "bytes" },
+                if *bytes == 1 { "it" } else { "them" }
+            ),
             Note::NagleHolds { side, held, .. } => write!(
                 f,
                 "held by Nagle: the {side} holds back {held} {} until all its data in flight is ACKed (RFC 9293 3.7.4)",

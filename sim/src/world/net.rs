@@ -54,6 +54,7 @@ impl World {
                                 after_us,
                                 rto_us,
                             });
+                            self.persist_fired[side.index()] = timer == TimerKind::Persist;
                             // Linux tcp_syn_linear_timeouts: the first N SYN
                             // retransmissions keep the initial RTO where RFC
                             // 6298 5.5 doubles it; said once per side.
@@ -70,11 +71,24 @@ impl World {
                         }
                     }
                 } else if let Some(t) = ep.poll_transmit() {
+                    // Data a persist timer forces out (more than a probe's
+                    // byte): the bytes sender SWS avoidance held back.
+                    let forced = std::mem::take(&mut self.persist_fired[side.index()])
+                        .then(|| t.seg.payload.len())
+                        .filter(|&n| n > 1);
                     self.transmit(side, t);
+                    if let Some(bytes) = forced {
+                        if !self.told_sws[side.index()] {
+                            self.told_sws[side.index()] = true;
+                            self.note(Note::PersistForcesOut { side, bytes });
+                        }
+                    }
                 } else {
                     break;
                 }
             }
+            // A persist timeout that sent nothing says nothing later.
+            self.persist_fired[side.index()] = false;
         }
     }
 

@@ -265,6 +265,10 @@ pub fn notes() -> Vec<Note> {
             max_us: 40_000,
         },
         Note::AckedOnRead { side: c },
+        Note::PersistForcesOut {
+            side: c,
+            bytes: 1295,
+        },
         Note::NagleHolds {
             side: c,
             held: 3,
@@ -311,6 +315,7 @@ pub fn notes() -> Vec<Note> {
             | Note::NagleHolds { .. }
             | Note::DelayedAck { .. }
             | Note::AckedOnRead { .. }
+            | Note::PersistForcesOut { .. }
             | Note::Text(_) => {}
         }
     }
