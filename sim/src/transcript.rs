@@ -379,6 +379,9 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// `side` has no connection on `port` and drops the peer's RST that
+    /// arrived there: a RST is never answered (RFC 9293 3.10.7.1).
+    ResetDropped { side: Side, port: u16 },
     /// `side` received data and delays its ACK, up to `max_us` (RFC 1122
     /// 4.2.3.2; Linux `TCP_DELACK_MIN`): the first time, so a missing ACK
     /// is not misread as a lost one.
@@ -456,6 +459,7 @@ impl Note {
             | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
             | Note::ClosedPortReset { side, .. }
+            | Note::ResetDropped { side, .. }
             | Note::Footnote { side, .. }
             | Note::LinearSynTimeouts { side, .. }
             | Note::NagleHolds { side, .. }

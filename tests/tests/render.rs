@@ -625,3 +625,27 @@ fn data_a_persist_timer_forces_out_is_explained() {
         "{json}"
     );
 }
+
+/// Issue 14, 3 and 7: in `abort`, the dead client's RST (its answer to the
+/// server's late ACK) is sent at 0.050, as the first RST reaches the
+/// server; it arrives at 0.060, where a note says the server drops it. It
+/// did not close the server.
+#[test]
+fn the_second_rst_of_abort_arrives_after_the_server_closed() {
+    let abort = synack_sim::scenario::builtin::find("abort").expect("abort is built in");
+    let (text, json) = run_source(abort.text);
+    let at = |what: &str| {
+        text.lines()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what} in\n{text}"))
+    };
+    let dropped = at("— the server has no connection on port 8080: it drops the client's RST, which is never answered (RFC 9293 3.10.7.1)");
+    assert!(
+        text.lines()
+            .nth(dropped)
+            .is_some_and(|l| l.starts_with("   0.060")),
+        "{text}"
+    );
+    assert!(dropped > at("server CLOSED: ok"), "{text}");
+    assert!(json.contains(r#""text":"the server has no connection on port 8080: it drops"#));
+}

@@ -375,6 +375,11 @@ impl Display for NoteText<'_> {
                 side.peer(),
                 flags.names()
             ),
+            Note::ResetDropped { side, port } => write!(
+                f,
+                "the {side} has no connection on port {port}: it drops the {}'s RST, which is never answered (RFC 9293 3.10.7.1)",
+                side.peer()
+            ),
             Note::Footnote {
                 side,
                 footnote: Footnote::KeepAlive,

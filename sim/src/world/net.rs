@@ -286,6 +286,14 @@ impl World {
                 retransmission: false,
             };
             self.transmit(arr.to, t);
+        } else {
+            // A RST for a port with no connection is dropped, never answered
+            // (RFC 9293 3.10.7.1): said, so that it is not seen as lost, nor
+            // as the cause of what happened as it was sent.
+            self.note(Note::ResetDropped {
+                side: arr.to,
+                port: h.dst_port,
+            });
         }
     }
 }

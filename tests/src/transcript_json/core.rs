@@ -265,6 +265,10 @@ pub fn notes() -> Vec<Note> {
             max_us: 40_000,
         },
         Note::AckedOnRead { side: c },
+        Note::ResetDropped {
+            side: c,
+            port: 49152,
+        },
         Note::PersistForcesOut {
             side: c,
             bytes: 1295,
@@ -315,6 +319,7 @@ pub fn notes() -> Vec<Note> {
             | Note::NagleHolds { .. }
             | Note::DelayedAck { .. }
             | Note::AckedOnRead { .. }
+            | Note::ResetDropped { .. }
             | Note::PersistForcesOut { .. }
             | Note::Text(_) => {}
         }
