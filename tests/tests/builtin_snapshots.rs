@@ -179,3 +179,23 @@ fn summaries_hold_in_both_profiles() {
         "{bulk}"
     );
 }
+
+/// Issue 14, 7: under `mss 1460`, the linux profile's full segments carry
+/// 1448 bytes (the timestamps option takes 12); the header says so, where
+/// the rfc profile (no timestamps) and UDP say nothing of it.
+#[test]
+fn the_header_says_what_a_full_segment_carries_with_timestamps() {
+    let linux = || RunOptions {
+        profile: Some(synack_sim::profile::ProfileName::Linux),
+        seed: None,
+    };
+    let text = render_text_with("bulk-loss", linux());
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with("mss 1460 · seed 0 · timestamps on: a full segment carries 1448 bytes"),
+        "{first}"
+    );
+    assert!(text.contains(" len=1448 "), "{text}");
+    assert!(!render_text("bulk-loss").contains("timestamps"));
+    assert!(!render_text_with("udp-echo", linux()).contains("timestamps"));
+}
