@@ -256,7 +256,7 @@ mod tests {
              segments      12 sent: 1 dropped, 0 duplicated, 2 delayed, 1 retransmitted\n\
              bytes read    client 15, server 7\n\
              final states  client TIME-WAIT, server CLOSED\n\
-             virtual time  1.250000 s\n"
+             virtual time  1.250 s\n"
         );
         let mut json = Vec::new();
         assert!(write_summary_json(&mut json, &st).is_ok());
