@@ -201,3 +201,25 @@ fn the_step_screenshot_is_the_screen_synack_step_draws() {
         "README's screenshot of `synack step lost-data`"
     );
 }
+
+/// The README's legend is the one `synack demo` prints, word for word, so
+/// that it cannot drift from what the transcript shows (the legend's own
+/// claims are tested in render.rs).
+#[test]
+fn the_legend_is_the_one_synack_demo_prints() {
+    let text = readme();
+    let start = text
+        .find("```text\nHow to read the transcript:\n")
+        .expect("README shows the legend");
+    let body = &text[start + "```text\n".len()..];
+    let shown = &body[..body.find("```").expect("the block ends")];
+    let legend = synack::cmd::demo::LEGEND;
+    let from = legend
+        .find("How to read the transcript:\n")
+        .expect("the demo's legend");
+    assert_eq!(
+        shown.trim_end(),
+        legend[from..].trim_end(),
+        "README.md's legend is stale: paste the one in cli/src/cmd/demo.rs (LEGEND)"
+    );
+}
