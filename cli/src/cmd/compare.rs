@@ -70,6 +70,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
         &for_real,
         &RealOptions {
             interrupt,
+            call_cap: std::time::Duration::from_micros(args.call_cap),
             ..RealOptions::default()
         },
     )?;

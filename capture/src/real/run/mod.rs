@@ -85,7 +85,11 @@ pub enum RunEnd {
     /// Ctrl-C.
     Interrupted,
     /// A call of `side` was still blocked after the cap (scenario `line`).
-    CallTooLong { side: Side, line: u32 },
+    CallTooLong {
+        side: Side,
+        line: u32,
+        after_us: u64,
+    },
     /// A line only the run could find wrong (an `inject` without the
     /// numbers it needs, as in the simulator): the run stops there.
     BadLine(ScenarioError),
@@ -498,6 +502,7 @@ impl Runner<'_> {
                     let after_us = self.opts.call_cap.as_micros() as u64;
                     self.note(now_ns(), Note::CallTooLong { side, after_us });
                     return RunEnd::CallTooLong {
+                        after_us,
                         side,
                         line: step.line,
                     };
