@@ -180,9 +180,7 @@ fn read_ring(
                 }
                 let start = batch.bytes.len();
                 batch.bytes.extend_from_slice(p.data);
-                batch
-                    .packets
-                    .push((ts_ns, p.len, start..batch.bytes.len()));
+                batch.packets.push((ts_ns, p.len, start..batch.bytes.len()));
                 if (batch.packets.len() >= BATCH_PACKETS || batch.bytes.len() >= BATCH_BYTES)
                     && !send(&mut batch)
                 {

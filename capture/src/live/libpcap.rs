@@ -87,7 +87,8 @@ struct Api {
     activate: unsafe extern "C" fn(*mut RawPcap) -> c_int,
     setnonblock: unsafe extern "C" fn(*mut RawPcap, c_int, *mut c_char) -> c_int,
     setdirection: unsafe extern "C" fn(*mut RawPcap, c_int) -> c_int,
-    compile: unsafe extern "C" fn(*mut RawPcap, *mut BpfProgram, *const c_char, c_int, u32) -> c_int,
+    compile:
+        unsafe extern "C" fn(*mut RawPcap, *mut BpfProgram, *const c_char, c_int, u32) -> c_int,
     setfilter: unsafe extern "C" fn(*mut RawPcap, *mut BpfProgram) -> c_int,
     freecode: unsafe extern "C" fn(*mut BpfProgram),
     next_ex: unsafe extern "C" fn(*mut RawPcap, *mut *mut PktHdr, *mut *const u8) -> c_int,
@@ -131,7 +132,11 @@ fn load_from(names: &[&str]) -> Result<Api, String> {
             Err(e) => {
                 // dlerror's text names the file; libloading's own does not.
                 let e = e.to_string();
-                tried.push(if e.contains(name) { e } else { format!("{name}: {e}") });
+                tried.push(if e.contains(name) {
+                    e
+                } else {
+                    format!("{name}: {e}")
+                });
             }
         }
     }
@@ -291,7 +296,9 @@ impl Pcap {
         match self.last_error() {
             PcapError::Failed(t) if t.is_empty() => {
                 // SAFETY: pcap_statustostr returns a static string.
-                Err(PcapError::Failed(unsafe { text((self.api.statustostr)(status)) }))
+                Err(PcapError::Failed(unsafe {
+                    text((self.api.statustostr)(status))
+                }))
             }
             e => Err(e),
         }
