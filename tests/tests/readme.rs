@@ -32,13 +32,23 @@ fn quick_start_holds_two_commands_demo_then_tests() {
         .collect();
     assert_eq!(cmds.len(), 2, "{cmds:?}");
     assert!(cmds[0].starts_with("sh scripts/setup.sh "), "{}", cmds[0]);
-    // The setup script installs libpcap, as root or with sudo (never a bare
-    // `sudo`: a fresh machine as root may not have it).
+    // The setup script installs libpcap's runtime package (live capture
+    // loads it; building needs no libpcap-dev), as root or with sudo (never
+    // a bare `sudo`: a fresh machine as root may not have it).
     let setup = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/setup.sh"),
     )
     .unwrap_or_default();
-    assert!(setup.contains("libpcap-dev"), "{setup}");
+    let packages = setup
+        .lines()
+        .find(|l| l.starts_with("packages="))
+        .unwrap_or_else(|| panic!("no packages= line in\n{setup}"));
+    let packages: Vec<&str> = packages
+        .trim_start_matches("packages=")
+        .trim_matches('"')
+        .split_whitespace()
+        .collect();
+    assert!(packages.contains(&"libpcap0.8"), "{packages:?}");
     assert!(setup.contains("id -u"), "{setup}");
     assert!(!cmds[0].contains("sudo"), "{}", cmds[0]);
     assert!(
