@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the system packages synack and its tests need, on Debian or Ubuntu:
-# libpcap (which synack links to), tshark and tcpdump (which the tests compare
+# libpcap (which synack loads for live capture; building needs no libpcap-dev,
+# see capture/src/live/libpcap.rs), tshark and tcpdump (which the tests compare
 # against), iproute2, iptables and ethtool (for the private network namespaces
 # of live tests and `synack real`), and tmux (the test that drives `synack step`
 # in a real terminal). Works as root (no sudo needed) and as a
@@ -17,7 +18,7 @@ else
     exit 3
 fi
 
-packages="libpcap-dev pkg-config tshark tcpdump iproute2 iptables ethtool tmux ca-certificates"
+packages="libpcap0.8 tshark tcpdump iproute2 iptables ethtool tmux ca-certificates"
 
 # tshark asks whether non-root users may capture; answer it up front so the
 # install never stops for a question.

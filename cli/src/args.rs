@@ -211,6 +211,11 @@ pub struct CompareArgs {
     /// difference no known rule explains, to see how compare shows one.
     #[arg(long, value_name = "RULE")]
     pub real_fault: Vec<String>,
+    /// How long a call of the real run may stay blocked before the run stops
+    /// (exit 2), e.g. 30s; a call the simulation says blocks for ever would
+    /// otherwise hold the real run this long.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, default_value = "5min")]
+    pub call_cap: u64,
 }
 
 /// `synack real`.
@@ -232,6 +237,9 @@ pub struct RealArgs {
     /// or inet-diag (polled, as an ordinary user sees them).
     #[arg(long, value_enum, default_value_t = StatesFrom::Auto, value_name = "SOURCE")]
     pub states: StatesFrom,
+    /// How long a call may stay blocked before the run stops (exit 2), e.g. 30s.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, default_value = "5min")]
+    pub call_cap: u64,
 }
 
 /// `--states`.

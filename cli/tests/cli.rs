@@ -229,6 +229,24 @@ fn every_builtin_exits_0_in_both_profiles() {
     }
 }
 
+/// Issue 14, 7: `--summary` gives the end time as the transcript's time
+/// column does (3.030, not 3.030000), and it adds up: lost-syn ends at
+/// 3.030 s in the rfc profile and 2.030 s in linux (its linear SYN timeouts).
+#[test]
+fn summary_time_reads_as_the_transcript_does() {
+    for (profile, end) in [("rfc", "3.030"), ("linux", "2.030")] {
+        let o = synack(&["sim", "lost-syn", "--profile", profile, "--summary"]);
+        let out = stdout(&o);
+        assert!(
+            out.contains(&format!("virtual time  {end} s\n")),
+            "{profile}: {out}"
+        );
+        let text = stdout(&synack(&["sim", "lost-syn", "--profile", profile]));
+        let last = text.lines().last().unwrap_or_default();
+        assert!(last.trim_start().starts_with(end), "{profile}: {text}");
+    }
+}
+
 #[test]
 fn json_output_is_one_object_a_line() {
     let o = synack(&["sim", "echo", "--format", "json"]);

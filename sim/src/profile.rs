@@ -123,6 +123,24 @@ pub struct Profile {
     /// segment (endpoint/quickack.rs). RFC: `None` (RFC 1122 4.2.3.2 only
     /// bounds the delay).
     pub quickacks: Option<u32>,
+    /// SYN-SENT, an unacceptable ACK (RFC 9293 3.10.7.3: answer with RST,
+    /// drop). Linux `tcp_rcv_synsent_state_process()` ("Previous FIN/ACK or
+    /// RST/ACK might be ignored") also, while the SYN was never retransmitted,
+    /// rearms the retransmission timer to TCP_TIMEOUT_MIN (2 jiffies: 8 ms at
+    /// HZ=250), so the SYN goes again at once. That retransmission counts
+    /// toward `syn_linear_timeouts` but not toward `syn_retries` (Linux gives
+    /// up by elapsed time, which it hardly adds to). RFC: None.
+    pub syn_sent_bad_ack_resend_us: Option<u64>,
+    /// The error a socket gets when an RST ends a SYN-RECEIVED entered from
+    /// SYN-SENT (a simultaneous open). RFC 9293 3.10.7.4: "connection
+    /// refused". Linux `tcp_reset()` gives ECONNREFUSED only in SYN-SENT;
+    /// in SYN-RECV, ECONNRESET. RFC: false; Linux: true.
+    pub reset_in_syn_received_is_reset: bool,
+    /// TIME-WAIT, an RST whose seq is in the window but not RCV.NXT. RFC 5961
+    /// 3.2: a challenge ACK. Linux `tcp_timewait_state_process()` takes only
+    /// an RST at RCV.NXT (and dies of it, tcp_rfc1337=0); any other RST is
+    /// dropped silently (`inet_twsk_put`, no ACK). RFC: false; Linux: true.
+    pub time_wait_drops_other_rst: bool,
 }
 
 impl Profile {
@@ -153,6 +171,9 @@ impl Profile {
                 reset_with_ack: false,
                 initial_window_whole_mss: false,
                 quickacks: None,
+                syn_sent_bad_ack_resend_us: None,
+                reset_in_syn_received_is_reset: false,
+                time_wait_drops_other_rst: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -179,6 +200,9 @@ impl Profile {
                 reset_with_ack: true,
                 initial_window_whole_mss: true,
                 quickacks: Some(16),
+                syn_sent_bad_ack_resend_us: Some(8_000),
+                reset_in_syn_received_is_reset: true,
+                time_wait_drops_other_rst: true,
             },
         }
     }

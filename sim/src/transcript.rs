@@ -379,10 +379,22 @@ pub enum Note {
         port: u16,
         flags: crate::segment::Flags,
     },
+    /// `side` has no connection on `port` and drops the peer's RST that
+    /// arrived there: a RST is never answered (RFC 9293 3.10.7.1).
+    ResetDropped { side: Side, port: u16 },
     /// `side` received data and delays its ACK, up to `max_us` (RFC 1122
     /// 4.2.3.2; Linux `TCP_DELACK_MIN`): the first time, so a missing ACK
     /// is not misread as a lost one.
     DelayedAck { side: Side, max_us: u64 },
+    /// `side`'s recv read the data whose ACK it was delaying, and the
+    /// window update the read sent carried that ACK at once (RFC 9293
+    /// 3.8.6.2.2): the first time, since the delayed-ACK note seems to say
+    /// otherwise.
+    AckedOnRead { side: Side },
+    /// `side`'s persist timer sent `bytes` of data, more than a probe's
+    /// byte: less than a full segment, which sender SWS avoidance (RFC 9293
+    /// 3.8.6.2.1) held back until this override timeout. The first time.
+    PersistForcesOut { side: Side, bytes: u64 },
     /// Nagle's algorithm (RFC 9293 3.7.4) holds `held` bytes `side` just
     /// sent (less than a full segment) until its `unacked` bytes in flight
     /// are acknowledged.
@@ -447,10 +459,13 @@ impl Note {
             | Note::RetransmitUnconfirmed { side, .. }
             | Note::CallTooLong { side, .. }
             | Note::ClosedPortReset { side, .. }
+            | Note::ResetDropped { side, .. }
             | Note::Footnote { side, .. }
             | Note::LinearSynTimeouts { side, .. }
             | Note::NagleHolds { side, .. }
             | Note::DelayedAck { side, .. }
+            | Note::AckedOnRead { side }
+            | Note::PersistForcesOut { side, .. }
             | Note::Wire(WireNote::ResetBy(side)) => Some(side),
             _ => None,
         }

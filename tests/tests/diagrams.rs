@@ -357,3 +357,83 @@ fn docs_images_are_current() {
         );
     }
 }
+
+/// Issue 14, 5: a timer in a picture says what it waited, in the text
+/// transcript's words (one wording source), not "RTO" for every timer: the
+/// ladder's label and Mermaid's note for each timer of every built-in, in
+/// both profiles, are the text's line without its ⏰.
+#[test]
+fn pictures_label_timers_as_the_text_does() {
+    use synack::render::words::TimerText;
+    use synack_sim::profile::ProfileName as Profile;
+    let mut kinds = std::collections::BTreeSet::new();
+    for profile in [Profile::Rfc, Profile::Linux] {
+        for b in builtins() {
+            let sc = b.scenario().expect("built-ins parse");
+            let opts = RunOptions {
+                profile: Some(profile),
+                seed: None,
+            };
+            let mut rec = Recorder::default();
+            run(&sc, &opts, &mut rec).expect("recording cannot fail");
+            let h = header(&sc, &opts.apply(&sc.settings));
+            let ladder = svg(h, View::default(), &rec.events);
+            let mut r = MermaidRenderer::new(Vec::new(), View::default());
+            feed(&mut r, &rec.events);
+            let mermaid = String::from_utf8(r.into_inner()).expect("UTF-8");
+            let doc = Document::parse(&ladder).expect("the ladder parses");
+            let drawn: Vec<String> = doc
+                .descendants()
+                .filter(|n| classes(n).contains(&"timer"))
+                .map(|n| {
+                    // Long words are on two lines: joined, they read as one.
+                    n.descendants()
+                        .filter(|t| t.is_text())
+                        .filter_map(|t| t.text())
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let noted: Vec<&str> = mermaid
+                .lines()
+                .filter(|l| l.contains(" timer fired "))
+                .collect();
+            let mut want = Vec::new();
+            for ev in &rec.events {
+                if let OwnedKind::Timer {
+                    endpoint,
+                    timer,
+                    after_us,
+                    rto_us,
+                } = ev.kind
+                {
+                    let text = TimerText {
+                        timer,
+                        after_us,
+                        rto_us,
+                    };
+                    let line = text.to_string();
+                    assert_eq!(line, format!("⏰ {}", text.words()));
+                    kinds.insert(line.split(" after ").next().map(str::to_string));
+                    want.push((endpoint, text.words().to_string()));
+                }
+            }
+            let who = format!("{} ({profile:?})", b.name);
+            assert_eq!(drawn.len(), want.len(), "{who}: {drawn:?}");
+            assert_eq!(noted.len(), want.len(), "{who}: {noted:?}");
+            for ((endpoint, words), (d, n)) in want.iter().zip(drawn.iter().zip(&noted)) {
+                assert_eq!(d, words, "{who}");
+                assert_eq!(*n, format!("    Note over {endpoint}: {words}"), "{who}");
+            }
+        }
+    }
+    // The built-ins fire every kind of timer, so every wording is drawn.
+    for kind in ["retransmit", "persist", "time-wait", "delayed-ACK"] {
+        assert!(
+            kinds.contains(&Some(format!("⏰ {kind} timer fired"))),
+            "no built-in fires a {kind} timer: {kinds:?}"
+        );
+    }
+}

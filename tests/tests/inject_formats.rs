@@ -1,6 +1,6 @@
 //! A forged segment (`inject`, docs/scenario-language.md) shows in every
-//! format with its fate "injected", and `synack real` refuses it before the
-//! run with file:line:col.
+//! format with its fate "injected"; a line without the numbers it needs
+//! exits 2 with file:line:col. (On the real kernel: tests/tests/real_inject.rs.)
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -94,20 +94,6 @@ fn pcapng_export_carries_the_forged_segments_with_a_comment() {
 }
 
 #[test]
-fn real_refuses_inject_before_the_run() {
-    let f = fixture();
-    let out = synack(&["real", &f]);
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "{f}:8:1: \"inject\" runs in the simulator only for now"
-        )),
-        "{err}"
-    );
-}
-
-#[test]
 fn an_inject_without_numbers_it_needs_exits_2_with_its_column() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("inject");
     std::fs::create_dir_all(&dir).expect("scratch");
@@ -127,4 +113,61 @@ fn an_inject_without_numbers_it_needs_exits_2_with_its_column() {
         )),
         "{err}"
     );
+}
+
+/// A forged SYN in ESTABLISHED with a new seq: as in Wireshark's
+/// dissect_tcp(), a new conversation ("reused_ports") whose relative numbers
+/// count from it, in the transcript and in tshark's reading of the export.
+#[test]
+fn a_forged_syn_numbers_from_itself_as_tshark_does() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("inject");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("syn.tcp");
+    std::fs::write(
+        &file,
+        "server listen 80\nclient connect\nserver accept\nwait 100ms\n\
+         inject client->server SYN seq=+5\n",
+    )
+    .expect("write");
+    let f = file.display().to_string();
+    let json = stdout(&["sim", &f, "--format", "json"]);
+    let segs: Vec<serde_json::Value> = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "segment")
+        .collect();
+    let forged = segs
+        .iter()
+        .position(|s| s["fate"] == "injected")
+        .expect("the forged SYN");
+    assert_eq!(segs[forged]["rel_seq"], 0, "{json}");
+    let reused = segs[forged]["analysis"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|f| f == "reused_ports"));
+    assert!(reused, "{json}");
+    // The challenge ACK (RFC 5961 4.2) acknowledges RCV.NXT: 5 before the
+    // forged SYN's seq, counted from it.
+    let challenge = &segs[forged + 1];
+    assert_eq!(challenge["flags"], "ACK", "{json}");
+    assert_eq!(challenge["rel_ack"], u64::from(u32::MAX) - 4, "{json}");
+    let pcap = dir.join("syn.pcap");
+    stdout(&[
+        "sim",
+        &f,
+        "--format",
+        "pcap",
+        "-o",
+        &pcap.display().to_string(),
+    ]);
+    if !synack_tests::netns::live::go_or_skip("inject", synack_tests::netns::live::tshark()) {
+        return;
+    }
+    let frames = synack_tests::tshark::frames(&pcap).expect("tshark reads the export");
+    for (i, s) in segs.iter().enumerate() {
+        let t = &frames[&(i as u64 + 1)];
+        assert_eq!(t.seq, s["rel_seq"].as_u64(), "frame {}: {t:?} {s}", i + 1);
+        if s["flags"].as_str().is_some_and(|f| f.contains("ACK")) {
+            assert_eq!(t.ack, s["rel_ack"].as_u64(), "frame {}: {t:?} {s}", i + 1);
+        }
+    }
 }

@@ -32,13 +32,23 @@ fn quick_start_holds_two_commands_demo_then_tests() {
         .collect();
     assert_eq!(cmds.len(), 2, "{cmds:?}");
     assert!(cmds[0].starts_with("sh scripts/setup.sh "), "{}", cmds[0]);
-    // The setup script installs libpcap, as root or with sudo (never a bare
-    // `sudo`: a fresh machine as root may not have it).
+    // The setup script installs libpcap's runtime package (live capture
+    // loads it; building needs no libpcap-dev), as root or with sudo (never
+    // a bare `sudo`: a fresh machine as root may not have it).
     let setup = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/setup.sh"),
     )
     .unwrap_or_default();
-    assert!(setup.contains("libpcap-dev"), "{setup}");
+    let packages = setup
+        .lines()
+        .find(|l| l.starts_with("packages="))
+        .unwrap_or_else(|| panic!("no packages= line in\n{setup}"));
+    let packages: Vec<&str> = packages
+        .trim_start_matches("packages=")
+        .trim_matches('"')
+        .split_whitespace()
+        .collect();
+    assert!(packages.contains(&"libpcap0.8"), "{packages:?}");
     assert!(setup.contains("id -u"), "{setup}");
     assert!(!cmds[0].contains("sudo"), "{}", cmds[0]);
     assert!(
@@ -199,5 +209,27 @@ fn the_step_screenshot_is_the_screen_synack_step_draws() {
     assert_eq!(
         block, want,
         "README's screenshot of `synack step lost-data`"
+    );
+}
+
+/// The README's legend is the one `synack demo` prints, word for word, so
+/// that it cannot drift from what the transcript shows (the legend's own
+/// claims are tested in render.rs).
+#[test]
+fn the_legend_is_the_one_synack_demo_prints() {
+    let text = readme();
+    let start = text
+        .find("```text\nHow to read the transcript:\n")
+        .expect("README shows the legend");
+    let body = &text[start + "```text\n".len()..];
+    let shown = &body[..body.find("```").expect("the block ends")];
+    let legend = synack::cmd::demo::LEGEND;
+    let from = legend
+        .find("How to read the transcript:\n")
+        .expect("the demo's legend");
+    assert_eq!(
+        shown.trim_end(),
+        legend[from..].trim_end(),
+        "README.md's legend is stale: paste the one in cli/src/cmd/demo.rs (LEGEND)"
     );
 }

@@ -477,7 +477,7 @@ fn time_wait_says_its_length_in_each_profile() {
     let (waited, _) = run_source(&format!("profile linux\n{}\nwait 2min\n", echo.text));
     assert!(
         waited.contains(
-            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
+            "⏰ time-wait timer fired after 60 s (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"
         ),
         "{waited}"
     );
@@ -555,4 +555,97 @@ fn a_delayed_ack_is_noted_once() {
     );
     let (rfc, _) = run_source(src);
     assert!(!rfc.contains("delays its ACK"), "{rfc}");
+}
+
+/// Issue 14, 7: the delayed-ACK note is not contradicted a line later.
+/// Data and a FIN that arrive together are ACKed at once (no "delays its
+/// ACK"); and when the reader's recv sends the delayed ACK in its window
+/// update, a note says so right after that ACK.
+#[test]
+fn a_delayed_ack_note_is_not_contradicted() {
+    let (linux, _) = run_source(
+        "profile linux\nserver listen 7\nclient connect\nserver accept\nclient send \"req\"\nclient shutdown\nserver recv\nserver recv\n",
+    );
+    assert!(!linux.contains("the server delays its ACK"), "{linux}");
+    let echo = synack_sim::scenario::builtin::find("echo").expect("echo is built in");
+    let (linux, json) = run_source(&format!("profile linux\n{}", echo.text));
+    let lines: Vec<&str> = linux.lines().collect();
+    let delays = lines
+        .iter()
+        .position(|l| l.contains("— the server delays its ACK"))
+        .unwrap_or_else(|| panic!("no delayed-ACK note in\n{linux}"));
+    let ack = delays
+        + lines[delays..]
+            .iter()
+            .position(|l| l.contains("◀─") && l.contains("ACK seq=1 ack=8 len=0"))
+            .unwrap_or_else(|| panic!("no ACK of \"Michael\" in\n{linux}"));
+    assert!(
+        lines[delays..ack]
+            .iter()
+            .any(|l| l.contains("recv() → \"Michael\"")),
+        "the recv comes between the note and the ACK:\n{linux}"
+    );
+    assert!(
+        lines[ack + 1].contains(
+            "— the server's recv read that data and opened its receive window: the window update carries the delayed ACK at once (RFC 9293 3.8.6.2.2)"
+        ),
+        "{linux}"
+    );
+    assert_eq!(linux.matches("the server's recv read that data").count(), 1);
+    assert!(
+        json.contains(r#""endpoint":"server","text":"the server's recv read that data"#),
+        "{json}"
+    );
+    let (rfc, _) = run_source(echo.text);
+    assert!(!rfc.contains("recv read that data"), "{rfc}");
+}
+
+/// Issue 14, 7: when the persist timer sends data rather than a probe byte
+/// (bulk: the window's last 1295 bytes), a note says why they waited for
+/// it, right after that segment, once.
+#[test]
+fn data_a_persist_timer_forces_out_is_explained() {
+    let bulk = synack_sim::scenario::builtin::find("bulk").expect("bulk is built in");
+    let (text, json) = run_source(bulk.text);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("len=1295") && l.contains("──▶"))
+        .unwrap_or_else(|| panic!("no 1295-byte segment in\n{text}"));
+    assert!(lines[at - 1].contains("⏰ persist timer fired"), "{text}");
+    assert!(
+        lines[at + 1].contains(
+            "— the client's persist timer sends the 1295 bytes the window had room for: less than a full segment, so sender silly-window avoidance held them back until this timeout (RFC 9293 3.8.6.2.1)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("persist timer sends").count(), 1, "{text}");
+    assert!(
+        json.contains(r#""endpoint":"client","text":"the client's persist timer sends"#),
+        "{json}"
+    );
+}
+
+/// Issue 14, 3 and 7: in `abort`, the dead client's RST (its answer to the
+/// server's late ACK) is sent at 0.050, as the first RST reaches the
+/// server; it arrives at 0.060, where a note says the server drops it. It
+/// did not close the server.
+#[test]
+fn the_second_rst_of_abort_arrives_after_the_server_closed() {
+    let abort = synack_sim::scenario::builtin::find("abort").expect("abort is built in");
+    let (text, json) = run_source(abort.text);
+    let at = |what: &str| {
+        text.lines()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what} in\n{text}"))
+    };
+    let dropped = at("— the server has no connection on port 8080: it drops the client's RST, which is never answered (RFC 9293 3.10.7.1)");
+    assert!(
+        text.lines()
+            .nth(dropped)
+            .is_some_and(|l| l.starts_with("   0.060")),
+        "{text}"
+    );
+    assert!(dropped > at("server CLOSED: ok"), "{text}");
+    assert!(json.contains(r#""text":"the server has no connection on port 8080: it drops"#));
 }

@@ -6,6 +6,7 @@
 //! as the kernel fills it; what the ring still cannot hold, the kernel
 //! counts as dropped, and [`BatchedCapture::stats`] says so.
 
+use super::libpcap::{Pcap, Stat};
 use super::{classify, LiveCapture, LiveError, LiveStats, Output, RecordFile};
 use crate::file::{FileFormat, Record};
 use crate::link::LinkType;
@@ -56,8 +57,8 @@ pub enum Next<'a> {
 pub struct BatchedCapture {
     rx: Receiver<Batch>,
     stop: Arc<AtomicBool>,
-    reader: Option<JoinHandle<Result<pcap::Stat, LiveError>>>,
-    final_stat: Option<pcap::Stat>,
+    reader: Option<JoinHandle<Result<Stat, LiveError>>>,
+    final_stat: Option<Stat>,
     link: LinkType,
     batch: Batch,
     at: usize,
@@ -133,12 +134,12 @@ fn write_error(out: &Output<RecordFile>, source: std::io::Error) -> LiveError {
 /// told to stop; then hands over what it holds and returns the kernel's
 /// counters.
 fn read_ring(
-    mut cap: pcap::Capture<pcap::Active>,
+    mut cap: Pcap,
     iface: &str,
     stop: &AtomicBool,
     tx: &SyncSender<Batch>,
     mut output: Option<Output<RecordFile>>,
-) -> Result<pcap::Stat, LiveError> {
+) -> Result<Stat, LiveError> {
     let mut batch = Batch::default();
     let mut last_flush = Instant::now();
     let send = |batch: &mut Batch| {
@@ -169,31 +170,24 @@ fn read_ring(
             }
         }
         match cap.next_packet() {
-            Ok(p) => {
+            Ok(Some(p)) => {
                 empty_since = None;
-                let ts = p.header.ts;
-                // With nanosecond precision, tv_usec holds nanoseconds.
-                let ts_ns = u64::try_from(ts.tv_sec)
-                    .unwrap_or(0)
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(u64::try_from(ts.tv_usec).unwrap_or(0));
+                let ts_ns = p.ts_ns;
                 if let Some(out) = &mut output {
                     out.writer
-                        .write_packet(ts_ns, p.data, p.header.len)
+                        .write_packet(ts_ns, p.data, p.len)
                         .map_err(|e| write_error(out, e))?;
                 }
                 let start = batch.bytes.len();
                 batch.bytes.extend_from_slice(p.data);
-                batch
-                    .packets
-                    .push((ts_ns, p.header.len, start..batch.bytes.len()));
+                batch.packets.push((ts_ns, p.len, start..batch.bytes.len()));
                 if (batch.packets.len() >= BATCH_PACKETS || batch.bytes.len() >= BATCH_BYTES)
                     && !send(&mut batch)
                 {
                     break;
                 }
             }
-            Err(pcap::Error::TimeoutExpired) => {
+            Ok(None) => {
                 empty_since.get_or_insert_with(Instant::now);
                 if batch.packets.is_empty() {
                     std::thread::sleep(READER_IDLE);

@@ -1,10 +1,11 @@
-//! Live capture with libpcap (the `pcap` crate): immediate mode, a BPF
+//! Live capture with libpcap (loaded on demand, see [`libpcap`]): immediate mode, a BPF
 //! filter, a read timeout so the caller's loop can check a stop flag, optional
 //! writing of what is captured to a pcap or pcapng file, and kernel drop
 //! statistics. Packets come out as the same [`Record`] the file reader yields,
 //! so they go through the same decode path.
 
 mod batched;
+mod libpcap;
 mod privilege;
 mod sink_file;
 
@@ -12,6 +13,7 @@ pub use batched::{BatchedCapture, Next, FLUSH_EVERY};
 pub use privilege::{drop_privileges, PrivilegeError, DEFAULT_USER};
 pub use sink_file::RecordFile;
 
+use self::libpcap::{Pcap, PcapError};
 use crate::file::{FileFormat, Record};
 use crate::link::LinkType;
 use crate::write::{CaptureWriter, TsResolution};
@@ -39,6 +41,8 @@ pub enum LiveError {
     NoSuchDevice { iface: String, detail: String },
     #[error("The capture filter {filter:?} is not valid BPF: {detail}.")]
     Filter { filter: String, detail: String },
+    #[error("libpcap, which live capture needs, cannot be loaded ({detail}); install it with `apt-get install libpcap0.8` (Debian, Ubuntu) or your system's libpcap package.")]
+    NoLibpcap { detail: String },
     #[error("Live capture on {iface} failed: {detail}.")]
     Pcap { iface: String, detail: String },
     #[error("The output file {} has no .pcap or .pcapng extension, so its format is unknown.", .0.display())]
@@ -52,9 +56,14 @@ pub enum LiveError {
 }
 
 impl LiveError {
-    /// The process should exit 3 (missing privilege or system component).
+    /// The process should exit 3: a missing privilege.
     pub fn is_permission(&self) -> bool {
         matches!(self, LiveError::Permission { .. })
+    }
+
+    /// The process should exit 3: libpcap is not installed.
+    pub fn is_missing_libpcap(&self) -> bool {
+        matches!(self, LiveError::NoLibpcap { .. })
     }
 }
 
@@ -131,7 +140,7 @@ struct Output<W: std::io::Write = BufWriter<File>> {
 
 /// An open live capture.
 pub struct LiveCapture {
-    cap: pcap::Capture<pcap::Active>,
+    cap: Pcap,
     iface: String,
     link: LinkType,
     snaplen: u32,
@@ -162,35 +171,35 @@ impl LiveCapture {
     pub fn open_tuned(opts: &LiveOptions, tuning: &Tuning) -> Result<LiveCapture, LiveError> {
         let iface = opts.iface.as_str();
         let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
-        let mut inactive = pcap::Capture::from_device(iface).map_err(|e| classify(iface, e))?;
+        let fail = |e| classify(iface, e);
+        let mut cap = Pcap::create(iface).map_err(fail)?;
         if let Some(bytes) = tuning.buffer_bytes {
-            inactive = inactive.buffer_size(i32::try_from(bytes).unwrap_or(i32::MAX));
+            cap.set_buffer_size(i32::try_from(bytes).unwrap_or(i32::MAX));
         }
-        let mut cap = inactive
-            .promisc(false)
-            .immediate_mode(tuning.immediate)
-            .snaplen(snaplen)
-            .timeout(opts.timeout_ms.max(1))
-            .precision(pcap::Precision::Nano)
-            .open()
-            .map_err(|e| classify(iface, e))?
-            // In immediate mode libpcap ignores the read timeout and blocks
-            // until a packet comes, so a quiet interface would never let the
-            // caller see its stop flag (Ctrl-C). Non-blocking reads, with a
-            // short sleep when nothing is there, keep `next_record` bounded.
-            .setnonblock()
-            .map_err(|e| classify(iface, e))?;
+        cap.set_promisc(false);
+        cap.set_immediate_mode(tuning.immediate);
+        cap.set_snaplen(snaplen);
+        cap.set_timeout(opts.timeout_ms.max(1));
+        cap.set_nano_precision();
+        cap.activate().map_err(fail)?;
+        // In immediate mode libpcap ignores the read timeout and blocks
+        // until a packet comes, so a quiet interface would never let the
+        // caller see its stop flag (Ctrl-C). Non-blocking reads, with a
+        // short sleep when nothing is there, keep `next_record` bounded.
+        cap.set_nonblock().map_err(fail)?;
         if opts.incoming_only {
-            cap.direction(pcap::Direction::In)
-                .map_err(|e| classify(iface, e))?;
+            cap.set_direction_in().map_err(fail)?;
         }
         if let Some(filter) = &opts.filter {
-            cap.filter(filter, true).map_err(|e| LiveError::Filter {
-                filter: filter.clone(),
-                detail: error_text(&e),
+            cap.set_filter(filter).map_err(|e| match e {
+                PcapError::Failed(text) => LiveError::Filter {
+                    filter: filter.clone(),
+                    detail: text.trim_end_matches('.').to_owned(),
+                },
+                e => classify(iface, e),
             })?;
         }
-        let link = LinkType::from_dlt(cap.get_datalink().0);
+        let link = LinkType::from_dlt(cap.datalink());
         Ok(LiveCapture {
             cap,
             iface: iface.to_owned(),
@@ -238,8 +247,8 @@ impl LiveCapture {
     /// `offset` in the record is 0: live packets have no file position.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, LiveError> {
         let packet = match self.cap.next_packet() {
-            Ok(p) => p,
-            Err(pcap::Error::TimeoutExpired) => {
+            Ok(Some(p)) => p,
+            Ok(None) => {
                 std::thread::sleep(std::time::Duration::from_millis(
                     self.idle_ms.min(IDLE_POLL_MS),
                 ));
@@ -247,13 +256,8 @@ impl LiveCapture {
             }
             Err(e) => return Err(classify(&self.iface, e)),
         };
-        let ts = packet.header.ts;
-        // With nanosecond precision, tv_usec holds nanoseconds.
-        let ts_ns = u64::try_from(ts.tv_sec)
-            .unwrap_or(0)
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::try_from(ts.tv_usec).unwrap_or(0));
-        let orig_len = packet.header.len;
+        let ts_ns = packet.ts_ns;
+        let orig_len = packet.len;
         let data: &[u8] = packet.data;
         if let Some(out) = &mut self.output {
             out.writer
@@ -300,17 +304,14 @@ impl LiveCapture {
     }
 }
 
-fn error_text(e: &pcap::Error) -> String {
+/// Maps a libpcap error to a [`LiveError`], recognising a missing libpcap,
+/// missing privilege ("Operation not permitted", "You don't have permission
+/// …") and unknown devices.
+fn classify(iface: &str, e: PcapError) -> LiveError {
     match e {
-        pcap::Error::PcapError(s) => s.trim_end_matches('.').to_owned(),
-        other => other.to_string().trim_end_matches('.').to_owned(),
+        PcapError::Unavailable(detail) => LiveError::NoLibpcap { detail },
+        PcapError::Failed(text) => classify_text(iface, text.trim_end_matches('.').to_owned()),
     }
-}
-
-/// Maps a libpcap error to a [`LiveError`], recognising missing privilege
-/// ("Operation not permitted", "You don't have permission …") and unknown devices.
-pub fn classify(iface: &str, e: pcap::Error) -> LiveError {
-    classify_text(iface, error_text(&e))
 }
 
 fn classify_text(iface: &str, detail: String) -> LiveError {

@@ -113,9 +113,9 @@ pub enum CaptureError {
 }
 
 impl CaptureError {
-    /// True when a privilege is missing (exit 3).
+    /// True when a privilege or libpcap is missing (exit 3).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, CaptureError::Live(e) if e.is_permission())
+        matches!(self, CaptureError::Live(e) if e.is_permission() || e.is_missing_libpcap())
     }
 }
 

@@ -1,7 +1,7 @@
 //! A raw IPv4 socket that sends complete packets (`IPPROTO_RAW`, which
 //! implies `IP_HDRINCL`, raw(7)) with a socket mark, so the link's rule lets
-//! them skip the queue. The link sends its duplicates with it; the runner's
-//! `inject` will send forged segments with it.
+//! them skip the queue. The link sends its duplicates with it, the runner
+//! the segments `inject` forges (run/forge.rs).
 //!
 //! Needs CAP_NET_RAW (socket) and CAP_NET_ADMIN (`SO_MARK`) in the network
 //! namespace's user namespace, which the run has as root or in its user

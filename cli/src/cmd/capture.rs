@@ -50,7 +50,12 @@ pub fn bpf(port: Option<u16>, filter: Option<&str>) -> Option<String> {
 }
 
 fn live_error(e: LiveError) -> CliError {
-    if e.is_permission() {
+    if let LiveError::NoLibpcap { detail } = &e {
+        CliError::MissingComponent {
+            what: "libpcap, the library live capture uses,".into(),
+            fix: format!("install it with `apt-get install libpcap0.8` (Debian, Ubuntu) or your system's libpcap package ({detail})"),
+        }
+    } else if e.is_permission() {
         CliError::MissingPrivilege {
             what: "live capture".into(),
             fix: crate::error::clause(&e.to_string()),
@@ -179,4 +184,37 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_libpcap_exits_3_and_says_how_to_install_it() {
+        let e = live_error(LiveError::NoLibpcap {
+            detail: "dlopen: libpcap.so.0.8: cannot open shared object file".into(),
+        });
+        assert_eq!(e.exit_code(), 3);
+        let msg = e.to_string();
+        assert!(msg.contains("libpcap"), "{msg}");
+        assert!(msg.contains("apt-get install libpcap0.8"), "{msg}");
+        assert!(msg.contains("libpcap.so.0.8: cannot open"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn other_capture_errors_keep_their_exit_codes() {
+        let e = live_error(LiveError::Permission {
+            iface: "lo".into(),
+            binary: "synack".into(),
+            detail: "socket: Operation not permitted".into(),
+        });
+        assert_eq!(e.exit_code(), 3);
+        let e = live_error(LiveError::NoSuchDevice {
+            iface: "nope0".into(),
+            detail: "No such device exists".into(),
+        });
+        assert_eq!(e.exit_code(), 2);
+    }
 }

@@ -70,6 +70,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
         &for_real,
         &RealOptions {
             interrupt,
+            call_cap: std::time::Duration::from_micros(args.call_cap),
             ..RealOptions::default()
         },
     )?;
@@ -87,7 +88,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     if real.end == RunEnd::Interrupted {
         return Ok(Outcome::Interrupted);
     }
-    if let RunEnd::CallTooLong { .. } = real.end {
+    if let RunEnd::CallTooLong { .. } | RunEnd::BadLine(_) = real.end {
         return real_cmd::outcome(&scenario, &real);
     }
     let mut failures = Vec::new();

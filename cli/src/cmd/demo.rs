@@ -40,8 +40,10 @@ How to read the transcript:
   A → B         a state change, in RFC 9293's names (CLOSED → SYN-SENT)
   call → result a socket call and what it returned (connect() → ok)
   ⏰            a timer fired, with how long it waited and why that long: the
-                retransmission timeout (RTO), 2*MSL for TIME-WAIT, the delayed-ACK
-                timeout
+                retransmission timeout (RTO), 2*MSL for TIME-WAIT (a fixed 60 s in
+                the linux profile), the delayed-ACK timeout
+  — words       a note: a wait, an expect and its result, or what no line shows
+                (an ACK held back, bytes Nagle holds, why a RST was sent)
 
 ";
 

@@ -40,6 +40,7 @@ pub fn run(args: &RealArgs) -> Result<Outcome> {
         write_to: args.write.clone(),
         diag_only: args.states == StatesFrom::InetDiag,
         interrupt,
+        call_cap: std::time::Duration::from_micros(args.call_cap),
         ..RealOptions::default()
     };
     let mut out = Output::open(&args.output)?;
@@ -129,16 +130,21 @@ pub fn write(out: &mut Output, args: &RealArgs, scenario: &Scenario, real: &Real
 /// The exit status of a real run: 130 interrupted, 2 a call blocked too
 /// long, 1 a failed check, else 0.
 pub fn outcome(scenario: &Scenario, real: &RealRun) -> Result<Outcome> {
-    match real.end {
+    match &real.end {
         RunEnd::Interrupted => return Ok(Outcome::Interrupted),
-        RunEnd::CallTooLong { side, line } => {
+        RunEnd::CallTooLong {
+            side,
+            line,
+            after_us,
+        } => {
             return Err(CliError::RunStopped(format!(
-                "{}:{line}: the {side}'s call was still blocked after {} min; the run stops here",
+                "{}:{line}: the {side}'s call was still blocked after {}; the run stops here",
                 scenario.source,
-                run::CALL_CAP.as_secs() / 60
+                crate::render::words::Duration(*after_us)
             ))
             .into())
         }
+        RunEnd::BadLine(e) => return Err(CliError::Parse(e.clone()).into()),
         RunEnd::Complete => {}
     }
     Ok(super::sim::expect_outcome(

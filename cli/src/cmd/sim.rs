@@ -9,7 +9,7 @@ use crate::render::{self, Header};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use std::io::Write;
-use synack_sim::scenario::{Scenario, Settings};
+use synack_sim::scenario::{Scenario, Settings, Transport};
 use synack_sim::transcript::{Discard, Side, Sink};
 use synack_sim::world::{self, RunOptions, RunOutcome, Stats};
 
@@ -75,6 +75,18 @@ fn simulate(scenario: &Scenario, run: &RunFlags, sink: &mut dyn Sink) -> Result<
 /// The header of the text transcript: what ran, with `settings` (the
 /// overrides applied).
 pub fn header(scenario: &Scenario, settings: &Settings) -> Header {
+    let mut extra = Vec::new();
+    // With timestamps (the linux profile), a full segment carries 12 bytes
+    // fewer than the MSS: the option takes them (RFC 7323 3, with two NOPs).
+    // Said, or `len=1448` under `mss 1460` reads as a mistake.
+    if settings.transport == Transport::Tcp
+        && synack_sim::profile::Profile::get(settings.profile).timestamps
+    {
+        extra.push(format!(
+            "timestamps on: a full segment carries {} bytes",
+            settings.mss.saturating_sub(12)
+        ));
+    }
     Header {
         what: format!("scenario {}", scenario.source),
         profile: Some(settings.profile),
@@ -82,7 +94,7 @@ pub fn header(scenario: &Scenario, settings: &Settings) -> Header {
         mss: Some(settings.mss),
         seed: Some(settings.seed),
         capture: false,
-        extra: Vec::new(),
+        extra,
     }
 }
 
@@ -127,7 +139,8 @@ pub fn write_summary(
     writeln!(out, "bytes read    client {}, server {}", read(c), read(s))?;
     let fin = |i: usize| state_name(st.final_state.get(i).copied().flatten());
     writeln!(out, "final states  client {}, server {}", fin(c), fin(s))?;
-    writeln!(out, "virtual time  {} s", Secs::micros(st.end_us))
+    // The transcript's precision: milliseconds, unless the run ends between them.
+    writeln!(out, "virtual time  {} s", Secs::millis(st.end_us))
 }
 
 /// `--summary --format json`: one object, `kind` first like the transcript's lines.
@@ -243,7 +256,7 @@ mod tests {
              segments      12 sent: 1 dropped, 0 duplicated, 2 delayed, 1 retransmitted\n\
              bytes read    client 15, server 7\n\
              final states  client TIME-WAIT, server CLOSED\n\
-             virtual time  1.250000 s\n"
+             virtual time  1.250 s\n"
         );
         let mut json = Vec::new();
         assert!(write_summary_json(&mut json, &st).is_ok());

@@ -10,7 +10,7 @@
 use super::color::Style;
 use super::json::{key, key_str, key_u64, push_str, JsonRenderer};
 use super::line::Line;
-use super::words::{segment_label, CallText, Duration, ResultText, TimerWait};
+use super::words::{segment_label, CallText, Duration, ResultText, TimerText};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use synack_sim::compare::{Field, Pair, Totals, Verdict};
@@ -144,12 +144,12 @@ fn event_text(out: &mut String, e: &OwnedEvent) {
             after_us,
             rto_us,
         } => {
-            let wait = TimerWait {
+            let fired = TimerText {
                 timer: *timer,
                 after_us: *after_us,
                 rto_us: *rto_us,
             };
-            let _ = write!(out, "{endpoint} ⏰ {timer} {wait}");
+            let _ = write!(out, "{endpoint} {fired}");
         }
         OwnedKind::Note(_) => {}
     }

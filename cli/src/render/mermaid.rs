@@ -9,7 +9,7 @@
 
 use super::diagram::ladder::segment_title;
 use super::diagram::View;
-use super::words::{datagram_label, Duration};
+use super::words::{datagram_label, TimerText};
 use std::io::{self, Write};
 use synack_sim::transcript::{Dir, Event, EventKind, Fate, Sink};
 
@@ -89,14 +89,12 @@ impl<W: Write> Sink for MermaidRenderer<W> {
                 after_us,
                 rto_us,
             } => {
-                let how = match rto_us {
-                    Some(rto) => format!("RTO {}", Duration(rto)),
-                    None => format!("after {}", Duration(after_us)),
+                let words = TimerText {
+                    timer,
+                    after_us,
+                    rto_us,
                 };
-                writeln!(
-                    self.out,
-                    "    Note over {endpoint}: {timer} timer fired ({how})"
-                )
+                writeln!(self.out, "    Note over {endpoint}: {}", words.words())
             }
             EventKind::Datagram(ref d) => {
                 let arrow = match (d.dir, d.fate) {

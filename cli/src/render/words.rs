@@ -375,6 +375,11 @@ impl Display for NoteText<'_> {
                 side.peer(),
                 flags.names()
             ),
+            Note::ResetDropped { side, port } => write!(
+                f,
+                "the {side} has no connection on port {port}: it drops the {}'s RST, which is never answered (RFC 9293 3.10.7.1)",
+                side.peer()
+            ),
             Note::Footnote {
                 side,
                 footnote: Footnote::KeepAlive,
@@ -393,6 +398,16 @@ impl Display for NoteText<'_> {
                 f,
                 "the {side} delays its ACK: up to {} for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)",
                 Duration(*max_us)
+            ),
+            Note::AckedOnRead { side } => write!(
+                f,
+                "the {side}'s recv read that data and opened its receive window: the window update carries the delayed ACK at once (RFC 9293 3.8.6.2.2)"
+            ),
+            Note::PersistForcesOut { side, bytes } => write!(
+                f,
+                "the {side}'s persist timer sends the {bytes} {} the window had room for: less than a full segment, so sender silly-window avoidance held {} back until this timeout (RFC 9293 3.8.6.2.1)",
+                if *bytes == 1 { "byte" } else { "bytes" },
+                if *bytes == 1 { "it" } else { "them" }
             ),
             Note::NagleHolds { side, held, .. } => write!(
                 f,
@@ -452,7 +467,7 @@ impl Display for CheckText<'_> {
 }
 
 /// A timer that fired, saying what it waited: `⏰ retransmit timer fired
-/// after 1 s (RTO)`, `⏰ time-wait timer fired after 4 min (2*MSL)`, `⏰
+/// after 1 s (RTO)`, `⏰ time-wait timer fired after 240 s (2*MSL, MSL = 2 min)`, `⏰
 /// delayed-ACK timer fired after 40 ms (delayed-ACK timeout)`.
 pub struct TimerText {
     pub timer: TimerKind,
@@ -462,11 +477,29 @@ pub struct TimerText {
 
 impl Display for TimerText {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let name = match self.timer {
+        write!(f, "⏰ {}", self.words())
+    }
+}
+
+impl TimerText {
+    /// The words without the ⏰, for the pictures, which draw a mark of
+    /// their own: `retransmit timer fired after 1 s (RTO)`. The text, the
+    /// ladder diagram and Mermaid all say it with these words.
+    pub fn words(&self) -> TimerWords<'_> {
+        TimerWords(self)
+    }
+}
+
+/// [`TimerText`] without its ⏰.
+pub struct TimerWords<'a>(&'a TimerText);
+
+impl Display for TimerWords<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let name = match self.0.timer {
             TimerKind::DelayedAck => "delayed-ACK",
             t => t.name(),
         };
-        write!(f, "⏰ {name} timer fired {}", TimerWait::of(self))
+        write!(f, "{name} timer fired {}", TimerWait::of(self.0))
     }
 }
 
@@ -501,6 +534,27 @@ impl Display for TimeWaitLength {
     }
 }
 
+/// What the time-wait timer waited, in seconds as the time column counts
+/// them (`after 240 s (2*MSL)`: 0.050 + 240 is 240.050), and why: the
+/// length once, not `after 1 min (Linux's fixed 60 s, …)`.
+struct TimeWaitWait(u64);
+
+impl Display for TimeWaitWait {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let us = self.0;
+        if us.is_multiple_of(1_000_000) {
+            write!(f, "after {} s", us / 1_000_000)?;
+        } else {
+            write!(f, "after {}", Duration(us))?;
+        }
+        match us {
+            TWO_MSL_US => f.write_str(" (2*MSL, MSL = 2 min)"),
+            TCP_TIMEWAIT_LEN_US => f.write_str(" (Linux's fixed TIME-WAIT, TCP_TIMEWAIT_LEN)"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// RFC 9293 3.3.2's TIME-WAIT: 2*MSL with MSL = 2 minutes (the rfc profile).
 const TWO_MSL_US: u64 = 240_000_000;
 /// Linux's fixed TIME-WAIT, `TCP_TIMEWAIT_LEN` (the linux profile).
@@ -508,14 +562,16 @@ const TCP_TIMEWAIT_LEN_US: u64 = 60_000_000;
 
 impl Display for TimerWait {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let (TimerKind::TimeWait, None) = (self.timer, self.rto_us) {
+            return write!(f, "{}", TimeWaitWait(self.after_us));
+        }
         write!(f, "after {}", Duration(self.after_us))?;
         match (self.timer, self.rto_us) {
             // The retransmission timeout (RFC 6298, with its backoff) it ran for.
             (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
             (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
-            (TimerKind::TimeWait, None) => write!(f, " ({})", TimeWaitLength(self.after_us)),
             (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
-            (TimerKind::Retransmit | TimerKind::Persist, None) => Ok(()),
+            (TimerKind::Retransmit | TimerKind::Persist | TimerKind::TimeWait, None) => Ok(()),
         }
     }
 }
@@ -597,188 +653,5 @@ impl Display for Secs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use synack_sim::{Side, State};
-
-    fn result(r: CallResult) -> String {
-        ResultText(&r).to_string()
-    }
-
-    #[test]
-    fn results_read_as_before() {
-        assert_eq!(result(CallResult::Connected), "ok: connected");
-        assert_eq!(
-            result(CallResult::Blocked(Blocked::Handshake)),
-            "blocked: waiting for the handshake"
-        );
-        assert_eq!(
-            result(CallResult::Data(Received::of(b"Michael"))),
-            "\"Michael\" (7 bytes)"
-        );
-        assert_eq!(
-            result(CallResult::Data(Received::of(b"x"))),
-            "\"x\" (1 byte)"
-        );
-        assert_eq!(
-            result(CallResult::DataThenEnd(Received {
-                len: 20000,
-                preview: b"abcdefghijklmnopqrstuvwxyz".to_vec(),
-            })),
-            "20000 bytes \"abcdefghijklmnop\"…, then end of stream"
-        );
-        // A long read's preview is cut between characters.
-        assert_eq!(
-            result(CallResult::Data(Received {
-                len: 20000,
-                preview: "abcdefghijklmnoé and more".as_bytes().to_vec(),
-            })),
-            "20000 bytes \"abcdefghijklmno\"…"
-        );
-        assert_eq!(
-            result(CallResult::Failed(Failure::Refused)),
-            "error: connection refused"
-        );
-        assert_eq!(
-            result(CallResult::FailedAfter(
-                Failure::Closed,
-                Received::of(b"hi")
-            )),
-            "error: connection closed after \"hi\" (2 bytes)"
-        );
-        // An errno reads the same whether or not bytes came before it.
-        assert_eq!(
-            result(CallResult::Failed(Failure::Errno(EADDRINUSE))),
-            "error: Address already in use (os error 98)"
-        );
-        assert_eq!(
-            result(CallResult::FailedAfter(
-                Failure::Errno(EADDRINUSE),
-                Received::of(b"hi")
-            )),
-            "error: Address already in use (os error 98) after \"hi\" (2 bytes)"
-        );
-    }
-
-    /// EADDRINUSE on Linux.
-    const EADDRINUSE: i32 = 98;
-    /// The linux profile's failures read as a socket program sees them.
-    #[test]
-    fn linux_failures_show_the_errno_name() {
-        use synack_sim::calls::errno;
-        let linux = |f: Failure| result(CallResult::Failed(f).as_errno());
-        assert_eq!(
-            linux(Failure::Reset),
-            "error: ECONNRESET (connection reset by peer)"
-        );
-        assert_eq!(linux(Failure::Closing), "error: EPIPE (broken pipe)");
-        assert_eq!(
-            linux(Failure::Errno(errno::EBADF)),
-            "error: EBADF (bad file descriptor: the socket was closed)"
-        );
-        assert_eq!(
-            linux(Failure::BlocksForever),
-            "error: would block forever (nothing more will arrive)"
-        );
-    }
-
-    #[test]
-    fn calls_read_as_written() {
-        let call = |c: Call| CallText(&c).to_string();
-        assert_eq!(
-            call(Call::Send(SendData::Text(b"a\"\n\x01".to_vec()))),
-            "send(\"a\\\"\\n\\x01\")"
-        );
-        assert_eq!(call(Call::Send(SendData::Bytes(5))), "send(5 bytes)");
-        // Text as people write it: UTF-8 as is, control characters and
-        // bytes that are not UTF-8 escaped.
-        assert_eq!(
-            call(Call::Send(SendData::Text("héllo ⏰".as_bytes().to_vec()))),
-            "send(\"héllo ⏰\")"
-        );
-        assert_eq!(
-            call(Call::Send(SendData::Text(
-                b"h\xc3\xa9\xc3 \x7f\xc2\x85\xff".to_vec()
-            ))),
-            "send(\"hé\\xc3 \\x7f\\xc2\\x85\\xff\")"
-        );
-        assert_eq!(call(Call::Recv(RecvMax::UpTo(3))), "recv(3)");
-        assert_eq!(call(Call::Shutdown), "shutdown(SHUT_WR)");
-    }
-
-    /// Issue 14, 5: a timer says what it waited, not "RTO" for every timer.
-    #[test]
-    fn timers_say_what_they_waited() {
-        let timer = |timer, after_us, rto_us| {
-            TimerText {
-                timer,
-                after_us,
-                rto_us,
-            }
-            .to_string()
-        };
-        assert_eq!(
-            timer(TimerKind::Retransmit, 1_000_000, Some(1_000_000)),
-            "⏰ retransmit timer fired after 1 s (RTO)"
-        );
-        assert_eq!(
-            timer(TimerKind::Persist, 2_000_000, Some(2_000_000)),
-            "⏰ persist timer fired after 2 s (RTO)"
-        );
-        assert_eq!(
-            timer(TimerKind::TimeWait, 240_000_000, None),
-            "⏰ time-wait timer fired after 4 min (2*MSL)"
-        );
-        assert_eq!(
-            timer(TimerKind::TimeWait, 60_000_000, None),
-            "⏰ time-wait timer fired after 1 min (Linux's fixed 60 s, TCP_TIMEWAIT_LEN)"
-        );
-        assert_eq!(
-            timer(TimerKind::DelayedAck, 40_000, None),
-            "⏰ delayed-ACK timer fired after 40 ms (delayed-ACK timeout)"
-        );
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        for (us, want) in [
-            (20_000, "20 ms"),
-            (2_000_000, "2 s"),
-            (1_500_000, "1.5 s"),
-            (240_000_000, "4 min"),
-            (90_000_000, "90 s"),
-            (500, "500 µs"),
-            (1_250, "1.25 ms"),
-        ] {
-            assert_eq!(Duration(us).to_string(), want);
-        }
-        assert_eq!(Secs::millis(1_250_000).to_string(), "1.250");
-        assert_eq!(Secs::millis(1_250_300).to_string(), "1.250300");
-        assert_eq!(Secs::micros(1_250_000).to_string(), "1.250000");
-    }
-
-    #[test]
-    fn a_failed_check_reads_the_same_in_the_note_and_on_stderr() {
-        let note = Note::Expect {
-            line: 16,
-            side: Side::Client,
-            expected: State::TimeWait,
-            actual: State::Closed,
-        };
-        assert_eq!(
-            NoteText(&note).to_string(),
-            "expect client TIME-WAIT failed: client is CLOSED (line 16)"
-        );
-        let waited = CheckFailure {
-            line: 3,
-            side: Side::Server,
-            expected: State::Closed,
-            actual: State::LastAck,
-            waited_us: Some(600_000_000),
-        };
-        assert_eq!(
-            CheckText(&waited).to_string(),
-            "wait until server CLOSED failed: server is still LAST-ACK after 10 min"
-        );
-    }
-}
+#[path = "words_tests.rs"]
+mod tests;

@@ -198,6 +198,9 @@ pub struct Endpoint {
     persist_backoff: u32,
     /// Our SYN was retransmitted (RFC 6298 5.7).
     syn_retransmitted: bool,
+    /// Linux resent the SYN early after an unacceptable ACK in SYN-SENT
+    /// (profile.rs, `syn_sent_bad_ack_resend_us`).
+    quick_syn_resend: bool,
     /// The persist timer forces a small segment out (sender SWS override).
     force_send: bool,
 
@@ -277,6 +280,7 @@ impl Endpoint {
             retries: 0,
             persist_backoff: 0,
             syn_retransmitted: false,
+            quick_syn_resend: false,
             force_send: false,
             cwnd: 0,
             ssthresh: u32::MAX,
@@ -515,7 +519,11 @@ impl Endpoint {
             // whose `sk_shutdown` has RCV_SHUTDOWN reads 0 bytes: end of stream.
             return Ok(Read::Eof);
         }
-        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) {
+        // RFC 9293 3.10.3, LISTEN: "Queue for processing after entering
+        // ESTABLISHED state": the call waits for the connection's data. Linux
+        // (`tcp_recvmsg()` on a listening socket): ENOTCONN.
+        let queued = self.state == State::Listen && !self.cfg.profile.socket_errnos;
+        if r == Read::WouldBlock && matches!(self.state, State::Closed | State::Listen) && !queued {
             return Err(CallError::NotConnected);
         }
         Ok(r)
@@ -612,6 +620,21 @@ impl Endpoint {
             // Already closing: CLOSE after shutdown just stops reading.
             _ => Ok(()),
         }
+    }
+
+    /// ABORT as the app calls it, with its result (RFC 9293 3.10.5):
+    /// "CLOSED STATE (i.e., TCB does not exist) ... return "error:
+    /// connection does not exist"", after the reset signal if not yet
+    /// given (3.10.7.4), as CLOSE does. Linux: `close(2)` of an `SO_LINGER`
+    /// 0 socket returns 0 whatever happened to the connection.
+    pub fn abort_call(&mut self, now: u64) -> Result<(), CallError> {
+        if self.state == State::Closed && !self.cfg.profile.socket_errnos {
+            self.app_closed = true;
+            self.report_error()?;
+            return Err(CallError::NotConnected);
+        }
+        self.abort(now);
+        Ok(())
     }
 
     /// ABORT (RFC 9293 3.10.5): send RST in synchronized states, go to CLOSED.

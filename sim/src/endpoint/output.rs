@@ -200,6 +200,13 @@ impl Endpoint {
         self.snd_una == self.iss
     }
 
+    /// Our SYN is unacknowledged and data waits to go after it: the data
+    /// and the FIN wait for ESTABLISHED (RFC 9293 3.10.4, CLOSE in
+    /// SYN-RECEIVED "otherwise, queue"). With nothing queued, the FIN may go.
+    fn syn_before_fin(&self) -> bool {
+        self.syn_unacked() && !self.send_buf.is_empty()
+    }
+
     /// Our FIN has been acknowledged (RFC 9293 3.10.7.4, "if the FIN segment is now acknowledged").
     pub(super) fn fin_acked(&self) -> bool {
         matches!(self.fin_seq_sent, Some(f) if self.snd_una > f)
@@ -229,8 +236,13 @@ impl Endpoint {
     pub(super) fn output(&mut self, now: u64) {
         let may_send = match self.state {
             State::Established | State::CloseWait => true,
-            // Data queued before CLOSE still goes out, then the FIN.
-            State::FinWait1 | State::LastAck | State::Closing => !self.syn_unacked(),
+            // Data queued before CLOSE still goes out, then the FIN. Before
+            // our SYN is acknowledged (CLOSE in SYN-RECEIVED), only a FIN with
+            // nothing queued before it: RFC 9293 3.10.4, SYN-RECEIVED: "If no
+            // SENDs have been issued and there is no pending data to send, then
+            // form a FIN segment and send it, and enter FIN-WAIT-1 state;
+            // otherwise, queue for processing after entering ESTABLISHED state."
+            State::FinWait1 | State::LastAck | State::Closing => !self.syn_before_fin(),
             _ => false,
         };
         if !may_send {
@@ -251,7 +263,7 @@ impl Endpoint {
             // window the persist timer probes until the FIN fits.
             let fin_now = self.fin_queued
                 && data_off + len as u64 >= buffered
-                && !self.syn_unacked()
+                && !self.syn_before_fin()
                 && !self.fin_outstanding_at_nxt()
                 && (len < usable || self.force_send);
             if len == 0 && !fin_now {

@@ -104,7 +104,9 @@ impl Endpoint {
             State::SynSent => self.cfg.profile.syn_retries,
             _ => self.cfg.profile.synack_retries,
         };
-        if self.retries > limit {
+        // Linux's quick resend after an unacceptable ACK in SYN-SENT does not
+        // count toward the limit (profile.rs, `syn_sent_bad_ack_resend_us`).
+        if self.retries - u32::from(self.quick_syn_resend) > limit {
             // RFC 9293 3.8.3: after R2 "close the connection"; the app is told.
             self.fail(SockError::TimedOut);
             return;

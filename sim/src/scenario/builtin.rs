@@ -62,7 +62,7 @@ static BUILTINS: [Builtin; 15] = [
     ),
     builtin!(
         "time-wait",
-        "the active closer waits 2*MSL (4 min in the rfc profile) in TIME-WAIT"
+        "the active closer waits in TIME-WAIT: 2*MSL, 4 min, in the rfc profile; Linux's fixed 60 s in linux"
     ),
     builtin!(
         "sticky",
@@ -74,7 +74,7 @@ static BUILTINS: [Builtin; 15] = [
     ),
     builtin!(
         "bulk",
-        "100000 bytes into a 64 KiB window: zero window, persist probes, window updates"
+        "100000 bytes to a reader that waits 5 s; in the rfc profile the 64 KiB window fills: zero window, persist probes, window update"
     ),
     builtin!(
         "bulk-loss",

@@ -10,7 +10,7 @@ use crate::calls::{
 use crate::endpoint::Read;
 use crate::scenario::{Action, Step};
 use crate::state::State;
-use crate::transcript::{Note, OwnedKind, Side};
+use crate::transcript::{Note, OwnedKind, Side, TimerKind};
 
 /// How long a blocking call may wait in virtual time before the world
 /// decides it would block forever (only timers, such as zero-window probes,
@@ -86,6 +86,7 @@ impl World {
                 self.pending.push(p);
             }
             self.flush();
+            self.tell_read_acks();
         }
         self.step_started = self.now;
         self.poll_pending();
@@ -131,6 +132,7 @@ impl World {
         }
         // What the reads sent (window updates), after the calls' lines.
         self.flush();
+        self.tell_read_acks();
     }
 
     /// A blocked call that will never return fails with `why`; with
@@ -253,8 +255,8 @@ impl World {
                 None
             }
             Action::Abort { side } => {
-                self.eps[side.index()].abort(now);
-                self.app(*side, Call::Abort, CallResult::Ok);
+                let r = self.eps[side.index()].abort_call(now);
+                self.app(*side, Call::Abort, r.into());
                 None
             }
             // A udp scenario's call: the parser keeps it out of tcp
@@ -382,6 +384,7 @@ impl World {
     fn poll_recv(&mut self, side: Side, max: RecvMax, mut got: Received) -> Option<Pending> {
         let now = self.now;
         let ep = &mut self.eps[side.index()];
+        let delaying = ep.timer(TimerKind::DelayedAck).is_some();
         let result = if max == RecvMax::All {
             // A bulk reader: keep a short preview, count the rest.
             loop {
@@ -405,6 +408,7 @@ impl World {
             } else if ep.state() == State::Closed {
                 CallResult::FailedAfter(Failure::Closed, got)
             } else {
+                self.read_acked(side, delaying);
                 return Some(Pending::Recv { side, max, got });
             }
         } else {
@@ -439,8 +443,35 @@ impl World {
                 Err(e) => CallResult::Failed(e.into()),
             }
         };
+        self.read_acked(side, delaying);
         self.app(side, Call::Recv(max), result);
         self.flush();
+        self.tell_read_acks();
         None
+    }
+
+    /// Whether `side`'s read just sent (in its window update) the ACK it
+    /// was delaying: to be said once the segment is on its line.
+    fn read_acked(&mut self, side: Side, delaying: bool) {
+        if delaying
+            && self.eps[side.index()]
+                .timer(TimerKind::DelayedAck)
+                .is_none()
+        {
+            self.read_ack_due[side.index()] = true;
+        }
+    }
+
+    /// The read opened the window and its window update carried the ACK
+    /// the side was delaying (RFC 9293 3.8.6.2.2): said once per side, after
+    /// that ACK, which the delayed-ACK note seems to contradict.
+    pub(super) fn tell_read_acks(&mut self) {
+        for side in [Side::Client, Side::Server] {
+            let i = side.index();
+            if std::mem::take(&mut self.read_ack_due[i]) && !self.told_read_ack[i] {
+                self.told_read_ack[i] = true;
+                self.note(Note::AckedOnRead { side });
+            }
+        }
     }
 }

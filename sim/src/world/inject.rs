@@ -43,6 +43,10 @@ impl World {
         let sender = &self.eps[from.index()];
         let receiver = &self.eps[to.index()];
         let absolute = never_connected(sender);
+        // A plain ack counts from the receiver's ISN whenever it has one
+        // (it sent a SYN): `ack=1` acknowledges a SYN-SENT client's SYN even
+        // from a pretended sender that never connected.
+        let ack_absolute = absolute && never_connected(receiver);
         if absolute {
             let missing_ack = i.flags.ack() && !matches!(i.ack, Some(SeqValue::Plain(_)));
             let missing = if !matches!(i.seq, Some(SeqValue::Plain(_))) {
@@ -70,7 +74,7 @@ impl World {
         }
         let seq = resolve(i.seq, sender.snd_nxt(), sender.iss(), absolute);
         let ack = if i.flags.ack() || i.ack.is_some() {
-            resolve(i.ack, sender.rcv_nxt(), receiver.iss(), absolute)
+            resolve(i.ack, sender.rcv_nxt(), receiver.iss(), ack_absolute)
         } else {
             SeqNum(0)
         };
@@ -118,7 +122,7 @@ impl World {
         let seg = Segment::new(hdr, payload);
         self.next_id += 1;
         let id = self.next_id;
-        let seen = self.analyzer.analyze(i.dir, self.now, &seg.hdr);
+        let seen = self.analyze(i.dir, &seg.hdr);
         if self.record {
             let ev = SegmentEvent {
                 id,

@@ -54,6 +54,7 @@ impl World {
                                 after_us,
                                 rto_us,
                             });
+                            self.persist_fired[side.index()] = timer == TimerKind::Persist;
                             // Linux tcp_syn_linear_timeouts: the first N SYN
                             // retransmissions keep the initial RTO where RFC
                             // 6298 5.5 doubles it; said once per side.
@@ -70,12 +71,48 @@ impl World {
                         }
                     }
                 } else if let Some(t) = ep.poll_transmit() {
+                    // Data a persist timer forces out (more than a probe's
+                    // byte): the bytes sender SWS avoidance held back.
+                    let forced = std::mem::take(&mut self.persist_fired[side.index()])
+                        .then(|| t.seg.payload.len())
+                        .filter(|&n| n > 1);
                     self.transmit(side, t);
+                    if let Some(bytes) = forced {
+                        if !self.told_sws[side.index()] {
+                            self.told_sws[side.index()] = true;
+                            self.note(Note::PersistForcesOut { side, bytes });
+                        }
+                    }
                 } else {
                     break;
                 }
             }
+            // A persist timeout that sent nothing says nothing later.
+            self.persist_fired[side.index()] = false;
         }
+    }
+
+    /// Wireshark's analysis of a segment sent or forged now. As
+    /// dissect_tcp() (and the observer's `reuses_ports`), a SYN without ACK
+    /// whose seq differs from its flow's base seq starts a new conversation
+    /// flagged "reused_ports": its relative numbers count from it, as tshark
+    /// shows the export (a forged SYN in a synchronized state, say).
+    pub(super) fn analyze(
+        &mut self,
+        dir: crate::transcript::Dir,
+        h: &crate::segment::TcpHeader,
+    ) -> crate::observer::analysis::SegmentAnalysis {
+        let reused = h.flags.syn()
+            && !h.flags.ack()
+            && self.analyzer.base_seq(dir).is_some_and(|b| b != h.seq);
+        if reused {
+            self.analyzer = crate::observer::analysis::TcpAnalyzer::modular();
+        }
+        let mut seen = self.analyzer.analyze(dir, self.now, h);
+        if reused {
+            seen.flags.insert(AnalysisFlag::ReusedPorts);
+        }
+        seen
     }
 
     /// Puts a segment from `from` on the link and writes its transcript line.
@@ -89,7 +126,7 @@ impl World {
         // The flags are Wireshark's alone; the endpoint's own `retransmission`
         // (which also counts a segment that repeats a zero-window probe's
         // byte) serves Karn's rule.
-        let seen = self.analyzer.analyze(dir, self.now, &h);
+        let seen = self.analyze(dir, &h);
         // The link counts every segment, so that `#n` of a fault rule and the
         // random loss draw stay those of the unbranched run.
         let mut verdict = self.link.verdict(dir, &h);
@@ -238,12 +275,19 @@ impl World {
                 _ => ep.remote_port() == h.src_port,
             };
         if matches {
-            let delaying = ep.timer(TimerKind::DelayedAck).is_some();
             ep.handle_segment(now, &arr.seg);
             // RFC 1122 4.2.3.2: the receiver may delay an ACK; said the
             // first time each side does, since no line shows a missing ACK.
+            // Not while another segment reaches this side at this instant:
+            // a FIN or a second full segment behind this one is ACKed at
+            // once, and "delays its ACK" would be contradicted a line later.
             let side = arr.to;
-            if !delaying && !self.told_delack[side.index()] {
+            let more_now = self
+                .queue
+                .iter()
+                .take_while(|a| a.arrives_us <= now)
+                .any(|a| a.to == side);
+            if !more_now && !self.told_delack[side.index()] {
                 let ep = &self.eps[side.index()];
                 if let (Some(_), Some(max_us)) =
                     (ep.timer(TimerKind::DelayedAck), ep.profile().delayed_ack_us)
@@ -265,6 +309,14 @@ impl World {
                 retransmission: false,
             };
             self.transmit(arr.to, t);
+        } else {
+            // A RST for a port with no connection is dropped, never answered
+            // (RFC 9293 3.10.7.1): said, so that it is not seen as lost, nor
+            // as the cause of what happened as it was sent.
+            self.note(Note::ResetDropped {
+                side: arr.to,
+                port: h.dst_port,
+            });
         }
     }
 }

@@ -53,6 +53,14 @@ pub struct World {
     pub(super) told_linear: [bool; 2],
     /// Whether each side's first delayed ACK has been noted.
     pub(super) told_delack: [bool; 2],
+    /// Whether a side's recv has been said to send the ACK it was delaying.
+    pub(super) told_read_ack: [bool; 2],
+    /// A side's read sent the ACK it was delaying; said after the next flush.
+    pub(super) read_ack_due: [bool; 2],
+    /// A side's persist timer fired and its segment is still to come.
+    pub(super) persist_fired: [bool; 2],
+    /// Whether a side has been said to send held-back data on a persist timeout.
+    pub(super) told_sws: [bool; 2],
     conn: ConnInfo,
     steps: Arc<[Step]>,
     phase: Phase,
@@ -107,6 +115,10 @@ impl World {
             footnotes: crate::transcript::Footnotes::default(),
             told_linear: [false; 2],
             told_delack: [false; 2],
+            told_read_ack: [false; 2],
+            read_ack_due: [false; 2],
+            persist_fired: [false; 2],
+            told_sws: [false; 2],
             conn: super::conn_info(scenario),
             steps: scenario.steps.clone().into(),
             phase: Phase::Steps,

@@ -264,6 +264,15 @@ pub fn notes() -> Vec<Note> {
             side: c,
             max_us: 40_000,
         },
+        Note::AckedOnRead { side: c },
+        Note::ResetDropped {
+            side: c,
+            port: 49152,
+        },
+        Note::PersistForcesOut {
+            side: c,
+            bytes: 1295,
+        },
         Note::NagleHolds {
             side: c,
             held: 3,
@@ -309,6 +318,9 @@ pub fn notes() -> Vec<Note> {
             | Note::LinearSynTimeouts { .. }
             | Note::NagleHolds { .. }
             | Note::DelayedAck { .. }
+            | Note::AckedOnRead { .. }
+            | Note::ResetDropped { .. }
+            | Note::PersistForcesOut { .. }
             | Note::Text(_) => {}
         }
     }

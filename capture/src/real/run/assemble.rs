@@ -37,6 +37,8 @@ pub(super) struct Parts {
     pub retransmits: Option<Vec<KernelRetx>>,
     /// The run's addresses: which end is the client.
     pub pair: AddrPair,
+    /// The packets `inject` forged: (packet key, when sent, monotonic ns).
+    pub forged: Vec<(u64, u64)>,
 }
 
 /// A retransmission the kernel reported, with its socket's RTO and cwnd
@@ -98,10 +100,17 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
             let _ = observer.observe(us(f.t_ns), f.number, &pkt, &mut wire);
         }
     }
-    let fates = fates(&parts.frames, &parts.records);
+    let fates = fates(&parts.frames, &parts.records, &parts.forged);
     // The observer calls the sender of the first SYN it sees the client; in
     // a simultaneous open that may be the server. The run knows who is who.
-    let flip = wire
+    // Per conversation: a forged SYN with a new seq starts one of its own
+    // (Wireshark's "reused ports"), whose client is that SYN's sender.
+    let flips: BTreeMap<Option<u32>, bool> = wire
+        .conns
+        .iter()
+        .map(|c| (c.conn, c.client.ip() != IpAddr::V4(parts.pair.client)))
+        .collect();
+    let first_flip = wire
         .conns
         .first()
         .is_some_and(|c| c.client.ip() != IpAddr::V4(parts.pair.client));
@@ -110,6 +119,7 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
     let mut wire_retx: [Vec<(u64, bool)>; 2] = [Vec::new(), Vec::new()];
     let mut segment = 0usize;
     for ev in wire.events {
+        let flip = flips.get(&ev.conn).copied().unwrap_or(first_flip);
         match ev.kind {
             OwnedKind::Segment { mut seg, payload } => {
                 if flip {
@@ -202,7 +212,15 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
         }
     }
     let end_us = all.end;
-    for side in [Side::Client, Side::Server] {
+    // A forged segment fools the wire's reading of the states by design (an
+    // RST the client never sent "closes" it): with one, the wire's states
+    // are not held against the kernel's.
+    let sides = if parts.forged.is_empty() {
+        &[Side::Client, Side::Server][..]
+    } else {
+        &[]
+    };
+    for &side in sides {
         for (wire, kernel) in
             disagreements(&wire_states[side.index()], &kernel_states[side.index()])
         {
@@ -225,8 +243,14 @@ pub(super) fn assemble(parts: Parts) -> Vec<OwnedEvent> {
 
 /// Each frame's fate and arrival (monotonic ns), from the link's record of
 /// the same packet: the first frame of a key is the packet the link judged;
-/// a second frame of a duplicated packet's key is the copy synack sent.
-fn fates(frames: &[Frame], records: &[VerdictRecord]) -> Vec<Option<(Fate, Option<u64>)>> {
+/// a second frame of a duplicated packet's key is the copy synack sent. A
+/// frame with the key of a packet `inject` forged (which skips the link) is
+/// that packet, delivered as it was sent.
+fn fates(
+    frames: &[Frame],
+    records: &[VerdictRecord],
+    forged: &[(u64, u64)],
+) -> Vec<Option<(Fate, Option<u64>)>> {
     let mut by_key: BTreeMap<u64, &VerdictRecord> = BTreeMap::new();
     for r in records {
         by_key.entry(r.key).or_insert(r);
@@ -237,6 +261,9 @@ fn fates(frames: &[Frame], records: &[VerdictRecord]) -> Vec<Option<(Fate, Optio
         .filter(|f| f.decode().is_ok())
         .map(|f| {
             let key = f.key()?;
+            if let Some(&(_, sent)) = forged.iter().find(|(k, _)| *k == key) {
+                return Some((Fate::Injected, Some(sent)));
+            }
             let r = by_key.get(&key)?;
             let n = seen.entry(key).or_insert(0);
             *n += 1;

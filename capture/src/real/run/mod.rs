@@ -14,6 +14,7 @@
 
 mod assemble;
 mod driver;
+mod forge;
 mod sides;
 
 use super::capture::{CaptureOptions, RealCapture};
@@ -24,6 +25,7 @@ use super::netns::{Netns, Privilege};
 use super::RealError;
 use assemble::{KernelRetx, Parts, Timed};
 use driver::{Cmd, Endpoint, Job, Report};
+use forge::WireView;
 use sides::Sides;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
@@ -45,6 +47,9 @@ pub const CALL_CAP: Duration = Duration::from_secs(300);
 const DRAIN_CAP: Duration = Duration::from_secs(60);
 /// How often the kernel's states are polled while nothing else happens.
 const IDLE_POLL: Duration = Duration::from_millis(5);
+/// A poll of the kernel's states this recent is not repeated as a step
+/// begins.
+const FRESH_POLL: Duration = Duration::from_millis(1);
 /// The least quiet on the link that ends a run once every socket settled.
 const QUIET_MIN: Duration = Duration::from_millis(60);
 
@@ -73,14 +78,21 @@ impl Default for RealOptions {
 }
 
 /// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunEnd {
     /// Every step ran.
     Complete,
     /// Ctrl-C.
     Interrupted,
     /// A call of `side` was still blocked after the cap (scenario `line`).
-    CallTooLong { side: Side, line: u32 },
+    CallTooLong {
+        side: Side,
+        line: u32,
+        after_us: u64,
+    },
+    /// A line only the run could find wrong (an `inject` without the
+    /// numbers it needs, as in the simulator): the run stops there.
+    BadLine(ScenarioError),
 }
 
 /// What a run's header names.
@@ -115,18 +127,6 @@ pub fn refuse(scenario: &Scenario) -> Result<(), ScenarioError> {
             col,
             message: "\"transport udp\" runs in the simulator only: the real run, its link and its states are TCP's; use `synack sim`".into(),
         });
-    }
-    for step in &scenario.steps {
-        for action in &step.actions {
-            if let Action::Inject(i) = action {
-                return Err(ScenarioError {
-                    file: scenario.source.clone(),
-                    line: step.line,
-                    col: i.col,
-                    message: "\"inject\" runs in the simulator only for now: forging the segment with a raw socket in the namespace is not built yet; use `synack sim`".into(),
-                });
-            }
-        }
     }
     for side in [Side::Client, Side::Server] {
         if let Some((line, col)) = scenario.settings.isn_at[side.index()] {
@@ -182,6 +182,17 @@ struct Runner<'a> {
     pair: super::AddrPair,
     last_packet_ns: u64,
     last_poll_ns: u64,
+    /// What the link saw of each side: the defaults of `inject`.
+    view: WireView,
+    /// The raw socket of `inject`, opened at the first.
+    raw: Option<super::rawsock::RawSender>,
+    /// The forged packets: (packet key, when sent).
+    forged: Vec<(u64, u64)>,
+    /// A line the run found wrong; the run stops.
+    bad_line: Option<ScenarioError>,
+    /// Whether each side's latest call has acted (it blocked, returned or
+    /// ended): an `inject` after it on the same line waits for that.
+    acted: [bool; 2],
 }
 
 /// Runs `scenario` for real in `netns` (see the module docs).
@@ -247,6 +258,11 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         pair: netns.pair,
         last_packet_ns: t0,
         last_poll_ns: 0,
+        view: WireView::default(),
+        raw: None,
+        forged: Vec::new(),
+        bad_line: None,
+        acted: [true; 2],
     };
     match r.states.mode() {
         StatesMode::InetDiagOnly { .. } => r.note(t0, Note::PolledStates),
@@ -274,6 +290,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         mut other,
         failures,
         pair,
+        forged,
         ..
     } = r;
     // Reports that came late (a call cut short by the stop).
@@ -289,6 +306,7 @@ pub fn run(netns: &Netns, scenario: &Scenario, opts: &RealOptions) -> Result<Rea
         other,
         retransmits,
         pair,
+        forged,
     });
     let conn = world::conn_info(scenario);
     Ok(RealRun {
@@ -355,7 +373,7 @@ impl Runner<'_> {
     }
 
     /// Polls the kernel's states.
-    fn poll_states(&mut self) {
+    pub(super) fn poll_states(&mut self) {
         self.last_poll_ns = now_ns();
         if let Ok(p) = self.states.poll() {
             self.take_changes(p.changes);
@@ -365,7 +383,7 @@ impl Runner<'_> {
 
     /// Waits up to `timeout` for something to happen, and takes it in:
     /// the workers' reports, the link's packets, the kernel's states.
-    fn tick(&mut self, timeout: Duration) {
+    pub(super) fn tick(&mut self, timeout: Duration) {
         let mut busy = false;
         match self.reports.recv_timeout(timeout) {
             Ok(r) => {
@@ -377,15 +395,30 @@ impl Runner<'_> {
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
         }
-        while let Ok(e) = self.link.events().try_recv() {
-            busy = true;
-            if let LinkEvent::Decided(rec) | LinkEvent::Applied(rec) = &e {
-                self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
-            }
-        }
+        busy |= self.take_link_events();
         if busy || now_ns().saturating_sub(self.last_poll_ns) >= IDLE_POLL.as_nanos() as u64 {
             self.poll_states();
         }
+    }
+
+    /// Takes in the link's packets; true when there were any.
+    pub(super) fn take_link_events(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(e) = self.link.events().try_recv() {
+            any = true;
+            match &e {
+                LinkEvent::Decided(rec) => {
+                    self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
+                    self.view.sent(rec.dir.sender(), &rec.hdr);
+                }
+                LinkEvent::Applied(rec) => {
+                    self.last_packet_ns = self.last_packet_ns.max(rec.t_ns);
+                    self.view.applied(rec.dir.sender(), &rec.hdr, rec.verdict);
+                }
+                LinkEvent::Failed(_) => {}
+            }
+        }
+        any
     }
 
     fn take_report(&mut self, r: Report) {
@@ -395,28 +428,35 @@ impl Runner<'_> {
                 call,
                 why,
                 t_ns,
-            } => self.other.push(Timed {
-                t_ns,
-                kind: OwnedKind::App {
-                    endpoint: side,
-                    call,
-                    result: CallResult::Blocked(why),
-                },
-            }),
+            } => {
+                self.acted[side.index()] = true;
+                self.other.push(Timed {
+                    t_ns,
+                    kind: OwnedKind::App {
+                        endpoint: side,
+                        call,
+                        result: CallResult::Blocked(why),
+                    },
+                })
+            }
             Report::Done {
                 side,
                 call,
                 result,
                 t_ns,
-            } => self.other.push(Timed {
-                t_ns,
-                kind: OwnedKind::App {
-                    endpoint: side,
-                    call,
-                    result,
-                },
-            }),
+            } => {
+                self.acted[side.index()] = true;
+                self.other.push(Timed {
+                    t_ns,
+                    kind: OwnedKind::App {
+                        endpoint: side,
+                        call,
+                        result,
+                    },
+                })
+            }
             Report::Returned { side } => {
+                self.acted[side.index()] = true;
                 let n = &mut self.outstanding[side.index()];
                 *n = n.saturating_sub(1);
             }
@@ -426,7 +466,11 @@ impl Runner<'_> {
     /// Runs every step; how the run ended.
     fn steps(&mut self) -> RunEnd {
         for step in &self.scenario.steps {
-            self.poll_states();
+            // The states as the step begins (unless the last step just read
+            // them: an `inject` polls after its send; a dump takes ~1 ms).
+            if now_ns().saturating_sub(self.last_poll_ns) > FRESH_POLL.as_nanos() as u64 {
+                self.poll_states();
+            }
             // `&`: the first call of each side meets the others at a
             // barrier just before it acts (a side's later calls follow its
             // first on the same worker).
@@ -446,6 +490,9 @@ impl Runner<'_> {
                 };
                 self.start(action, step.line, &meet);
             }
+            if let Some(e) = self.bad_line.take() {
+                return RunEnd::BadLine(e);
+            }
             loop {
                 if self.opts.interrupt.load(Ordering::SeqCst) {
                     self.note(now_ns(), Note::Interrupted);
@@ -455,6 +502,7 @@ impl Runner<'_> {
                     let after_us = self.opts.call_cap.as_micros() as u64;
                     self.note(now_ns(), Note::CallTooLong { side, after_us });
                     return RunEnd::CallTooLong {
+                        after_us,
                         side,
                         line: step.line,
                     };
@@ -560,8 +608,12 @@ impl Runner<'_> {
             Action::Shutdown { side } => Some((*side, Cmd::Shutdown)),
             Action::Close { side } => Some((*side, Cmd::Close)),
             Action::Abort { side } => Some((*side, Cmd::Abort)),
-            // Refused before the run (`transport udp`, `inject`).
-            Action::Bind { .. } | Action::Inject(_) => None,
+            Action::Inject(i) => {
+                self.inject(i, line);
+                None
+            }
+            // Refused before the run (`transport udp`).
+            Action::Bind { .. } => None,
             Action::Wait { us } => {
                 self.note(now, Note::Wait { us: *us });
                 self.pending
@@ -616,6 +668,7 @@ impl Runner<'_> {
         };
         if let Some((side, cmd)) = cmd {
             self.outstanding[side.index()] += 1;
+            self.acted[side.index()] = false;
             self.endpoints[side.index()].call(Job {
                 cmd,
                 together: together.clone(),
@@ -633,6 +686,8 @@ impl Runner<'_> {
         // nothing is due but answers to what is still in the link: three
         // rtts of quiet cover a packet held rtt/2 and its answer.
         let quiet = (self.scenario.settings.rtt_us * 3 * 1000).max(QUIET_MIN.as_nanos() as u64);
+        // A listener's `tcpi_unacked` is its accept queue, not data in
+        // flight (tcp_get_info: `sk_ack_backlog` in LISTEN).
         loop {
             self.tick(Duration::from_millis(2));
             let now = now_ns();
@@ -650,7 +705,7 @@ impl Runner<'_> {
                             | State::Closing
                             | State::LastAck
                     )
-                ) && s.info.is_none_or(|i| i.unacked == 0)
+                ) && (s.state == Some(State::Listen) || s.info.is_none_or(|i| i.unacked == 0))
             });
             if settled && now.saturating_sub(self.last_packet_ns) >= quiet {
                 return;

@@ -16,7 +16,9 @@
 use super::axis::{TimeAxis, ROW};
 use super::{document, group, heading, palette as pal, round, text, title, Panel, View, MONO};
 use crate::render::text::Header;
-use crate::render::words::{datagram_label, segment_label, CallText, Duration, ResultText, Secs};
+use crate::render::words::{
+    datagram_label, segment_label, CallText, Duration, ResultText, Secs, TimerText,
+};
 use std::collections::BTreeMap;
 use svg::node::element::{Circle, Line, Path, Polygon};
 use svg::Document;
@@ -360,10 +362,13 @@ fn timer_mark(
         Side::Client => x - 6.0,
         Side::Server => x + 6.0,
     };
-    let words = match rto_us {
-        Some(rto) => format!("{timer} timer fired (RTO {})", Duration(rto)),
-        None => format!("{timer} timer fired (after {})", Duration(after_us)),
-    };
+    let words = TimerText {
+        timer,
+        after_us,
+        rto_us,
+    }
+    .words()
+    .to_string();
     group("timer")
         .add(
             Line::new()
@@ -385,7 +390,21 @@ fn timer_mark(
                 .set("stroke", pal::TIMER)
                 .set("stroke-width", 2),
         )
-        .add(beside(xs, side, y, &words, pal::TIMER, 10.5))
+        .add(timer_words(xs, side, y, &words))
+}
+
+/// A timer's words beside its ring: on one line when they fit as a call's
+/// do (`MAX_CALL_CHARS`), else the why (from its ` (`) on the ring's line
+/// and the rest on a line above it, where the dashed bracket runs and the
+/// side's column is free (the time column must not be written over).
+fn timer_words(xs: [f64; 2], side: Side, y: f64, words: &str) -> svg::node::element::Group {
+    let g = group("timer-words");
+    match words.rfind(" (") {
+        Some(at) if words.chars().count() > MAX_CALL_CHARS => g
+            .add(beside(xs, side, y - 13.0, &words[..at], pal::TIMER, 10.5))
+            .add(beside(xs, side, y, &words[at + 1..], pal::TIMER, 10.5)),
+        _ => g.add(beside(xs, side, y, words, pal::TIMER, 10.5)),
+    }
 }
 
 /// An axis break on a timeline between `y0` and `y1`: the line interrupted,

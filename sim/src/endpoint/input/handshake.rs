@@ -89,6 +89,14 @@ impl Endpoint {
                 let rst = self.make_segment(Flags::RST, h.ack, Vec::new(), now);
                 self.push_tx(rst, false);
             }
+            // Linux: the SYN goes again soon (profile.rs,
+            // `syn_sent_bad_ack_resend_us`).
+            if let Some(after) = self.cfg.profile.syn_sent_bad_ack_resend_us {
+                if self.retries == 0 && !self.syn_retransmitted {
+                    self.quick_syn_resend = true;
+                    self.timers.set(TimerKind::Retransmit, now, after);
+                }
+            }
             return;
         }
         // "Second, check the RST bit: If the ACK was acceptable, then signal to

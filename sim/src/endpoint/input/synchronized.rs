@@ -49,6 +49,10 @@ impl Endpoint {
             // match the next expected sequence value, yet is within the
             // current receive window, TCP endpoints MUST send an
             // acknowledgment (challenge ACK)".
+            // Linux drops it in TIME-WAIT, unanswered (profile.rs,
+            // `time_wait_drops_other_rst`).
+            (TimeWait, Rst, _)
+                if a.hdr.seq != self.rcv_nxt && self.cfg.profile.time_wait_drops_other_rst => {}
             (_, Rst, _) if a.hdr.seq != self.rcv_nxt => self.send_ack(now),
             // "If the RST bit is set and the sequence number exactly matches
             // the next expected sequence number (RCV.NXT), then TCP endpoints
@@ -61,6 +65,10 @@ impl Endpoint {
             // "If this connection was initiated with an active OPEN (i.e.,
             // came from SYN-SENT state), then the connection was refused;
             // signal the user "connection refused"."
+            // Linux: ECONNRESET (profile.rs, `reset_in_syn_received_is_reset`).
+            (SynReceived, Rst, _) if self.cfg.profile.reset_in_syn_received_is_reset => {
+                self.fail(SockError::Reset)
+            }
             (SynReceived, Rst, _) => self.fail(SockError::Refused),
             // ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT: "Users should
             // also receive an unsolicited general "connection reset" signal.

@@ -467,3 +467,60 @@ fn time_wait__syn__challenge_ack_rfc5961_4_2() {
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::TimeWait);
 }
+
+// ----- CLOSE and ABORT before and after the connection -----
+
+/// RFC 9293 3.10.4, CLOSE in SYN-RECEIVED: "If no SENDs have been issued and
+/// there is no pending data to send, then form a FIN segment and send it,
+/// and enter FIN-WAIT-1 state"; the ACK of SYN,ACK and FIN ends in FIN-WAIT-2.
+#[test]
+fn syn_received__close__fin_at_once_rfc9293_3_10_4() {
+    let mut ep = syn_received(RFC);
+    transitions(&mut ep);
+    assert_eq!(ep.close(10 * MS), Ok(()));
+    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 1);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::FinWait1);
+    send!(ep, 100 * MS, ACK, seq = IRS + 1, ack = ISS + 2);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::FinWait2);
+}
+
+/// RFC 9293 3.10.4, CLOSE in SYN-RECEIVED with data queued: "otherwise,
+/// queue for processing after entering ESTABLISHED state": the data and
+/// the FIN wait for the ACK of our SYN,ACK.
+#[test]
+fn syn_received__send_then_close__fin_waits_rfc9293_3_10_4() {
+    let mut ep = syn_received(RFC);
+    assert_eq!(ep.send(10 * MS, b"hi"), Ok(()));
+    assert_eq!(ep.close(10 * MS), Ok(()));
+    recv_nothing!(ep);
+    send!(ep, 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1);
+    recv!(
+        ep,
+        FIN | PSH | ACK,
+        seq = ISS + 1,
+        ack = IRS + 1,
+        data = b"hi"
+    );
+}
+
+/// RFC 9293 3.10.5, ABORT in CLOSED: "return error: connection does not
+/// exist"; the linux profile returns 0 as close(2) does.
+#[test]
+fn closed__abort__does_not_exist_rfc9293_3_10_5() {
+    let mut ep = endpoint(RFC, ISS);
+    assert_eq!(ep.abort_call(0), Err(CallError::NotConnected));
+    let mut ep = endpoint(LINUX, ISS);
+    assert_eq!(ep.abort_call(0), Ok(()));
+}
+
+/// RFC 9293 3.10.3, RECEIVE in LISTEN: "Queue for processing after
+/// entering ESTABLISHED state"; Linux: ENOTCONN on a listening socket.
+#[test]
+fn listen__recv__queued_rfc9293_3_10_3() {
+    let mut ep = listen(RFC);
+    assert_eq!(ep.read(0, 10), Ok(Read::WouldBlock));
+    let mut ep = listen(LINUX);
+    assert_eq!(ep.read(0, 10), Err(CallError::NotConnected));
+}
