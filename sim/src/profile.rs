@@ -53,7 +53,12 @@ pub struct Profile {
     pub syn_linear_timeouts: u32,
     /// SYN retransmissions before `connect` gives up. RFC 9293 3.8.3 asks R2
     /// for a SYN to be at least 3 minutes: 1+2+4+8+16+32+60 s = 123 s would
-    /// not do, so 8 retries (255 s). Linux `tcp_syn_retries` = 6.
+    /// not do, so 8 retries (255 s). Linux `tcp_syn_retries` = 6, and the
+    /// linear timeouts come on top (`tcp_write_timeout()`: `max_retransmits
+    /// = retry_until + tcp_syn_linear_timeouts` in SYN-SENT): 10 SYN
+    /// retransmissions at 1, 1, 1, 1, 1, 2, 4, 8, 16 and 32 s, and the give-up
+    /// 64 s after the last, 131 s after `connect` (Linux 6.18 measured 134 s,
+    /// its timeouts running a few jiffies long; sim/tests/linux_handshake.rs).
     pub syn_retries: u32,
     /// SYN-ACK retransmissions. Linux `tcp_synack_retries` = 5.
     pub synack_retries: u32,
@@ -81,7 +86,10 @@ pub struct Profile {
     /// Offer and use timestamps (RFC 7323 3). Linux `tcp_timestamps` = 1.
     pub timestamps: bool,
     /// Linux answers a retransmitted SYN in SYN-RECEIVED by resending its
-    /// SYN-ACK (`tcp_check_req`); RFC 9293 3.10.7.4 only ACKs it.
+    /// SYN-ACK (`tcp_check_req`); RFC 9293 3.10.7.4 only ACKs it. The same
+    /// branch pushes the request socket's timer out by its current timeout
+    /// (`mod_timer_pending(&req->rsk_timer, jiffies + reqsk_timeout(req,
+    /// TCP_RTO_MAX))`), so the SYN-ACK timer does not resend it again at once.
     pub resend_synack_on_dup_syn: bool,
     /// Zero-window probe form. RFC 9293 3.8.6.1: a probe carries one byte of
     /// new data. Linux `tcp_xmit_probe_skb()`: an empty segment with SEQ =
@@ -141,6 +149,22 @@ pub struct Profile {
     /// an RST at RCV.NXT (and dies of it, tcp_rfc1337=0); any other RST is
     /// dropped silently (`inet_twsk_put`, no ACK). RFC: false; Linux: true.
     pub time_wait_drops_other_rst: bool,
+    /// `shutdown(SHUT_WR)` where the send side cannot close again. RFC 9293
+    /// 3.10.4: "error: connection closing" once the FIN went (FIN-WAIT-1 and
+    /// later), "connection does not exist" in LISTEN. Linux
+    /// `inet_shutdown()` sets the shutdown bits and calls `tcp_shutdown()`,
+    /// which sends a FIN only from ESTABLISHED, SYN-SENT, SYN-RECV or
+    /// CLOSE-WAIT, and returns 0: so 0 in FIN-WAIT-1, FIN-WAIT-2, CLOSING and
+    /// LAST-ACK, and in LISTEN (SHUT_WR alone leaves a listener be); in
+    /// TIME-WAIT the socket the program holds is CLOSED (the TIME-WAIT is a
+    /// separate `inet_timewait_sock`), so ENOTCONN. RFC: false; Linux: true.
+    pub shutdown_again_ok: bool,
+    /// ABORT in TIME-WAIT. RFC 9293 3.10.5: "Respond with ok and delete the
+    /// TCB". Linux: the connection that entered TIME-WAIT handed it to an
+    /// `inet_timewait_sock` and went CLOSED itself (`tcp_time_wait()`,
+    /// `tcp_done()`), so closing the program's socket, with SO_LINGER 0 or
+    /// not, leaves the TIME-WAIT to run out. RFC: false; Linux: true.
+    pub abort_leaves_time_wait: bool,
 }
 
 impl Profile {
@@ -174,6 +198,8 @@ impl Profile {
                 syn_sent_bad_ack_resend_us: None,
                 reset_in_syn_received_is_reset: false,
                 time_wait_drops_other_rst: false,
+                shutdown_again_ok: false,
+                abort_leaves_time_wait: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -203,6 +229,8 @@ impl Profile {
                 syn_sent_bad_ack_resend_us: Some(8_000),
                 reset_in_syn_received_is_reset: true,
                 time_wait_drops_other_rst: true,
+                shutdown_again_ok: true,
+                abort_leaves_time_wait: true,
             },
         }
     }

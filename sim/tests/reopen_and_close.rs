@@ -105,3 +105,44 @@ fn a_second_accept_does_not_return_the_same_connection() {
         "{results:?}"
     );
 }
+
+/// Linux `tcp_check_req()`: a retransmitted SYN in SYN-RECEIVED gets the
+/// SYN,ACK again, and the request's timer is pushed out by its timeout.
+/// With the first SYN,ACK lost, the client's SYN retransmission (1 s)
+/// reaches the server at the instant the server's own SYN,ACK timer is due:
+/// the kernel sends one SYN,ACK then, not two (profile.rs,
+/// `resend_synack_on_dup_syn`). The rfc profile only ACKs the SYN (RFC 9293
+/// 3.10.7.4), so its timer alone resends.
+#[test]
+fn a_retransmitted_syn_restarts_the_synack_timer_in_linux() {
+    for profile in ["linux", "rfc"] {
+        let (rec, out) = simulate(&format!(
+            "profile {profile}\n\
+             drop server->client syn-ack #1\n\
+             server listen 7\n\
+             client connect\n\
+             server accept\n"
+        ));
+        assert!(
+            out.failures.is_empty(),
+            "{:?}\n{}",
+            out.failures,
+            dump(&rec)
+        );
+        let synacks: Vec<u64> = rec
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(&e.kind, OwnedKind::Segment { seg, .. }
+                if seg.dir.sender() == Side::Server && seg.hdr.flags.syn() && seg.hdr.flags.ack())
+            })
+            .map(|e| e.t_us)
+            .collect();
+        assert_eq!(
+            synacks,
+            vec![10_000, 1_010_000],
+            "{profile}: the lost SYN,ACK and one resend at 1.010 s\n{}",
+            dump(&rec)
+        );
+    }
+}

@@ -56,13 +56,28 @@ fn header<'t>(text: &'t str, key: &str) -> Option<&'t str> {
         .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
 }
 
+/// The round trip of a real run whose fixture names none. The fixtures
+/// are written for the simulator's 20 ms, where a forged segment or an
+/// abort lands within 10 ms of the segment it races; the real runner
+/// takes a few milliseconds a step (a state poll, a forged send), more on
+/// a busy machine, so the real run gets a longer trip to keep the race's
+/// order. The simulation runs the same text, so both sides see it.
+const REAL_RTT: &str = "80ms";
+
 /// The fixture as the real run takes it: without its `isn` lines, which
-/// are replaced by comments so that every other line keeps its number.
+/// are replaced by comments, and with its first line (the `# cell:`
+/// comment) replaced by `rtt` when the fixture has none, so that every
+/// other line keeps its number.
 fn for_real(text: &str) -> String {
+    let has_rtt = text.lines().any(|l| l.trim_start().starts_with("rtt "));
+    let rtt = std::env::var("SYNACK_MATRIX_RTT").unwrap_or_else(|_| REAL_RTT.to_string());
     text.lines()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             if l.trim_start().starts_with("isn ") {
                 "# (isn: the kernel picks its own)".to_string()
+            } else if i == 0 && !has_rtt && l.starts_with('#') {
+                format!("rtt {rtt} # the real run's round trip (tests/tests/matrix_linux.rs)")
             } else {
                 l.to_string()
             }

@@ -171,6 +171,7 @@ pub fn pair(scenario: &Scenario, sim: &Recorder, real: &RealRun) -> (Vec<Pair>, 
         &CompareContext {
             profile: scenario.settings.profile,
             random_loss: !scenario.settings.losses.is_empty(),
+            real_window_closed: synack_sim::compare::window_closed(&real.events),
         },
     )
 }

@@ -103,6 +103,18 @@ pub struct Context {
     /// The scenario has `loss` rules: a draw drops the n-th segment of a
     /// direction, and the two runs need not send the same n-th segment.
     pub random_loss: bool,
+    /// A receiver of the real run advertised a zero window (a segment with
+    /// ACK, no RST, window 0): its receive buffer filled up.
+    pub real_window_closed: bool,
+}
+
+/// Whether a receiver in `events` advertised a zero window (for
+/// [`Context::real_window_closed`]).
+pub fn window_closed(events: &[OwnedEvent]) -> bool {
+    events.iter().any(|e| {
+        matches!(&e.kind, OwnedKind::Segment { seg, .. }
+            if seg.hdr.window == 0 && seg.hdr.flags.ack() && !seg.hdr.flags.rst())
+    })
 }
 
 /// One row of a comparison.

@@ -116,7 +116,7 @@ fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
 }
 
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 13] = [
+pub static RULES: [Rule; 14] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -250,6 +250,26 @@ pub static RULES: [Rule; 13] = [
         },
     },
     Rule {
+        name: "receive-buffer",
+        explains: &[Field::Presence, Field::Flags, Field::RelSeq, Field::RelAck, Field::Len, Field::Win],
+        matches: "in a run where a real receiver's window closed: a segment with data or an ACK alone (no SYN, FIN or RST) on one side only, or two such that differ in where they start, what they acknowledge, their length, PSH or window",
+        why: "Linux offers a window from rcv_ssthresh, which grows as segments arrive, and charges its receive queue by each buffer's true size (about twice the payload on loopback), so its window closes at another byte than the linux profile's, which offers its whole 131072-byte buffer; from there the data in flight, the zero-window probes and the window updates differ. The profile does not model the kernel's receive-buffer accounting yet",
+        source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_try_rmem_schedule(); sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
+        test: |v| {
+            let plain = |e: &OwnedKind| {
+                is_segment(e, |s| {
+                    let f = s.hdr.flags;
+                    f.ack() && !f.syn() && !f.fin() && !f.rst()
+                })
+            };
+            v.ctx.real_window_closed
+                && match v.both() {
+                    Some((a, b)) => plain(a) && plain(b) && (!v.differs.contains(&Field::Flags) || push_only(a, b)),
+                    None => v.alone().is_some_and(plain),
+                }
+        },
+    },
+    Rule {
         name: "blocked-timing",
         explains: &[Field::Presence],
         matches: "a call reported as blocked on one side only",
@@ -318,6 +338,7 @@ mod tests {
         let ctx = Context {
             profile: ProfileName::Linux,
             random_loss,
+            real_window_closed: false,
         };
         let v = View {
             sim,
@@ -465,6 +486,35 @@ mod tests {
     }
 
     #[test]
+    fn receive_buffer_only_where_a_real_window_closed() {
+        let data = seg(Flags::ACK, 1448, 131072);
+        let judged = |closed: bool, sim: Option<&OwnedKind>, real: Option<&OwnedKind>| {
+            let differs = match (sim, real) {
+                (Some(a), Some(b)) => differing_fields(a, b),
+                _ => vec![Field::Presence],
+            };
+            let ctx = Context {
+                profile: ProfileName::Linux,
+                random_loss: false,
+                real_window_closed: closed,
+            };
+            let v = View {
+                sim,
+                real,
+                differs: &differs,
+                ctx: &ctx,
+            };
+            RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+        };
+        // Data the simulation sent into its bigger window.
+        assert_eq!(judged(true, Some(&data), None), Some("receive-buffer"));
+        assert_eq!(judged(false, Some(&data), None), None);
+        // Never a FIN or a RST.
+        let fin = seg(Flags::ACK | Flags::FIN, 0, 131072);
+        assert_eq!(judged(true, Some(&fin), None), None);
+    }
+
+    #[test]
     fn retransmit_moment_needs_a_moved_pair() {
         let (a, b) = (
             seg(Flags::ACK, 1448, 131072),
@@ -473,6 +523,7 @@ mod tests {
         let ctx = Context {
             profile: ProfileName::Linux,
             random_loss: true,
+            real_window_closed: false,
         };
         let judged = |differs: &[Field]| {
             let v = View {

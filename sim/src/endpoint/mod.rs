@@ -498,6 +498,14 @@ impl Endpoint {
             // RFC 9293 3.10.2: in SYN-SENT/SYN-RECEIVED "queue the data for
             // transmission after entering ESTABLISHED state".
             State::SynSent | State::SynReceived | State::Established | State::CloseWait => Ok(()),
+            // RFC 9293 3.10.2 CLOSED: "error: connection does not exist";
+            // LISTEN would turn active, which a socket never does. Linux
+            // (socket errnos): tcp_sendmsg() waits for a connection in
+            // sk_stream_wait_connect(), which answers EPIPE in any state but
+            // SYN-SENT and SYN-RECV.
+            State::Closed | State::Listen if self.cfg.profile.socket_errnos => {
+                Err(CallError::Closing)
+            }
             State::Closed | State::Listen => Err(CallError::NotConnected),
             _ => Err(CallError::Closing),
         }
@@ -542,6 +550,18 @@ impl Endpoint {
     pub fn shutdown(&mut self, now: u64) -> Result<(), CallError> {
         if self.app_closed {
             return Err(self.after_close());
+        }
+        if self.cfg.profile.shutdown_again_ok && self.error.is_none() {
+            // Linux inet_shutdown() (profile.rs, `shutdown_again_ok`).
+            match self.state {
+                State::Listen
+                | State::FinWait1
+                | State::FinWait2
+                | State::Closing
+                | State::LastAck => return Ok(()),
+                State::TimeWait => return Err(CallError::NotConnected),
+                _ => {}
+            }
         }
         self.close_send_side(now)
     }
@@ -628,6 +648,17 @@ impl Endpoint {
     /// given (3.10.7.4), as CLOSE does. Linux: `close(2)` of an `SO_LINGER`
     /// 0 socket returns 0 whatever happened to the connection.
     pub fn abort_call(&mut self, now: u64) -> Result<(), CallError> {
+        if self.app_closed && self.cfg.profile.socket_errnos {
+            // Linux: the descriptor went with the first close (EBADF), and
+            // with it nothing the connection does (a TIME-WAIT stays).
+            return Err(self.after_close());
+        }
+        if self.state == State::TimeWait && self.cfg.profile.abort_leaves_time_wait {
+            // profile.rs, `abort_leaves_time_wait`: the socket closes, the
+            // TIME-WAIT runs on.
+            self.app_closed = true;
+            return Ok(());
+        }
         if self.state == State::Closed && !self.cfg.profile.socket_errnos {
             self.app_closed = true;
             self.report_error()?;

@@ -45,13 +45,18 @@ impl Endpoint {
     }
 
     /// A FIN arrived in ESTABLISHED (`tcp_fin()`: `inet_csk_enter_pingpong_mode()`):
-    /// true when its ACK may wait for the application's own segment.
+    /// true when its ACK may wait for the application's own segment. Only
+    /// after data came: the ATO is set by the first data
+    /// (`tcp_event_data_recv()`: `icsk_ack.ato = TCP_ATO_MIN`); before, it
+    /// is 0 and the delayed-ACK timer fires at the next jiffy
+    /// (`tcp_send_delayed_ack()`), so a FIN on a connection that never
+    /// carried data is ACKed at once (measured: 2 ms on Linux 6.18).
     pub(super) fn quickack_on_fin(&mut self) -> bool {
         if self.cfg.profile.quickacks.is_none() {
             return false;
         }
         self.qa.pingpong = true;
-        true
+        self.qa.started
     }
 
     /// We send data (`tcp_event_data_sent()`).

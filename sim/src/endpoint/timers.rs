@@ -101,7 +101,8 @@ impl Endpoint {
         let handshake = self.syn_unacked() && self.state != State::Closed;
         let limit = match self.state {
             _ if !handshake => self.cfg.profile.data_retries,
-            State::SynSent => self.cfg.profile.syn_retries,
+            // Linux counts the linear timeouts on top (profile.rs, `syn_retries`).
+            State::SynSent => self.cfg.profile.syn_retries + self.cfg.profile.syn_linear_timeouts,
             _ => self.cfg.profile.synack_retries,
         };
         // Linux's quick resend after an unacceptable ACK in SYN-SENT does not

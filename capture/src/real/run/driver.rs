@@ -119,6 +119,7 @@ impl Endpoint {
                     addr,
                     listener: None,
                     conn: None,
+                    closed: false,
                     reports,
                     stop,
                     returned: false,
@@ -161,6 +162,10 @@ struct Worker {
     listener: Option<Socket>,
     /// The connection.
     conn: Option<Socket>,
+    /// The program closed (or aborted) its socket: every later call but
+    /// `listen`, `connect` (a new socket) and `abort` finds its descriptor
+    /// gone, EBADF, as the simulator's linux profile says.
+    closed: bool,
     reports: Sender<Report>,
     stop: Arc<AtomicBool>,
     /// The current call already told the runner it returned.
@@ -244,9 +249,12 @@ impl Worker {
             Cmd::Accept => self.accept(call),
             Cmd::Send(data) => self.send(data),
             Cmd::Recv(max) => self.recv(call, max),
-            Cmd::Shutdown => match &self.conn {
-                Some(s) => result(s.shutdown(Shutdown::Write)),
-                None => CallResult::Failed(Failure::NotConnected),
+            Cmd::Shutdown => match self.unconnected() {
+                Some(r) => r,
+                None => match self.conn.as_ref().or(self.listener.as_ref()) {
+                    Some(s) => result(s.shutdown(Shutdown::Write)),
+                    None => self.on_fresh_socket(|s| result(s.shutdown(Shutdown::Write))),
+                },
             },
             Cmd::Close => self.close(),
             Cmd::Abort => {
@@ -256,8 +264,25 @@ impl Worker {
                     let _ = s.set_linger(Some(std::time::Duration::ZERO));
                 }
                 self.listener = None;
+                self.closed = true;
                 CallResult::Ok
             }
+        }
+    }
+
+    /// A call on a socket the program closed: EBADF. `None` otherwise.
+    fn unconnected(&self) -> Option<CallResult> {
+        self.closed
+            .then_some(CallResult::Failed(Failure::Errno(libc::EBADF)))
+    }
+
+    /// A call made before `listen` or `connect`, on the socket a program
+    /// would have from socket(2): the kernel answers (send EPIPE, recv and
+    /// shutdown ENOTCONN), not the runner.
+    fn on_fresh_socket(&self, call: impl FnOnce(&Socket) -> CallResult) -> CallResult {
+        match Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)) {
+            Ok(s) => call(&s),
+            Err(e) => failed(&e),
         }
     }
 
@@ -280,6 +305,7 @@ impl Worker {
         match s.bind(&addr.into()).and_then(|()| s.listen(16)) {
             Ok(()) => {
                 self.listener = Some(s);
+                self.closed = false;
                 CallResult::Ok
             }
             Err(e) => failed(&e),
@@ -327,6 +353,7 @@ impl Worker {
         }
         let _ = s.set_nonblocking(false);
         self.conn = Some(s);
+        self.closed = false;
         CallResult::Connected
     }
 
@@ -363,8 +390,18 @@ impl Worker {
     /// `send`: writes everything, the first pass without waiting; the
     /// scenario goes on after that pass, the rest follows as the peer reads.
     fn send(&mut self, data: SendData) -> CallResult {
+        if let Some(r) = self.unconnected() {
+            return r;
+        }
         let Some(s) = &self.conn else {
-            return CallResult::Failed(Failure::NotConnected);
+            let some = |s: &Socket| match send_some(s.as_raw_fd(), b"?") {
+                Ok(_) => CallResult::Ok,
+                Err(e) => failed(&e),
+            };
+            return match &self.listener {
+                Some(l) => some(l),
+                None => self.on_fresh_socket(some),
+            };
         };
         let fd = s.as_raw_fd();
         let total = match &data {
@@ -399,8 +436,21 @@ impl Worker {
     }
 
     fn recv(&mut self, call: Call, max: RecvMax) -> CallResult {
+        if let Some(r) = self.unconnected() {
+            return r;
+        }
         let Some(s) = &self.conn else {
-            return CallResult::Failed(Failure::NotConnected);
+            let some = |s: &Socket| {
+                let mut b = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+                match s.recv_with_flags(&mut b, libc::MSG_DONTWAIT) {
+                    Ok(_) => CallResult::EndOfStream,
+                    Err(e) => failed(&e),
+                }
+            };
+            return match &self.listener {
+                Some(l) => some(l),
+                None => self.on_fresh_socket(some),
+            };
         };
         let fd = s.as_raw_fd();
         if !ready(fd, libc::POLLIN) {
@@ -443,6 +493,10 @@ impl Worker {
     }
 
     fn close(&mut self) -> CallResult {
+        if let Some(r) = self.unconnected() {
+            return r;
+        }
+        self.closed = true;
         match (self.conn.take(), self.listener.take()) {
             (Some(s), _) => {
                 // Closing with unread data resets the connection (RFC 9293
@@ -455,8 +509,9 @@ impl Worker {
                     CallResult::Ok
                 }
             }
-            (None, Some(_)) => CallResult::Ok,
-            (None, None) => CallResult::Failed(Failure::NotConnected),
+            // close(2) of a listener, or of the socket socket(2) gave a
+            // program that never used it: 0.
+            (None, _) => CallResult::Ok,
         }
     }
 

@@ -28,8 +28,11 @@ impl Endpoint {
             // the segment."
             (_, Rst, Unacceptable) => {}
             // Linux (tcp_check_req): a retransmitted SYN gets the SYN,ACK again.
+            // It also restarts the SYN-ACK's timer with its current timeout
+            // (profile.rs, `resend_synack_on_dup_syn`).
             (SynReceived, Syn, Unacceptable) if self.is_retransmitted_syn(&a) => {
-                self.resend_syn_ack(now)
+                self.resend_syn_ack(now);
+                self.arm_rto(now);
             }
             // A retransmitted FIN lies before RCV.NXT. Eighth check,
             // TIME-WAIT: "Remain in the TIME-WAIT state. Restart the 2 MSL

@@ -51,29 +51,50 @@ fn established__fin__close_wait_rfc9293_3_10_7_4() {
 }
 
 /// Linux profile: a FIN in ESTABLISHED puts the receiver in pingpong mode
-/// (`tcp_fin()`): its ACK waits, and rides on the application's own FIN when
-/// it closes within 40 ms (three segments close the connection, not four);
-/// otherwise the delayed-ACK timer sends it. RFC 9293 3.10.7.4 eighth: "send
-/// an acknowledgment for the FIN" (RFC 1122 4.2.3.2 lets it be delayed).
+/// (`tcp_fin()`): once data has come (which set the ATO), its ACK waits, and
+/// rides on the application's own FIN when it closes within 40 ms (three
+/// segments close the connection, not four); otherwise the delayed-ACK timer
+/// sends it. On a connection that never carried data the ATO is 0 and the
+/// ACK goes at once. RFC 9293 3.10.7.4 eighth: "send an acknowledgment for
+/// the FIN" (RFC 1122 4.2.3.2 lets it be delayed).
 #[test]
 fn established__fin__ack_rides_on_our_fin_linux_rfc9293_3_10_7_4() {
-    let mut ep = established(LINUX);
-    send!(ep, SEC, FIN | ACK, seq = IRS + 1, ack = ISS + 1);
+    let with_data = || {
+        let mut ep = established(LINUX);
+        send!(
+            ep,
+            SEC,
+            PSH | ACK,
+            seq = IRS + 1,
+            ack = ISS + 1,
+            data = b"x"
+        );
+        // Quick-ack mode: the first data is ACKed at once.
+        recv!(ep, ACK, seq = ISS + 1, ack = IRS + 2);
+        assert_eq!(ep.read(SEC, 10).map(|_| ()), Ok(()));
+        send!(ep, SEC, FIN | ACK, seq = IRS + 2, ack = ISS + 1);
+        ep
+    };
+    let mut ep = with_data();
     recv_nothing!(ep);
     assert_eq!(ep.state(), State::CloseWait);
     assert_eq!(ep.read(SEC, 10), Ok(Read::Eof));
     assert_eq!(ep.close(SEC + 10 * MS), Ok(()));
-    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 2);
+    recv!(ep, FIN | ACK, seq = ISS + 1, ack = IRS + 3);
     recv_nothing!(ep);
     // Without a close, the delayed-ACK timer sends the ACK after 40 ms.
-    let mut ep = established(LINUX);
-    send!(ep, SEC, FIN | ACK, seq = IRS + 1, ack = ISS + 1);
+    let mut ep = with_data();
     recv_nothing!(ep);
     assert_eq!(
         expire(&mut ep, TimerKind::DelayedAck, SEC + 40 * MS),
         (40 * MS, None)
     );
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 3);
+    // No data before the FIN: the ACK at once.
+    let mut ep = established(LINUX);
+    send!(ep, SEC, FIN | ACK, seq = IRS + 1, ack = ISS + 1);
     recv!(ep, ACK, seq = ISS + 1, ack = IRS + 2);
+    assert_eq!(ep.state(), State::CloseWait);
 }
 
 /// RFC 9293 3.10.7.4 eighth: a FIN after data: the data first, then end of stream.
