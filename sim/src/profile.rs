@@ -165,6 +165,62 @@ pub struct Profile {
     /// `tcp_done()`), so closing the program's socket, with SO_LINGER 0 or
     /// not, leaves the TIME-WAIT to run out. RFC: false; Linux: true.
     pub abort_leaves_time_wait: bool,
+    /// Text after the peer's FIN. RFC 9293 3.10.7.4 (seventh, CLOSE-WAIT,
+    /// CLOSING, LAST-ACK): "Ignore the segment text". Linux
+    /// `tcp_rcv_state_process()` ignores it only when it starts at RCV.NXT
+    /// or later; one that starts before and carries new bytes resets the
+    /// connection, as RFC 1122 4.2.2.13 asks of data arriving after the
+    /// receive side is shut (`tcp_reset()`, a RST <SEQ=SEG.ACK>; measured on
+    /// Linux 6.18 by the matrix fixtures `*-data-partly`). RFC: false;
+    /// Linux: true.
+    pub reset_on_data_after_fin: bool,
+    /// `connect` on a listening socket. RFC 9293 3.10.2 (SEND in LISTEN)
+    /// turns the passive connection active: a SYN, SYN-SENT. Linux
+    /// `__inet_stream_connect()` refuses any socket that is not CLOSED:
+    /// EISCONN, and the listener listens on. RFC: true; Linux: false.
+    pub connect_from_listen: bool,
+    /// TIME-WAIT answers as Linux's `tcp_timewait_state_process()` (SYN
+    /// and RST aside, which have their own fields): a bare ACK at RCV.NXT
+    /// restarts the 60 s and gets no answer, even one whose ACK is old or
+    /// ahead (RFC 9293 3.10.7.4 and RFC 5961 5.2 answer those with an ACK);
+    /// anything else, text at RCV.NXT included (which the RFC ignores), is
+    /// ACKed and restarts the timer when it carries ACK. RFC: false; Linux:
+    /// true.
+    pub time_wait_linux_input: bool,
+    /// ABORT (or close) of a passive endpoint in SYN-RECEIVED. RFC 9293
+    /// 3.10.5: "Send a reset segment: <SEQ=SND.NXT><CTL=RST>". Linux: the
+    /// half-open connection is a request socket the program cannot reach;
+    /// closing the listener drops it unanswered (`inet_csk_listen_stop()`
+    /// frees the request queue; `tcp_set_state()` reports nothing).
+    /// RFC: false; Linux: true.
+    pub listener_close_drops_requests: bool,
+    /// A retransmission that ends exactly at RCV.NXT (its text or FIN all
+    /// old). RFC 9293 3.10.7.4: not acceptable, answered with an ACK and
+    /// dropped before its ACK field is looked at. Linux `tcp_sequence()`
+    /// takes any segment whose end reaches RCV.WUP, so its ACK is processed
+    /// (a CLOSING whose FIN it acknowledges enters TIME-WAIT), then the old
+    /// text gets an immediate duplicate ACK (`tcp_data_queue()`). RFC:
+    /// false; Linux: true.
+    pub ack_of_old_retransmission: bool,
+    /// The least gap between two ACKs that answer what a connection cannot
+    /// take: an unacceptable segment without data, a challenge (RFC 5961 3.2
+    /// and 4.2), an ACK of data never sent or too old (5.2), TIME-WAIT's
+    /// answers. RFC 5961 10 lets an implementation limit challenge ACKs.
+    /// Linux limits all of these per socket, `tcp_invalid_ratelimit` =
+    /// 500 ms (`tcp_oow_rate_limited()`, `tcp_send_challenge_ack()`,
+    /// `tcp_timewait_check_oow_rate_limit()`), and answers an unacceptable
+    /// segment with data always; so two ends that disagree about the
+    /// sequence space (a forged FIN, say) do not ACK each other for ever.
+    /// The global `tcp_challenge_ack_limit` is INT_MAX since Linux 6.0.
+    /// RFC: None (every one answered); Linux: 500 ms.
+    pub oow_ack_interval_us: Option<u64>,
+    /// A new SYN (without ACK) in window in a passive SYN-RECEIVED. RFC 9293 3.10.7.4
+    /// (fourth): "return this connection to the LISTEN state and return",
+    /// unanswered. Linux `tcp_check_req()` resets the request
+    /// (`embryonic_reset`): a RST `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`
+    /// (`tcp_v4_send_reset()` for a segment without ACK), then the listener
+    /// listens on. RFC: false; Linux: true.
+    pub syn_received_syn_resets: bool,
 }
 
 impl Profile {
@@ -200,6 +256,13 @@ impl Profile {
                 time_wait_drops_other_rst: false,
                 shutdown_again_ok: false,
                 abort_leaves_time_wait: false,
+                reset_on_data_after_fin: false,
+                connect_from_listen: true,
+                time_wait_linux_input: false,
+                listener_close_drops_requests: false,
+                ack_of_old_retransmission: false,
+                oow_ack_interval_us: None,
+                syn_received_syn_resets: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -231,6 +294,13 @@ impl Profile {
                 time_wait_drops_other_rst: true,
                 shutdown_again_ok: true,
                 abort_leaves_time_wait: true,
+                reset_on_data_after_fin: true,
+                connect_from_listen: false,
+                time_wait_linux_input: true,
+                listener_close_drops_requests: true,
+                ack_of_old_retransmission: true,
+                oow_ack_interval_us: Some(500_000),
+                syn_received_syn_resets: true,
             },
         }
     }

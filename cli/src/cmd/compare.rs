@@ -172,6 +172,11 @@ pub fn pair(scenario: &Scenario, sim: &Recorder, real: &RealRun) -> (Vec<Pair>, 
             profile: scenario.settings.profile,
             random_loss: !scenario.settings.losses.is_empty(),
             real_window_closed: synack_sim::compare::window_closed(&real.events),
+            forged_syn: scenario
+                .steps
+                .iter()
+                .flat_map(|s| &s.actions)
+                .any(|a| matches!(a, synack_sim::scenario::Action::Inject(i) if i.flags.syn())),
         },
     )
 }

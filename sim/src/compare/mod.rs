@@ -106,6 +106,9 @@ pub struct Context {
     /// A receiver of the real run advertised a zero window (a segment with
     /// ACK, no RST, window 0): its receive buffer filled up.
     pub real_window_closed: bool,
+    /// The scenario forges a SYN (`inject ... SYN`): on a known flow it
+    /// starts a new conversation for the analysis (reused ports).
+    pub forged_syn: bool,
 }
 
 /// Whether a receiver in `events` advertised a zero window (for

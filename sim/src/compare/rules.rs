@@ -116,7 +116,7 @@ fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
 }
 
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 14] = [
+pub static RULES: [Rule; 15] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -252,21 +252,37 @@ pub static RULES: [Rule; 14] = [
     Rule {
         name: "receive-buffer",
         explains: &[Field::Presence, Field::Flags, Field::RelSeq, Field::RelAck, Field::Len, Field::Win],
-        matches: "in a run where a real receiver's window closed: a segment with data or an ACK alone (no SYN, FIN or RST) on one side only, or two such that differ in where they start, what they acknowledge, their length, PSH or window",
-        why: "Linux offers a window from rcv_ssthresh, which grows as segments arrive, and charges its receive queue by each buffer's true size (about twice the payload on loopback), so its window closes at another byte than the linux profile's, which offers its whole 131072-byte buffer; from there the data in flight, the zero-window probes and the window updates differ. The profile does not model the kernel's receive-buffer accounting yet",
+        matches: "in a run where a real receiver's window closed: a segment (no SYN) on one side only, or two with the same flags but PSH that differ in where they start, what they acknowledge, their length, PSH or window",
+        why: "Linux offers a window from rcv_ssthresh, which grows as segments arrive, and charges its receive queue by each buffer's true size (about twice the payload on loopback), so its window closes at another byte than the linux profile's, which offers its whole 131072-byte buffer; from there the data in flight, the zero-window probes, the window updates and the sequence numbers of every later segment (a FIN, the RST of an abort) differ. The profile does not model the kernel's receive-buffer accounting yet",
         source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_try_rmem_schedule(); sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
         test: |v| {
-            let plain = |e: &OwnedKind| {
-                is_segment(e, |s| {
-                    let f = s.hdr.flags;
-                    f.ack() && !f.syn() && !f.fin() && !f.rst()
-                })
+            let plain = |e: &OwnedKind| is_segment(e, |s| !s.hdr.flags.syn());
+            let same_flags = |a: &OwnedKind, b: &OwnedKind| match (a, b) {
+                (OwnedKind::Segment { seg: x, .. }, OwnedKind::Segment { seg: y, .. }) => {
+                    (x.hdr.flags.0 ^ y.hdr.flags.0) & !crate::segment::Flags::PSH.0 == 0
+                }
+                _ => false,
             };
             v.ctx.real_window_closed
                 && match v.both() {
-                    Some((a, b)) => plain(a) && plain(b) && (!v.differs.contains(&Field::Flags) || push_only(a, b)),
+                    Some((a, b)) => plain(a) && plain(b) && same_flags(a, b),
                     None => v.alone().is_some_and(plain),
                 }
+        },
+    },
+    Rule {
+        name: "forged-conversation",
+        explains: &[Field::RelSeq, Field::RelAck, Field::Win],
+        matches: "in a scenario that forges a SYN: two segments with the same flags that differ only in their relative numbers or window",
+        why: "a SYN forged on a known flow starts a new conversation for Wireshark's analysis (reused ports), so the old connection's later segments are numbered from the new conversation's base, or left absolute where it has none, and their windows are shown unscaled; the kernel picks its own ISNs, so these numbers cannot match the simulation's",
+        source: "Wireshark tcp.analysis.reused_ports; docs/real.md (Forged segments)",
+        test: |v| {
+            let flags = |e: &OwnedKind| match e {
+                OwnedKind::Segment { seg, .. } => Some(seg.hdr.flags),
+                _ => None,
+            };
+            v.ctx.forged_syn
+                && v.both().is_some_and(|(a, b)| flags(a).is_some() && flags(a) == flags(b))
         },
     },
     Rule {
@@ -339,6 +355,7 @@ mod tests {
             profile: ProfileName::Linux,
             random_loss,
             real_window_closed: false,
+            forged_syn: false,
         };
         let v = View {
             sim,
@@ -497,6 +514,7 @@ mod tests {
                 profile: ProfileName::Linux,
                 random_loss: false,
                 real_window_closed: closed,
+                forged_syn: false,
             };
             let v = View {
                 sim,
@@ -509,9 +527,45 @@ mod tests {
         // Data the simulation sent into its bigger window.
         assert_eq!(judged(true, Some(&data), None), Some("receive-buffer"));
         assert_eq!(judged(false, Some(&data), None), None);
-        // Never a FIN or a RST.
-        let fin = seg(Flags::ACK | Flags::FIN, 0, 131072);
-        assert_eq!(judged(true, Some(&fin), None), None);
+        // Never a SYN, nor a pair whose flags differ beyond PSH.
+        let syn = seg(Flags::SYN | Flags::ACK, 0, 131072);
+        assert_eq!(judged(true, Some(&syn), None), None);
+        let rst = seg(Flags::RST | Flags::ACK, 0, 131072);
+        assert_eq!(judged(true, Some(&data), Some(&rst)), None);
+    }
+
+    #[test]
+    fn forged_conversation_only_with_a_forged_syn_and_the_same_flags() {
+        let a = seg(Flags::RST | Flags::ACK, 0, 131072);
+        // The real one's ack has no base in the new conversation.
+        let with_ack = |flags: Flags| {
+            let mut k = seg(flags, 0, 63);
+            if let OwnedKind::Segment { seg, .. } = &mut k {
+                seg.rel_ack = Some(2_981_476_901);
+            }
+            k
+        };
+        let b = with_ack(Flags::RST | Flags::ACK);
+        let judged = |forged: bool, b: &OwnedKind| {
+            let differs = differing_fields(&a, b);
+            let ctx = Context {
+                profile: ProfileName::Linux,
+                random_loss: false,
+                real_window_closed: false,
+                forged_syn: forged,
+            };
+            let v = View {
+                sim: Some(&a),
+                real: Some(b),
+                differs: &differs,
+                ctx: &ctx,
+            };
+            RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+        };
+        assert_eq!(judged(true, &b), Some("forged-conversation"));
+        assert_eq!(judged(false, &b), None);
+        // Other flags are a real difference.
+        assert_eq!(judged(true, &with_ack(Flags::RST)), None);
     }
 
     #[test]
@@ -524,6 +578,7 @@ mod tests {
             profile: ProfileName::Linux,
             random_loss: true,
             real_window_closed: false,
+            forged_syn: false,
         };
         let judged = |differs: &[Field]| {
             let v = View {

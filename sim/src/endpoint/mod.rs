@@ -201,6 +201,8 @@ pub struct Endpoint {
     /// Linux resent the SYN early after an unacceptable ACK in SYN-SENT
     /// (profile.rs, `syn_sent_bad_ack_resend_us`).
     quick_syn_resend: bool,
+    /// When the last rate-limited ACK went (profile.rs, `oow_ack_interval_us`).
+    last_oow_ack_us: Option<u64>,
     /// The persist timer forces a small segment out (sender SWS override).
     force_send: bool,
 
@@ -281,6 +283,7 @@ impl Endpoint {
             persist_backoff: 0,
             syn_retransmitted: false,
             quick_syn_resend: false,
+            last_oow_ack_us: None,
             force_send: false,
             cwnd: 0,
             ssthresh: u32::MAX,
@@ -419,7 +422,10 @@ impl Endpoint {
         local_port: u16,
         remote_port: u16,
     ) -> Result<(), CallError> {
-        if !matches!(self.state, State::Closed | State::Listen) {
+        if !matches!(self.state, State::Closed | State::Listen)
+            || (self.state == State::Listen && !self.cfg.profile.connect_from_listen)
+        {
+            // Linux: EISCONN from a listener too (profile.rs, `connect_from_listen`).
             return Err(CallError::AlreadyOpen);
         }
         if self.state == State::Closed {
@@ -672,12 +678,19 @@ impl Endpoint {
     pub fn abort(&mut self, now: u64) {
         // ABORT as `SO_LINGER` 0 then close(): the app gives the socket up.
         self.app_closed = true;
+        // Linux: a half-open passive connection goes unanswered
+        // (profile.rs, `listener_close_drops_requests`).
+        let silent = self.state == State::SynReceived
+            && !self.active_open
+            && self.cfg.profile.listener_close_drops_requests;
         match self.state {
             State::SynReceived
             | State::Established
             | State::FinWait1
             | State::FinWait2
-            | State::CloseWait => {
+            | State::CloseWait
+                if !silent =>
+            {
                 // "Send a reset segment: <SEQ=SND.NXT><CTL=RST>"
                 // "<SEQ=SND.NXT>": the next sequence number the peer expects from
                 // us, which after a retransmission timeout is SND.MAX, not the

@@ -170,6 +170,31 @@ impl Endpoint {
     }
 
     /// An empty ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    /// An ACK that answers what the connection cannot take, rate-limited
+    /// per socket in a profile that asks for it (profile.rs,
+    /// `oow_ack_interval_us`): a challenge ACK always counts; the answer to
+    /// an unacceptable segment only when it carries no data (Linux
+    /// `tcp_oow_rate_limited()`: "Data packets without SYNs are not likely
+    /// part of an ACK loop").
+    pub(super) fn send_limited_ack(
+        &mut self,
+        now: u64,
+        h: &crate::segment::TcpHeader,
+        challenge: bool,
+    ) {
+        let exempt = !challenge && h.seg_len() > 0 && !h.flags.syn();
+        if let (Some(gap), false) = (self.cfg.profile.oow_ack_interval_us, exempt) {
+            if self
+                .last_oow_ack_us
+                .is_some_and(|t| now.saturating_sub(t) < gap)
+            {
+                return;
+            }
+            self.last_oow_ack_us = Some(now);
+        }
+        self.send_ack(now);
+    }
+
     pub(super) fn send_ack(&mut self, now: u64) {
         // BSD tcp_output(): "For ACK only packets, we do not want the sequence
         // number of the retransmitted packet, we want the sequence number of

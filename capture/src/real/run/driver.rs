@@ -258,6 +258,9 @@ impl Worker {
             },
             Cmd::Close => self.close(),
             Cmd::Abort => {
+                if let Some(r) = self.unconnected() {
+                    return r;
+                }
                 // ABORT (RFC 9293 3.10.5) as sockets do it: SO_LINGER with a
                 // zero timeout, then close: the kernel sends RST.
                 if let Some(s) = self.conn.take() {
@@ -317,9 +320,18 @@ impl Worker {
             self.meet();
             return CallResult::Failed(Failure::AlreadyOpen);
         }
-        // A listening endpoint may open actively (RFC 9293 3.10.2): its
-        // listener goes, as the simulator's LISTEN turns into SYN-SENT.
-        self.listener = None;
+        // A listening socket cannot connect on Linux (EISCONN): the
+        // kernel's answer, as the linux profile gives it
+        // (`connect_from_listen`).
+        if self.listener.is_some() {
+            self.meet();
+        }
+        if let Some(l) = &self.listener {
+            return match l.connect(&SockAddr::from(SocketAddr::V4(remote))) {
+                Ok(()) => CallResult::Connected,
+                Err(e) => failed(&e),
+            };
+        }
         let s = match self.socket() {
             Ok(s) => s,
             Err(e) => {

@@ -71,12 +71,12 @@ impl Endpoint {
         if h.ack > self.snd_max {
             // RFC 9293: "If the ACK acks something not yet sent (SEG.ACK >
             // SND.NXT), then send an ACK, drop the segment, and return."
-            self.send_ack(now);
+            self.send_limited_ack(now, h, true);
             return AfterAck::Dropped;
         }
         if h.ack < self.snd_una - self.max_snd_wnd.max(1) {
             // Too old: the lower bound, SND.UNA - MAX.SND.WND.
-            self.send_ack(now);
+            self.send_limited_ack(now, h, true);
             return AfterAck::Dropped;
         }
         let scaled_wnd = (h.window as u32) << self.snd_wscale;

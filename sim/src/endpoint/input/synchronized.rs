@@ -20,6 +20,12 @@ impl Endpoint {
         match (self.state, a.class, a.seq) {
             // `handle_segment` brings only SYN-RECEIVED and the synchronized states here.
             (Closed | Listen | SynSent, _, _) => {}
+            // Linux's TIME-WAIT socket (profile.rs, `time_wait_linux_input`).
+            (TimeWait, c, _)
+                if self.cfg.profile.time_wait_linux_input && !matches!(c, Rst | Syn) =>
+            {
+                self.time_wait_linux(now, &a)
+            }
 
             // ----- First, check sequence number: not acceptable -----
             // "(unless the RST bit is set, if so drop the segment and
@@ -45,7 +51,18 @@ impl Endpoint {
             // should be sent in reply ... <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             // After sending the acknowledgment, drop the unacceptable segment
             // and return."
-            (_, _, Unacceptable) => self.send_ack(now),
+            // Linux: a retransmission ending at RCV.NXT has its ACK taken
+            // first (profile.rs, `ack_of_old_retransmission`).
+            (_, AckOnly | Data | Fin, Unacceptable) if self.takes_old_ack(&a) => {
+                let before = self.state;
+                if let AfterAck::Continue = self.check_ack(now, &a.hdr) {
+                    // CLOSING to TIME-WAIT consumes the segment (tcp_time_wait()).
+                    if !(before == Closing && self.state == TimeWait) {
+                        self.send_ack(now);
+                    }
+                }
+            }
+            (_, _, Unacceptable) => self.send_limited_ack(now, &a.hdr, false),
 
             // ----- Second, check the RST bit (RFC 5961 3.2) -----
             // "If the RST bit is set and the sequence number does not exactly
@@ -56,7 +73,7 @@ impl Endpoint {
             // `time_wait_drops_other_rst`).
             (TimeWait, Rst, _)
                 if a.hdr.seq != self.rcv_nxt && self.cfg.profile.time_wait_drops_other_rst => {}
-            (_, Rst, _) if a.hdr.seq != self.rcv_nxt => self.send_ack(now),
+            (_, Rst, _) if a.hdr.seq != self.rcv_nxt => self.send_limited_ack(now, &a.hdr, true),
             // "If the RST bit is set and the sequence number exactly matches
             // the next expected sequence number (RCV.NXT), then TCP endpoints
             // MUST reset the connection in the manner prescribed below
@@ -84,11 +101,26 @@ impl Endpoint {
             // ----- Fourth, check the SYN bit (RFC 5961 4.2) -----
             // SYN-RECEIVED: "If the connection was initiated with a passive
             // OPEN, then return this connection to the LISTEN state and return."
-            (SynReceived, Syn, _) if !self.active_open => self.back_to_listen(),
+            // Linux resets the request first (profile.rs, `syn_received_syn_resets`).
+            (SynReceived, Syn, _) if !self.active_open => {
+                if self.cfg.profile.syn_received_syn_resets && !a.hdr.flags.ack() {
+                    let h = a.hdr;
+                    let mut rst = self.make_segment(
+                        Flags::RST | Flags::ACK,
+                        crate::seq::SeqNum(0),
+                        Vec::new(),
+                        now,
+                    );
+                    rst.hdr.ack = h.seq + h.seg_len();
+                    rst.hdr.window = 0;
+                    self.push_tx(rst, false);
+                }
+                self.back_to_listen()
+            }
             // Otherwise, "if the SYN bit is set, irrespective of the sequence
             // number, TCP endpoints MUST send a "challenge ACK" to the remote
             // peer: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>".
-            (_, Syn, _) => self.send_ack(now),
+            (_, Syn, _) => self.send_limited_ack(now, &a.hdr, true),
 
             // ----- Fifth, check the ACK field -----
             // "if the ACK bit is off, drop the segment and return"
@@ -122,6 +154,34 @@ impl Endpoint {
                 self.ts_recent = tsval;
             }
         }
+    }
+
+    /// Linux `tcp_timewait_state_process()` for a segment without SYN or
+    /// RST: "In window segment, it may be only reset or bare ack": a bare
+    /// segment at RCV.NXT restarts the timer (`inet_twsk_reschedule()`) and
+    /// is not answered; every other is answered with an ACK
+    /// (`TCP_TW_ACK`), the timer restarted when it carries ACK.
+    fn time_wait_linux(&mut self, now: u64, a: &Arrival) {
+        let h = &a.hdr;
+        if h.seq == self.rcv_nxt && h.payload_len == 0 && !h.flags.fin() {
+            self.restart_time_wait(now);
+            return;
+        }
+        if h.flags.ack() {
+            self.restart_time_wait(now);
+        }
+        let h = a.hdr;
+        self.send_limited_ack(now, &h, false);
+    }
+
+    /// A segment with ACK whose text (or FIN) ends exactly at RCV.NXT, in
+    /// a profile that processes its ACK (Linux `tcp_sequence()`).
+    fn takes_old_ack(&self, a: &Arrival) -> bool {
+        let h = &a.hdr;
+        self.cfg.profile.ack_of_old_retransmission
+            && h.flags.ack()
+            && h.seg_len() > 0
+            && h.seq + h.seg_len() == self.rcv_nxt
     }
 
     /// The peer's SYN again (SEG.SEQ = IRS, no ACK), in a profile that

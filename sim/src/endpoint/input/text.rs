@@ -4,9 +4,9 @@
 //! the eighth, "check the FIN bit", with TIME-WAIT (3.3.2). The sixth check,
 //! URG, has nothing to do: there is no urgent data here.
 
-use super::super::Endpoint;
+use super::super::{Endpoint, SockError};
 use super::classify::{Arrival, Class, SeqCheck};
-use crate::segment::Segment;
+use crate::segment::{Flags, Segment};
 use crate::state::State;
 use crate::transcript::TimerKind;
 
@@ -19,6 +19,15 @@ impl Endpoint {
             // zero window: the answer to the peer's window probe.
             self.send_ack(now);
             self.output(now);
+            return;
+        }
+        if self.resets_on_late_data(a) {
+            // profile.rs, `reset_on_data_after_fin`: the reset of Linux's
+            // tcp_v4_send_reset(), <SEQ=SEG.ACK><CTL=RST>.
+            let mut rst = self.make_segment(Flags::RST, a.hdr.ack, Vec::new(), now);
+            rst.hdr.window = 0;
+            self.push_tx(rst, false);
+            self.fail(SockError::Reset);
             return;
         }
         let mut to_ack = match (self.state, a.class) {
@@ -146,5 +155,23 @@ impl Endpoint {
     pub(super) fn restart_time_wait(&mut self, now: u64) {
         self.timers
             .set(TimerKind::TimeWait, now, self.cfg.profile.time_wait_us);
+    }
+
+    /// Linux `tcp_rcv_state_process()`, step 7: in CLOSE-WAIT, CLOSING and
+    /// LAST-ACK a segment that starts before RCV.NXT and carries bytes past
+    /// it is not ignored (as RFC 9293 3.10.7.4 says) but falls through to the
+    /// FIN-WAIT case: the receive side is shut, so "RFC 1122 says we MUST
+    /// send a reset" (RFC 1122 4.2.2.13): `tcp_reset()` and a RST. One that
+    /// starts at RCV.NXT or later is ignored, as the RFC says.
+    fn resets_on_late_data(&self, a: &Arrival) -> bool {
+        let h = &a.hdr;
+        self.cfg.profile.reset_on_data_after_fin
+            && matches!(
+                self.state,
+                State::CloseWait | State::Closing | State::LastAck
+            )
+            && h.payload_len > 0
+            && h.seq < self.rcv_nxt
+            && h.seq + h.payload_len > self.rcv_nxt
     }
 }
