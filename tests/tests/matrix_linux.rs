@@ -177,7 +177,11 @@ fn render(outcomes: &[Outcome], skipped: &[(String, String, String)]) -> String 
          forged segments are sent with a raw socket in the run's namespace\n\
          (docs/real.md, \"Forged segments\") and the kernel answers them. The\n\
          fixtures' `isn` lines are left out: Linux picks its own ISNs, and\n\
-         `inject` counts from them.\n\n\
+         `inject` counts from them. A fixture that names no `rtt` runs at\n\
+         80 ms, in the simulation too: the real runner takes a few\n\
+         milliseconds a step, and a forged segment must land before the\n\
+         segment it races. The Linux answer is what the kernel sent back at\n\
+         once to the first forged segment.\n\n\
          In every fixture below, every pair of the comparison is the same or\n\
          explained by the catalogue (docs/differences.md, the rules named), and\n\
          the `expect` lines hold on the real kernel as in the `linux` profile.\n\n\
