@@ -116,7 +116,7 @@ fn state(e: &OwnedKind) -> Option<(crate::State, crate::State)> {
 }
 
 /// The catalogue, in the order rules are tried.
-pub static RULES: [Rule; 15] = [
+pub static RULES: [Rule; 16] = [
     Rule {
         name: "timer-unseen",
         explains: &[Field::Presence],
@@ -268,6 +268,22 @@ pub static RULES: [Rule; 15] = [
                     Some((a, b)) => plain(a) && plain(b) && same_flags(a, b),
                     None => v.alone().is_some_and(plain),
                 }
+        },
+    },
+    Rule {
+        name: "synack-race",
+        explains: &[Field::Presence],
+        matches: "a retransmitted SYN,ACK on one side only",
+        why: "when the first SYN,ACK is lost, the client's SYN retransmission and the server's SYN,ACK timer are both due about 1 s after the first SYN; Linux answers a retransmitted SYN with the SYN,ACK and pushes its own timer out, so the timer sends a second SYN,ACK only when it fires before the SYN arrives, which on the real host is a matter of microseconds",
+        source: "Linux tcp_check_req() (inet_rtx_syn_ack(), mod_timer_pending()), reqsk_timer_handler(); sim/src/profile.rs resend_synack_on_dup_syn",
+        test: |v| {
+            use crate::transcript::AnalysisFlag as A;
+            v.alone().is_some_and(|e| {
+                is_segment(e, |s| {
+                    let f = s.hdr.flags;
+                    f.syn() && f.ack() && !f.rst() && s.analysis.contains(A::Retransmission)
+                })
+            })
         },
     },
     Rule {
@@ -566,6 +582,27 @@ mod tests {
         assert_eq!(judged(false, &b), None);
         // Other flags are a real difference.
         assert_eq!(judged(true, &with_ack(Flags::RST)), None);
+    }
+
+    #[test]
+    fn synack_race_is_a_retransmitted_synack_alone() {
+        let resent = |flags: Flags| {
+            let mut k = seg(flags, 0, 65160);
+            if let OwnedKind::Segment { seg, .. } = &mut k {
+                seg.analysis = Analysis::NONE.with(crate::transcript::AnalysisFlag::Retransmission);
+            }
+            k
+        };
+        assert_eq!(
+            explain(None, Some(&resent(Flags::SYN | Flags::ACK))),
+            Some("synack-race")
+        );
+        // A first SYN,ACK, or a retransmitted SYN, is no such race.
+        assert_eq!(
+            explain(None, Some(&seg(Flags::SYN | Flags::ACK, 0, 65160))),
+            None
+        );
+        assert_eq!(explain(None, Some(&resent(Flags::SYN))), None);
     }
 
     #[test]
