@@ -263,7 +263,7 @@ fn every_matrix_fixture_runs_on_linux_with_nothing_unexplained() {
         }
     });
     let mut outcomes = results.into_inner().expect("no panic holds it");
-    outcomes.sort_by(|a, b| b.took.cmp(&a.took));
+    outcomes.sort_by_key(|o| std::cmp::Reverse(o.took));
     for o in outcomes.iter().take(5) {
         eprintln!("slowest: {} took {:.1} s", o.name, o.took.as_secs_f64());
     }

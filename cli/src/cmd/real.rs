@@ -41,7 +41,6 @@ pub fn run(args: &RealArgs) -> Result<Outcome> {
         diag_only: args.states == StatesFrom::InetDiag,
         interrupt,
         call_cap: std::time::Duration::from_micros(args.call_cap),
-        ..RealOptions::default()
     };
     let mut out = Output::open(&args.output)?;
     let real = run_real(&netns, &scenario, &opts)?;
