@@ -252,7 +252,7 @@ pub static RULES: [Rule; 16] = [
     Rule {
         name: "receive-buffer",
         explains: &[Field::Presence, Field::Flags, Field::RelSeq, Field::RelAck, Field::Len, Field::Win],
-        matches: "in a run where a real receiver's window closed: a segment (no SYN) on one side only, or two with the same flags but PSH that differ in where they start, what they acknowledge, their length, PSH or window",
+        matches: "under the linux profile, in a run where a real receiver's window closed: a segment (no SYN) on one side only, or two with the same flags but PSH that differ in where they start, what they acknowledge, their length, PSH or window",
         why: "Linux offers a window from rcv_ssthresh, which grows as segments arrive, and charges its receive queue by each buffer's true size (about twice the payload on loopback), so its window closes at another byte than the linux profile's, which offers its whole 131072-byte buffer; from there the data in flight, the zero-window probes, the window updates and the sequence numbers of every later segment (a FIN, the RST of an abort) differ. The profile does not model the kernel's receive-buffer accounting yet",
         source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_try_rmem_schedule(); sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
         test: |v| {
@@ -263,7 +263,10 @@ pub static RULES: [Rule; 16] = [
                 }
                 _ => false,
             };
-            v.ctx.real_window_closed
+            // The linux profile's: the rfc profile's differences are the
+            // lesson (its segment sizes differ from the start).
+            v.ctx.profile == crate::profile::ProfileName::Linux
+                && v.ctx.real_window_closed
                 && match v.both() {
                     Some((a, b)) => plain(a) && plain(b) && same_flags(a, b),
                     None => v.alone().is_some_and(plain),

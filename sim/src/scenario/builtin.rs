@@ -74,7 +74,7 @@ static BUILTINS: [Builtin; 15] = [
     ),
     builtin!(
         "bulk",
-        "100000 bytes to a reader that waits 5 s; in the rfc profile the 64 KiB window fills: zero window, persist probes, window update"
+        "200000 bytes to a reader that waits 5 s; in both profiles the window fills (64 KiB rfc, 128 KiB linux): zero window, persist probes, window updates"
     ),
     builtin!(
         "bulk-loss",
