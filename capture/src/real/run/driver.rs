@@ -163,8 +163,8 @@ struct Worker {
     /// The connection.
     conn: Option<Socket>,
     /// The program closed (or aborted) its socket: every later call but
-    /// `listen`, `connect` (a new socket) and `abort` finds its descriptor
-    /// gone, EBADF, as the simulator's linux profile says.
+    /// `listen` and `connect` (a new socket) finds its descriptor gone,
+    /// EBADF, as the simulator's linux profile says.
     closed: bool,
     reports: Sender<Report>,
     stop: Arc<AtomicBool>,
