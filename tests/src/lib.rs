@@ -5,6 +5,7 @@
 
 pub mod corpus;
 pub mod loopback;
+pub mod matrix;
 pub mod netns;
 pub mod real_norm;
 pub mod real_probe;

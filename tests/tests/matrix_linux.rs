@@ -20,35 +20,13 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
+use synack_tests::matrix::fixtures;
 use synack_tests::real_probe::live_or_skip as live;
 
 const SYNACK: &str = env!("CARGO_BIN_EXE_synack-cli");
 
-fn matrix_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/matrix")
-}
-
 fn doc_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/matrix-on-linux.md")
-}
-
-/// Every fixture: (file name, text), by name.
-fn fixtures() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(matrix_dir())
-        .expect("tests/fixtures/matrix")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tcp"))
-        .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            (
-                name.unwrap_or_default(),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn header<'t>(text: &'t str, key: &str) -> Option<&'t str> {

@@ -30,6 +30,7 @@ use synack_sim::scenario::parse;
 use synack_sim::transcript::{Event, EventKind, Fate, Recorder};
 use synack_sim::world::{run, RunOptions};
 use synack_sim::State;
+use synack_tests::matrix::{dir, fixtures};
 
 /// The events of the issue, in the order the document lists them.
 const EVENTS: [&str; 24] = [
@@ -65,29 +66,6 @@ struct Cell {
     outcome: String,
     rule: String,
     file: String,
-}
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/matrix")
-}
-
-/// Every fixture: (file name, text), by name.
-fn fixtures() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(dir())
-        .expect("tests/fixtures/matrix")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tcp"))
-        .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            (
-                name.unwrap_or_default(),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn header<'t>(text: &'t str, key: &str) -> Vec<&'t str> {

@@ -360,9 +360,9 @@ mod tests {
         explain_in(false, sim, real)
     }
 
-    /// The same, in a scenario with random loss or without.
-    fn explain_in(
-        random_loss: bool,
+    /// The rule that explains the pair under `ctx`, if any.
+    fn explain_ctx(
+        ctx: &Context,
         sim: Option<&OwnedKind>,
         real: Option<&OwnedKind>,
     ) -> Option<&'static str> {
@@ -370,19 +370,28 @@ mod tests {
             (Some(a), Some(b)) => differing_fields(a, b),
             _ => vec![Field::Presence],
         };
+        let v = View {
+            sim,
+            real,
+            differs: &differs,
+            ctx,
+        };
+        RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+    }
+
+    /// The same, in a scenario with random loss or without.
+    fn explain_in(
+        random_loss: bool,
+        sim: Option<&OwnedKind>,
+        real: Option<&OwnedKind>,
+    ) -> Option<&'static str> {
         let ctx = Context {
             profile: ProfileName::Linux,
             random_loss,
             real_window_closed: false,
             forged_syn: false,
         };
-        let v = View {
-            sim,
-            real,
-            differs: &differs,
-            ctx: &ctx,
-        };
-        RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+        explain_ctx(&ctx, sim, real)
     }
 
     #[test]
@@ -525,23 +534,13 @@ mod tests {
     fn receive_buffer_only_where_a_real_window_closed() {
         let data = seg(Flags::ACK, 1448, 131072);
         let judged = |closed: bool, sim: Option<&OwnedKind>, real: Option<&OwnedKind>| {
-            let differs = match (sim, real) {
-                (Some(a), Some(b)) => differing_fields(a, b),
-                _ => vec![Field::Presence],
-            };
             let ctx = Context {
                 profile: ProfileName::Linux,
                 random_loss: false,
                 real_window_closed: closed,
                 forged_syn: false,
             };
-            let v = View {
-                sim,
-                real,
-                differs: &differs,
-                ctx: &ctx,
-            };
-            RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+            explain_ctx(&ctx, sim, real)
         };
         // Data the simulation sent into its bigger window.
         assert_eq!(judged(true, Some(&data), None), Some("receive-buffer"));
@@ -566,20 +565,13 @@ mod tests {
         };
         let b = with_ack(Flags::RST | Flags::ACK);
         let judged = |forged: bool, b: &OwnedKind| {
-            let differs = differing_fields(&a, b);
             let ctx = Context {
                 profile: ProfileName::Linux,
                 random_loss: false,
                 real_window_closed: false,
                 forged_syn: forged,
             };
-            let v = View {
-                sim: Some(&a),
-                real: Some(b),
-                differs: &differs,
-                ctx: &ctx,
-            };
-            RULES.iter().find(|r| r.explains_pair(&v)).map(|r| r.name)
+            explain_ctx(&ctx, Some(&a), Some(b))
         };
         assert_eq!(judged(true, &b), Some("forged-conversation"));
         assert_eq!(judged(false, &b), None);
