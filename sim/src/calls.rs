@@ -12,6 +12,11 @@ use crate::endpoint::{CallError, SockError};
 /// The longest stretch of received bytes a [`Received`] keeps to show.
 pub const PREVIEW_BYTES: usize = 40;
 
+/// Bytes a bulk reader (`recv all`) asks for per read, in the simulation
+/// and in `synack real` alike, so that a Linux receiver frees its buffer and
+/// updates its window at the same points in both.
+pub const READ_CHUNK: usize = 64 * 1024;
+
 /// What `send` hands to the socket.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SendData {

@@ -79,7 +79,10 @@ pub struct Profile {
     /// Receive buffer (the most we ever advertise). RFC profile: 65535, the
     /// largest window without scaling. Linux `tcp_rmem` default 131072.
     pub recv_buffer: u32,
-    /// Window scale shift we offer (RFC 7323 2). Linux offers 7 for its default buffers.
+    /// Window scale shift we offer (RFC 7323 2). Linux
+    /// (`tcp_select_initial_window()`) offers the shift that lets a window
+    /// reach the largest buffer, `tcp_rmem[2]`: 32 MiB on Linux 6.18, so 10
+    /// (older kernels, with 6 MiB, offer 7).
     pub wscale: Option<u8>,
     /// Offer SACK-permitted (RFC 2018). Linux `tcp_sack` = 1. We offer it but do not send SACK blocks.
     pub sack_permitted: bool,
@@ -221,6 +224,25 @@ pub struct Profile {
     /// (`tcp_v4_send_reset()` for a segment without ACK), then the listener
     /// listens on. RFC: false; Linux: true.
     pub syn_received_syn_resets: bool,
+    /// The window a receiver offers. RFC 9293 3.8.6.2.2: the free buffer,
+    /// the right edge moved on by at least min(RCV.BUFF / 2, MSS) and never
+    /// left. Linux (`tcp_select_window()`, `tcp_grow_window()`,
+    /// endpoint/rcv_linux.rs): a share of the free buffer memory, starting
+    /// at the SYN's window and growing by two segments per segment received
+    /// (`rcv_ssthresh`), rounded up to the window scale's unit and never
+    /// below what is left of the last offer; it also decides when a second
+    /// full segment is ACKed at once (`__tcp_ack_snd_check()`: not while the
+    /// window would shrink) and when a read sends a window update
+    /// (`tcp_cleanup_rbuf()`: the window at least doubles).
+    pub linux_rcv_window: bool,
+    /// RFC 6298 5.7: a SYN (or SYN,ACK) retransmitted by its timer sets the
+    /// RTO to 3 s once data transmission begins. Linux (`tcp_init_metrics()`:
+    /// "We've failed to get a valid RTT sample from 3WHS") falls back to
+    /// 3 s only when the handshake gave no RTT sample; with timestamps the
+    /// SYN,ACK echoes the retransmitted SYN, a valid sample, so the RTO is
+    /// the sample's (about 220 ms at a 20 ms rtt: `tcp_rto_min` 200 ms plus
+    /// the sample).
+    pub syn_rto_fallback_without_sample_only: bool,
 }
 
 impl Profile {
@@ -263,6 +285,8 @@ impl Profile {
                 ack_of_old_retransmission: false,
                 oow_ack_interval_us: None,
                 syn_received_syn_resets: false,
+                linux_rcv_window: false,
+                syn_rto_fallback_without_sample_only: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -278,7 +302,7 @@ impl Profile {
                 delayed_ack_us: Some(40_000),
                 initial_cwnd_segments: Some(10),
                 recv_buffer: 131_072,
-                wscale: Some(7),
+                wscale: Some(10),
                 sack_permitted: true,
                 timestamps: true,
                 resend_synack_on_dup_syn: true,
@@ -301,6 +325,8 @@ impl Profile {
                 ack_of_old_retransmission: true,
                 oow_ack_interval_us: Some(500_000),
                 syn_received_syn_resets: true,
+                linux_rcv_window: true,
+                syn_rto_fallback_without_sample_only: true,
             },
         }
     }

@@ -547,7 +547,7 @@ fn a_delayed_ack_is_noted_once() {
     let src = "server listen 7\nclient connect\nserver accept\nclient send \"a\"\nserver recv\nclient shutdown\nserver recv\nserver send \"b\"\nclient recv\nwait 100ms\nclient send \"c\"\nserver recv\n";
     let (linux, json) = run_source(&format!("profile linux\n{src}"));
     assert_eq!(
-        linux.matches("— the server delays its ACK: up to 40 ms for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)").count(),
+        linux.matches("— the server delays its ACK: up to 40 ms for data to carry it, or until more than a full segment has come while its window would not shrink (RFC 1122 4.2.3.2; Linux __tcp_ack_snd_check())").count(),
         1,
         "{linux}"
     );

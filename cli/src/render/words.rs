@@ -396,7 +396,7 @@ impl Display for NoteText<'_> {
             ),
             Note::DelayedAck { side, max_us } => write!(
                 f,
-                "the {side} delays its ACK: up to {} for data to carry it, or until a second full segment arrives (RFC 1122 4.2.3.2)",
+                "the {side} delays its ACK: up to {} for data to carry it, or until more than a full segment has come while its window would not shrink (RFC 1122 4.2.3.2; Linux __tcp_ack_snd_check())",
                 Duration(*max_us)
             ),
             Note::AckedOnRead { side } => write!(

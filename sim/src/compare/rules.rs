@@ -137,8 +137,8 @@ pub static RULES: [Rule; 16] = [
         name: "receive-window",
         explains: &[Field::Win],
         matches: "a segment pair (no SYN) that differs in its window only",
-        why: "Linux advertises what its receive buffer can take now, starting small and growing as the application reads (rcv_ssthresh); the simulator advertises its profile's fixed buffer",
-        source: "Linux tcp_select_window() and tcp_grow_window(), sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
+        why: "Linux advertises what its receive buffer can take now: a share of the free memory, starting at the SYN's window and growing by two segments per segment (rcv_ssthresh), rounded up to the window scale's unit and never below what is left of the last offer. The rfc profile advertises its fixed buffer; the linux profile computes the kernel's window (endpoint/rcv_linux.rs), but the buffer also grows once per round trip by how much the application read (tcp_rcv_space_adjust(), timed by the kernel's clock and how reads fall between arrivals), and a queued buffer's true size depends on how the sender cut its segments, so a window can still differ by a unit or more",
+        source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_rcv_space_adjust(); sysctls net.ipv4.tcp_rmem and tcp_moderate_rcvbuf",
         test: |v| v.both().is_some_and(|(a, _)| is_segment(a, |s| !s.hdr.flags.syn())),
     },
     Rule {
@@ -253,8 +253,8 @@ pub static RULES: [Rule; 16] = [
         name: "receive-buffer",
         explains: &[Field::Presence, Field::Flags, Field::RelSeq, Field::RelAck, Field::Len, Field::Win],
         matches: "under the linux profile, in a run where a real receiver's window closed: a segment (no SYN) on one side only, or two with the same flags but PSH that differ in where they start, what they acknowledge, their length, PSH or window",
-        why: "Linux offers a window from rcv_ssthresh, which grows as segments arrive, and charges its receive queue by each buffer's true size (about twice the payload on loopback), so its window closes at another byte than the linux profile's, which offers its whole 131072-byte buffer; from there the data in flight, the zero-window probes, the window updates and the sequence numbers of every later segment (a FIN, the RST of an abort) differ. The profile does not model the kernel's receive-buffer accounting yet",
-        source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_try_rmem_schedule(); sysctls net.ipv4.tcp_rmem and tcp_adv_win_scale",
+        why: "once a receiver's window has closed, where it reopens and how far depends on when the application's reads fall between arrivals and on the sender's pacing (Linux spreads a flight over the round trip; the simulator sends it at once), and how much the receive queue is charged depends on how the segments were cut and coalesced; the linux profile models the kernel's accounting (endpoint/rcv_linux.rs) as measured for full-size loopback segments, so from the first window that differs the data in flight, the zero-window probes, the window updates and the sequence numbers of every later segment (a FIN, the RST of an abort) can differ",
+        source: "Linux tcp_select_window(), __tcp_select_window(), tcp_grow_window(), tcp_rcv_space_adjust(), tcp_try_coalesce(), tcp_update_pacing_rate(); sysctls net.ipv4.tcp_rmem and tcp_moderate_rcvbuf",
         test: |v| {
             let plain = |e: &OwnedKind| is_segment(e, |s| !s.hdr.flags.syn());
             let same_flags = |a: &OwnedKind, b: &OwnedKind| match (a, b) {

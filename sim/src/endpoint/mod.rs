@@ -24,6 +24,7 @@ mod digest;
 mod input;
 mod output;
 mod quickack;
+mod rcv_linux;
 mod timers;
 
 #[cfg(test)]
@@ -219,6 +220,8 @@ pub struct Endpoint {
     unacked_segments: u32,
     /// Linux quick-ack and pingpong modes (profile `quickacks`).
     qa: quickack::QuickAck,
+    /// Linux's receive window (profile `linux_rcv_window`).
+    lrcv: rcv_linux::LinuxRcv,
 
     /// The failure not yet reported to a call (RFC 9293 3.10.7.4: the
     /// "connection reset" signal is given once; Linux `sock_error()` clears
@@ -293,6 +296,7 @@ impl Endpoint {
             ack_now: false,
             unacked_segments: 0,
             qa: quickack::QuickAck::default(),
+            lrcv: rcv_linux::LinuxRcv::default(),
             error: None,
             failed: false,
             used: false,

@@ -2,7 +2,7 @@
 //! congestion window and Nagle, ACKs and window updates (RFC 9293 3.8.6,
 //! 3.7.4; RFC 5681).
 
-use super::Endpoint;
+use super::{rcv_linux, Endpoint};
 use crate::payload::Payload;
 use crate::segment::{Flags, Segment, TcpHeader, TcpOptions};
 use crate::seq::SeqNum;
@@ -42,6 +42,9 @@ impl Endpoint {
     /// min(RCV.BUFF / 2, Eff.snd.MSS), and never moves left ("shrinking the
     /// window is strongly discouraged", 3.8.6.2.2 / 3.10.7.4).
     fn advertise(&mut self) -> u32 {
+        if self.lrcv.started() {
+            return self.advertise_linux();
+        }
         let cap = self.cfg.profile.recv_buffer;
         let (candidate, space) = self.rcv_edge_now();
         let step = (cap / 2).min(self.smss).max(1);
@@ -68,7 +71,13 @@ impl Endpoint {
         let window;
         if flags.syn() {
             // RFC 7323 2.2: the window in a SYN is never scaled.
-            let mut w = self.rcv_space().min(65_535);
+            let mut w = if profile.linux_rcv_window {
+                // tcp_full_space(): the window the whole buffer gives.
+                rcv_linux::LinuxRcv::initial_space(profile.recv_buffer)
+            } else {
+                self.rcv_space()
+            }
+            .min(65_535);
             // On a SYN-ACK, offer only what the SYN offered (RFC 7323 2.2, 3.2; RFC 2018).
             let answering = flags.ack();
             if profile.initial_window_whole_mss {
@@ -83,6 +92,12 @@ impl Endpoint {
             }
             self.rcv_adv = self.rcv_nxt + w;
             window = w as u16;
+            if profile.linux_rcv_window {
+                // advmss once timestamps are agreed (tcp_init_buffer_space()).
+                let ts = if profile.timestamps { TS_OPTION_LEN } else { 0 };
+                let advmss = (self.cfg.mss as u32).saturating_sub(ts);
+                self.lrcv.start(profile.recv_buffer, w, now, advmss);
+            }
             options.mss = Some(self.cfg.mss);
             if profile.sack_permitted && (!answering || self.peer_sack) {
                 options.sack_permitted = true;
@@ -96,7 +111,10 @@ impl Endpoint {
                 }
             }
         } else {
-            let w = if flags.rst() {
+            // A RST leaves the window as it was; Linux's RST,ACK
+            // (tcp_send_active_reset()) goes through tcp_select_window()
+            // like any other segment.
+            let w = if flags.rst() && !(flags.ack() && self.lrcv.started()) {
                 self.rcv_wnd()
             } else {
                 self.advertise()
@@ -130,6 +148,7 @@ impl Endpoint {
             }
             self.ack_now = false;
             self.unacked_segments = 0;
+            self.lrcv.pushed = 0;
             self.timers.stop(TimerKind::DelayedAck);
         }
         let seg = Segment::new(hdr, payload);
@@ -386,6 +405,10 @@ impl Endpoint {
     /// least two segments or half the buffer (BSD `tcp_output`; RFC 9293
     /// 3.8.6.2.2 lets the receiver announce the opening).
     pub(super) fn after_read(&mut self, now: u64) {
+        if self.lrcv.started() {
+            self.after_read_linux(now);
+            return;
+        }
         if !matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
@@ -409,8 +432,9 @@ impl Endpoint {
     /// Decide how to acknowledge received data (RFC 9293 3.8.6.3; Linux profile
     /// delays up to 40 ms but ACKs at least every second full segment).
     pub(super) fn schedule_ack(&mut self, now: u64) {
+        let second = self.second_segment_acks_now();
         let delay = match self.cfg.profile.delayed_ack_us {
-            Some(d) if !self.ack_now && self.unacked_segments < 2 && !self.in_quickack_mode() => d,
+            Some(d) if !self.ack_now && !second && !self.in_quickack_mode() => d,
             _ => {
                 self.send_ack(now);
                 return;

@@ -83,6 +83,20 @@ impl Endpoint {
         self.qa.left = self.qa.left.saturating_sub(1);
     }
 
+    /// The receive window grew (`tcp_grow_window()`: `icsk_ack.quick |= 1`):
+    /// one more ACK at once, unless the count is odd already.
+    pub(super) fn quickack_on_grow(&mut self) {
+        if self.cfg.profile.quickacks.is_some() {
+            self.qa.left |= 1;
+        }
+    }
+
+    /// The receive buffer is more than half full (`__tcp_select_window()`:
+    /// `icsk_ack.quick = 0`): quick-ack mode ends.
+    pub(super) fn quickack_end(&mut self) {
+        self.qa.left = 0;
+    }
+
     /// The delayed-ACK timer fired: pingpong ends (`inet_csk_exit_pingpong_mode()`).
     pub(super) fn quickack_timer_fired(&mut self) {
         self.qa.pingpong = false;

@@ -5,7 +5,7 @@
 use super::stepper::World;
 use super::CheckFailure;
 use crate::calls::{
-    Blocked, Call, CallResult, Failure, Received, RecvMax, SendData, PREVIEW_BYTES,
+    Blocked, Call, CallResult, Failure, Received, RecvMax, SendData, PREVIEW_BYTES, READ_CHUNK,
 };
 use crate::endpoint::Read;
 use crate::scenario::{Action, Step};
@@ -386,21 +386,26 @@ impl World {
         let ep = &mut self.eps[side.index()];
         let delaying = ep.timer(TimerKind::DelayedAck).is_some();
         let result = if max == RecvMax::All {
-            // A bulk reader: keep a short preview, count the rest.
+            // A bulk reader: keep a short preview, count the rest. It reads
+            // READ_CHUNK bytes a call, as `synack real` does.
             loop {
                 let room = PREVIEW_BYTES.saturating_sub(got.preview.len());
-                if room == 0 {
+                let n = if room > 0 {
+                    match ep.read(now, READ_CHUNK) {
+                        Ok(Read::Data(d)) => {
+                            got.preview.extend_from_slice(&d[..room.min(d.len())]);
+                            d.len()
+                        }
+                        _ => 0,
+                    }
+                } else {
+                    ep.read_discard(now, READ_CHUNK)
+                };
+                if n == 0 {
                     break;
                 }
-                match ep.read(now, room) {
-                    Ok(Read::Data(d)) => {
-                        got.len += d.len() as u64;
-                        got.preview.extend_from_slice(&d);
-                    }
-                    _ => break,
-                }
+                got.len += n as u64;
             }
-            got.len += ep.read_discard(now, usize::MAX) as u64;
             if ep.at_eof() {
                 CallResult::DataThenEnd(got)
             } else if let Some(e) = ep.take_error() {

@@ -472,7 +472,7 @@ impl Worker {
         let Some(s) = &mut self.conn else {
             return CallResult::Failed(Failure::NotConnected);
         };
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = vec![0u8; synack_sim::calls::READ_CHUNK];
         let mut got = Received::default();
         if let RecvMax::Exactly(n) = max {
             return read_exactly(s, &stop, n as usize);

@@ -139,9 +139,15 @@ impl Endpoint {
 
     /// Our SYN is acknowledged: take the RTT sample and stop the timer.
     pub(super) fn on_syn_acked(&mut self, now: u64, h: &TcpHeader) {
+        let sampled = self.rtt.srtt_us().is_some();
         self.take_rtt_sample(now, h);
         self.retries = 0;
-        if self.syn_retransmitted {
+        // profile.rs, `syn_rto_fallback_without_sample_only`: Linux keeps
+        // the handshake's sample (from the echoed timestamp) instead.
+        let keep_sample = self.cfg.profile.syn_rto_fallback_without_sample_only
+            && !sampled
+            && self.rtt.srtt_us().is_some();
+        if self.syn_retransmitted && !keep_sample {
             self.rtt.after_syn_timeout();
         }
         self.timers.stop(TimerKind::Retransmit);

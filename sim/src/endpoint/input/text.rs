@@ -4,6 +4,7 @@
 //! the eighth, "check the FIN bit", with TIME-WAIT (3.3.2). The sixth check,
 //! URG, has nothing to do: there is no urgent data here.
 
+use super::super::rcv_linux::Arrived;
 use super::super::{Endpoint, SockError};
 use super::classify::{Arrival, Class, SeqCheck};
 use crate::segment::{Flags, Segment};
@@ -90,6 +91,17 @@ impl Endpoint {
             if in_order {
                 self.quickack_on_data(now);
             }
+            // profile.rs, `linux_rcv_window`: charge the buffer, grow the window.
+            self.linux_text_queued(
+                now,
+                Arrived {
+                    end: off + data.len(),
+                    len: data.len() as u32,
+                    in_order,
+                    push: h.flags.psh() || h.flags.fin(),
+                    tsecr: h.options.timestamps.map(|(_, ecr)| ecr),
+                },
+            );
             // RFC 5681 4.2: ACK at once when a segment arrives out of order
             // or fills a hole.
             if !in_order || had_ooo {

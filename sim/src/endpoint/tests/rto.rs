@@ -92,6 +92,31 @@ fn syn_sent__syn_timed_out__rto_3s_for_data_rfc6298_5_7() {
     recv!(ep, PSH | ACK, seq = ISS + 1, len = 1);
 }
 
+/// Linux (`tcp_init_metrics()`): RFC 6298 5.7's 3 s applies only when the
+/// handshake gave no RTT sample. With timestamps the SYN,ACK echoes the
+/// retransmitted SYN's TSval, a valid sample (RFC 7323 4.1), so the RTO is
+/// `tcp_rto_min` (200 ms) plus the 20 ms sample (profile.rs,
+/// `syn_rto_fallback_without_sample_only`).
+#[test]
+fn syn_sent__syn_timed_out__linux_keeps_the_timestamp_sample() {
+    let mut ep = syn_sent(LINUX);
+    expire(&mut ep, TimerKind::Retransmit, SEC);
+    let again = recv!(ep, SYN, seq = ISS);
+    let (tsval, _) = again.hdr.options.timestamps.expect("timestamps offered");
+    send!(
+        ep,
+        SEC + 20 * MS,
+        SYN | ACK,
+        seq = IRS,
+        ack = ISS + 1,
+        mss = 1460,
+        ts = (700, tsval)
+    );
+    recv!(ep, ACK, seq = ISS + 1, ack = IRS + 1);
+    assert_eq!(ep.rtt().srtt_us(), Some(20 * MS));
+    assert_eq!(ep.rto_us(), 220 * MS);
+}
+
 /// Established with a 100 ms sample, then 5 bytes sent at 1 s.
 fn data_in_flight() -> Endpoint {
     let mut ep = established(RFC);

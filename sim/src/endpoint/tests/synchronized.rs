@@ -557,7 +557,7 @@ fn closed__connect__syn_options_per_profile() {
     let mut linux = endpoint(LINUX, ISS);
     assert_eq!(linux.connect(0, LOCAL, REMOTE), Ok(()));
     let l = recv!(linux, SYN, seq = ISS, mss = 1460).hdr.options;
-    assert_eq!(l.wscale, Some(7));
+    assert_eq!(l.wscale, Some(10));
     assert!(l.sack_permitted);
     assert!(l.timestamps.is_some());
     recv_nothing!(rfc);
