@@ -124,7 +124,8 @@ pub struct Profile {
     /// first window down to whole MSS, and for a SYN,ACK the MSS is less the
     /// timestamp option once timestamps are agreed (`tcp_openreq_init_rwin()`:
     /// `mss -= TCPOLEN_TSTAMP_ALIGNED`): 64240 = 44 x 1460 in the SYN,
-    /// 65160 = 45 x 1448 in the SYN,ACK.
+    /// 65160 = 45 x 1448 in the SYN,ACK. A simultaneous open's SYN,ACK is
+    /// the SYN resent with ACK (`tcp_send_synack()`): 64240 again.
     pub initial_window_whole_mss: bool,
     /// Linux quick-ack mode (`tcp_incr_quickack()`, `TCP_MAX_QUICKACKS` = 16):
     /// the first data of a connection gives this many ACKs that go at once,
@@ -243,6 +244,11 @@ pub struct Profile {
     /// the sample's (about 220 ms at a 20 ms rtt: `tcp_rto_min` 200 ms plus
     /// the sample).
     pub syn_rto_fallback_without_sample_only: bool,
+    /// Simultaneous open: the peer's SYN,ACK in SYN-RECEIVED. RFC 9293
+    /// (Figure 8): its ACK is taken and the connection is ESTABLISHED, with
+    /// nothing sent. Linux also ACKs it at once: its SYN ends at RCV.NXT, "a
+    /// retransmit" to `tcp_data_queue()`, which forces an immediate ACK.
+    pub ack_simultaneous_synack: bool,
 }
 
 impl Profile {
@@ -287,6 +293,7 @@ impl Profile {
                 syn_received_syn_resets: false,
                 linux_rcv_window: false,
                 syn_rto_fallback_without_sample_only: false,
+                ack_simultaneous_synack: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -327,6 +334,7 @@ impl Profile {
                 syn_received_syn_resets: true,
                 linux_rcv_window: true,
                 syn_rto_fallback_without_sample_only: true,
+                ack_simultaneous_synack: true,
             },
         }
     }

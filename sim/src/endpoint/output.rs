@@ -83,9 +83,11 @@ impl Endpoint {
             if profile.initial_window_whole_mss {
                 // Linux tcp_select_initial_window() rounds the window down to
                 // whole MSS; a SYN,ACK's MSS is less the timestamp option once
-                // timestamps are agreed (tcp_openreq_init_rwin()).
+                // timestamps are agreed (tcp_openreq_init_rwin()). A
+                // simultaneous open's SYN,ACK is the SYN sent again with ACK
+                // (tcp_send_synack()): the SYN's window.
                 let mut unit = self.cfg.mss as u32;
-                if answering && self.ts_enabled {
+                if answering && self.ts_enabled && !self.active_open {
                     unit -= 12;
                 }
                 w = w / unit * unit;

@@ -13,10 +13,30 @@ use crate::state::State;
 impl Endpoint {
     /// RFC 9293 3.10.7.4, "Otherwise" (SYN-RECEIVED and the synchronized states).
     pub(super) fn on_synchronized(&mut self, now: u64, seg: &Segment) {
+        let a = self.classify(seg.hdr);
+        // A simultaneous open's SYN,ACK, whose SYN `classify` trimmed.
+        let synack_of_simultaneous_open = seg.hdr.flags.syn() && !a.hdr.flags.syn();
+        let pushed = self.tx_pushed;
+        self.on_classified(now, seg, &a);
+        // Linux (tcp_data_queue(): a segment ending at RCV.NXT is "a
+        // retransmit ... Force an immediate ack") ACKs that SYN,ACK at once,
+        // unless a segment of ours already carries the ACK (profile.rs,
+        // `ack_simultaneous_synack`).
+        if synack_of_simultaneous_open
+            && self.cfg.profile.ack_simultaneous_synack
+            && self.state == State::Established
+            && self.tx_pushed == pushed
+        {
+            self.send_ack(now);
+        }
+    }
+
+    /// The checks of RFC 9293 3.10.7.4 for a classified segment.
+    fn on_classified(&mut self, now: u64, seg: &Segment, a: &Arrival) {
         use Class::*;
         use SeqCheck::*;
         use State::*;
-        let a = self.classify(seg.hdr);
+        let a = *a;
         match (self.state, a.class, a.seq) {
             // `handle_segment` brings only SYN-RECEIVED and the synchronized states here.
             (Closed | Listen | SynSent, _, _) => {}
