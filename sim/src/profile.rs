@@ -115,6 +115,12 @@ pub struct Profile {
     pub socket_errnos: bool,
     /// RFC 9293 3.7.4: Nagle's algorithm (on by default in both RFC and Linux).
     pub nagle: bool,
+    /// Nagle's test. RFC 9293 3.7.4: a small segment waits while any data is
+    /// unacknowledged. Linux uses Minshall's variant (`tcp_nagle_check()`,
+    /// `tcp_minshall_check()`): it waits only while an earlier small segment
+    /// is unacknowledged, so the short tail of a write goes at once behind
+    /// full segments in flight.
+    pub nagle_minshall: bool,
     /// ABORT's reset. RFC 9293 3.10.5: `<SEQ=SND.NXT><CTL=RST>`, no ACK.
     /// Linux `tcp_send_active_reset()` builds it with `TCPHDR_ACK | TCPHDR_RST`:
     /// the reset also acknowledges RCV.NXT and carries the receive window.
@@ -276,6 +282,7 @@ impl Profile {
                 rtt_from_ts_echo: false,
                 socket_errnos: false,
                 nagle: true,
+                nagle_minshall: false,
                 reset_with_ack: false,
                 initial_window_whole_mss: false,
                 quickacks: None,
@@ -317,6 +324,7 @@ impl Profile {
                 rtt_from_ts_echo: true,
                 socket_errnos: true,
                 nagle: true,
+                nagle_minshall: true,
                 reset_with_ack: true,
                 initial_window_whole_mss: true,
                 quickacks: Some(16),

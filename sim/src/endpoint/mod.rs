@@ -163,6 +163,9 @@ pub struct Endpoint {
     fin_queued: bool,
     /// Sequence number of our FIN, once it has been sent.
     fin_seq_sent: Option<SeqNum>,
+    /// End of the last segment shorter than the MSS we sent (Linux
+    /// `snd_sml`, for Minshall's Nagle).
+    snd_sml: SeqNum,
 
     // Receive sequence variables.
     irs: SeqNum,
@@ -267,6 +270,7 @@ impl Endpoint {
             send_buf: SendBuffer::default(),
             fin_queued: false,
             fin_seq_sent: None,
+            snd_sml: iss,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
             rcv_adv: SeqNum(0),

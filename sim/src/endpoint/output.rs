@@ -177,6 +177,10 @@ impl Endpoint {
     /// time a packet containing data is sent (including a retransmission), if
     /// the timer is not running, start it".
     fn send_timed(&mut self, seg: Segment, retransmission: bool, now: u64) {
+        if seg.hdr.payload_len > 0 && seg.hdr.payload_len < self.smss {
+            // Linux tcp_minshall_update(): the end of the last small segment.
+            self.snd_sml = seg.hdr.seq + seg.hdr.payload_len;
+        }
         self.snd_nxt = seg.hdr.seq + seg.hdr.seg_len();
         self.snd_max = self.snd_max.max(self.snd_nxt);
         if retransmission {
@@ -268,13 +272,24 @@ impl Endpoint {
         let remaining = self.send_buf.len().saturating_sub(data_off);
         let usable = self.snd_wnd.min(self.cwnd).saturating_sub(flight);
         (may_send
-            && self.cfg.profile.nagle
+            && self.nagle_waits()
             && !self.fin_queued
-            && flight > 0
             && remaining > 0
             && remaining < u64::from(self.smss)
             && u64::from(usable) >= remaining)
             .then_some((remaining, flight))
+    }
+
+    /// Nagle's algorithm would hold a small segment now: data is in flight
+    /// (RFC 9293 3.7.4). Linux (profile.rs, `nagle_minshall`): only a small
+    /// segment in flight holds the next one (`tcp_minshall_check()`).
+    fn nagle_waits(&self) -> bool {
+        let flight = self.snd_nxt - self.snd_una;
+        if !self.cfg.profile.nagle || flight == 0 {
+            return false;
+        }
+        !self.cfg.profile.nagle_minshall
+            || (self.snd_sml > self.snd_una && self.snd_sml <= self.snd_nxt)
     }
 
     /// Sends what the windows allow: data, then a queued FIN (RFC 9293 3.10.2,
@@ -323,12 +338,7 @@ impl Endpoint {
                     break;
                 }
             }
-            if len > 0
-                && (len as u64) < self.smss as u64
-                && self.cfg.profile.nagle
-                && flight > 0
-                && !fin_now
-            {
+            if len > 0 && (len as u64) < self.smss as u64 && self.nagle_waits() && !fin_now {
                 // Nagle (RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
                 break;
             }

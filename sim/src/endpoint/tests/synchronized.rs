@@ -229,6 +229,34 @@ fn established__send__segment_then_nagle_rfc9293_3_7_4() {
     assert_eq!(ep.unacked_bytes(), 5);
 }
 
+/// Nagle with full segments in flight: RFC 9293 3.7.4 holds the short tail
+/// of a write until they are acknowledged; Linux's Minshall variant
+/// (`tcp_minshall_check()`, profile.rs `nagle_minshall`) sends it at once,
+/// since no small segment is in flight, and then holds the next small one.
+#[test]
+fn established__send_full_segments_and_a_tail__minshall_nagle() {
+    for (p, tail_now) in [(RFC, false), (LINUX, true)] {
+        let mut ep = established(p);
+        let mss = ep.smss() as usize;
+        assert_eq!(ep.send(SEC, &vec![7u8; 2 * mss + 100]), Ok(()));
+        let mut lens = Vec::new();
+        while let Some(t) = ep.poll_transmit() {
+            lens.push(t.seg.hdr.payload_len as usize);
+        }
+        let want = if tail_now {
+            vec![mss, mss, 100]
+        } else {
+            vec![mss, mss]
+        };
+        assert_eq!(lens, want, "{p:?}");
+        if tail_now {
+            // A small segment is in flight now: the next one waits.
+            assert_eq!(ep.send(SEC + MS, b"more"), Ok(()));
+            recv_nothing!(ep);
+        }
+    }
+}
+
 /// RFC 9293 3.8.6 / 3.10.2: the sender never sends past SND.UNA + SND.WND;
 /// a window update releases the rest.
 #[test]
