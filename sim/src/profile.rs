@@ -255,6 +255,14 @@ pub struct Profile {
     /// nothing sent. Linux also ACKs it at once: its SYN ends at RCV.NXT, "a
     /// retransmit" to `tcp_data_queue()`, which forces an immediate ACK.
     pub ack_simultaneous_synack: bool,
+    /// A lost tail. RFC 6298: the RTO resends it, backed off, and RFC 5681
+    /// 3.1 drops the congestion window to one segment. Linux (RFC 8985 7,
+    /// `tcp_schedule_loss_probe()`, `tcp_send_loss_probe()`, endpoint/tlp.rs)
+    /// sends a tail loss probe after 2 x SRTT (+ 200 ms with one segment in
+    /// flight, + 2 jiffies otherwise), never later than the RTO: new data if
+    /// the window takes it, else the last segment again; the RTO restarts in
+    /// full and the congestion window stays.
+    pub tail_loss_probe: bool,
 }
 
 impl Profile {
@@ -301,6 +309,7 @@ impl Profile {
                 linux_rcv_window: false,
                 syn_rto_fallback_without_sample_only: false,
                 ack_simultaneous_synack: false,
+                tail_loss_probe: false,
             },
             ProfileName::Linux => Profile {
                 name,
@@ -343,6 +352,7 @@ impl Profile {
                 linux_rcv_window: true,
                 syn_rto_fallback_without_sample_only: true,
                 ack_simultaneous_synack: true,
+                tail_loss_probe: true,
             },
         }
     }

@@ -239,14 +239,17 @@ pub enum TimerKind {
     TimeWait,
     Persist,
     DelayedAck,
+    /// Linux's tail loss probe (RFC 8985 7), in the linux profile.
+    LossProbe,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 4] = [
+    pub const ALL: [TimerKind; 5] = [
         TimerKind::Retransmit,
         TimerKind::TimeWait,
         TimerKind::Persist,
         TimerKind::DelayedAck,
+        TimerKind::LossProbe,
     ];
     pub const fn name(self) -> &'static str {
         match self {
@@ -254,6 +257,7 @@ impl TimerKind {
             TimerKind::TimeWait => "time-wait",
             TimerKind::Persist => "persist",
             TimerKind::DelayedAck => "delayed-ack",
+            TimerKind::LossProbe => "loss-probe",
         }
     }
 }

@@ -571,6 +571,7 @@ impl Display for TimerWait {
             (_, Some(rto)) if rto == self.after_us => f.write_str(" (RTO)"),
             (_, Some(rto)) => write!(f, " (RTO {})", Duration(rto)),
             (TimerKind::DelayedAck, None) => f.write_str(" (delayed-ACK timeout)"),
+            (TimerKind::LossProbe, None) => f.write_str(" (tail loss probe, RFC 8985)"),
             (TimerKind::Retransmit | TimerKind::Persist | TimerKind::TimeWait, None) => Ok(()),
         }
     }

@@ -26,6 +26,7 @@ mod output;
 mod quickack;
 mod rcv_linux;
 mod timers;
+mod tlp;
 
 #[cfg(test)]
 mod tests;
@@ -225,6 +226,14 @@ pub struct Endpoint {
     qa: quickack::QuickAck,
     /// Linux's receive window (profile `linux_rcv_window`).
     lrcv: rcv_linux::LinuxRcv,
+    /// Tail loss probe (profile `tail_loss_probe`, tlp.rs): SND.NXT when the
+    /// outstanding probe went (`tlp_high_seq`), the RTO deadline the PTO
+    /// stands in for, where the last new segment began, and whether the
+    /// probe is sending new data now (Nagle off).
+    tlp_high_seq: Option<SeqNum>,
+    tlp_rto_at: Option<u64>,
+    tlp_last_start: SeqNum,
+    tlp_new_data: bool,
 
     /// The failure not yet reported to a call (RFC 9293 3.10.7.4: the
     /// "connection reset" signal is given once; Linux `sock_error()` clears
@@ -301,6 +310,10 @@ impl Endpoint {
             unacked_segments: 0,
             qa: quickack::QuickAck::default(),
             lrcv: rcv_linux::LinuxRcv::default(),
+            tlp_high_seq: None,
+            tlp_rto_at: None,
+            tlp_last_start: iss,
+            tlp_new_data: false,
             error: None,
             failed: false,
             used: false,

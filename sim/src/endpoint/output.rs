@@ -176,10 +176,14 @@ impl Endpoint {
     /// retransmission (Karn's rule, RFC 6298 3), and RFC 6298 5.1: "Every
     /// time a packet containing data is sent (including a retransmission), if
     /// the timer is not running, start it".
-    fn send_timed(&mut self, seg: Segment, retransmission: bool, now: u64) {
+    pub(super) fn send_timed(&mut self, seg: Segment, retransmission: bool, now: u64) {
         if seg.hdr.payload_len > 0 && seg.hdr.payload_len < self.smss {
             // Linux tcp_minshall_update(): the end of the last small segment.
             self.snd_sml = seg.hdr.seq + seg.hdr.payload_len;
+        }
+        if !retransmission && seg.hdr.seg_len() > 0 {
+            // The tail a loss probe would send again (tlp.rs).
+            self.tlp_last_start = seg.hdr.seq;
         }
         self.snd_nxt = seg.hdr.seq + seg.hdr.seg_len();
         self.snd_max = self.snd_max.max(self.snd_nxt);
@@ -189,7 +193,9 @@ impl Endpoint {
             self.rtt_probe = Some((self.snd_nxt, now));
         }
         self.push_tx(seg, retransmission);
-        if self.timers.get(TimerKind::Retransmit).is_none() {
+        if self.timers.get(TimerKind::Retransmit).is_none()
+            && self.timers.get(TimerKind::LossProbe).is_none()
+        {
             self.arm_rto(now);
         }
     }
@@ -295,6 +301,16 @@ impl Endpoint {
     /// Sends what the windows allow: data, then a queued FIN (RFC 9293 3.10.2,
     /// 3.10.4), with Nagle (3.7.4) and sender SWS avoidance (3.8.6.2.1).
     pub(super) fn output(&mut self, now: u64) {
+        let sent_before = self.snd_max;
+        self.output_segments(now);
+        // Linux tcp_write_xmit(): new data sent, the loss probe is (re)armed
+        // (tlp.rs), bounded by what is left of the RTO.
+        if self.snd_max > sent_before && !self.tlp_new_data {
+            self.schedule_loss_probe(now, false);
+        }
+    }
+
+    fn output_segments(&mut self, now: u64) {
         let may_send = match self.state {
             State::Established | State::CloseWait => true,
             // Data queued before CLOSE still goes out, then the FIN. Before
@@ -338,7 +354,12 @@ impl Endpoint {
                     break;
                 }
             }
-            if len > 0 && (len as u64) < self.smss as u64 && self.nagle_waits() && !fin_now {
+            if len > 0
+                && (len as u64) < self.smss as u64
+                && self.nagle_waits()
+                && !fin_now
+                && !self.tlp_new_data
+            {
                 // Nagle (RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
                 break;
             }
@@ -391,6 +412,7 @@ impl Endpoint {
         let fin_waiting = self.fin_queued && !self.fin_outstanding_at_nxt() && !self.syn_unacked();
         if (unsent > 0 || fin_waiting)
             && self.timers.get(TimerKind::Retransmit).is_none()
+            && self.timers.get(TimerKind::LossProbe).is_none()
             && self.timers.get(TimerKind::Persist).is_none()
             && self.state.is_synchronized()
         {

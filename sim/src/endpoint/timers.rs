@@ -74,6 +74,7 @@ impl Endpoint {
                 self.delete_tcb();
             }
             TimerKind::Persist => self.on_persist(now, after_us),
+            TimerKind::LossProbe => self.on_loss_probe(now, after_us),
             TimerKind::DelayedAck => {
                 self.push_event(EndpointEvent::TimerFired {
                     timer: kind,
@@ -89,6 +90,8 @@ impl Endpoint {
     /// RFC 6298 5.4-5.7: the retransmission timer expired.
     fn on_rto(&mut self, now: u64, after_us: u64) {
         let rto = self.rtt.rto_us();
+        // Linux tcp_retransmit_timer(): an outstanding loss probe is over.
+        self.tlp_high_seq = None;
         self.push_event(EndpointEvent::TimerFired {
             timer: TimerKind::Retransmit,
             after_us,

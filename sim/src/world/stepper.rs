@@ -268,6 +268,7 @@ impl World {
                     TimerKind::Retransmit,
                     TimerKind::Persist,
                     TimerKind::DelayedAck,
+                    TimerKind::LossProbe,
                 ]
                 .into_iter()
                 .any(|t| e.timer(t).is_some())

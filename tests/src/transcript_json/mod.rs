@@ -74,6 +74,7 @@ pub enum Timer {
     TimeWait,
     Persist,
     DelayedAck,
+    LossProbe,
 }
 
 /// One of Wireshark's `tcp.analysis` flags, in the order `analysis` lists them.

@@ -146,10 +146,14 @@ impl Endpoint {
         // RFC 6298 5.2: "When all outstanding data has been acknowledged, turn
         // off the retransmission timer." 5.3: "When an ACK is received that
         // acknowledges new data, restart the retransmission timer".
+        self.tlp_acked();
         if self.snd_una == self.snd_max {
             self.timers.stop(TimerKind::Retransmit);
+            self.timers.stop(TimerKind::LossProbe);
         } else {
             self.arm_rto(now);
+            // Linux tcp_set_xmit_timer(): the loss probe in place of the RTO.
+            self.schedule_loss_probe(now, true);
         }
         // Congestion control.
         match self.recover {
@@ -252,6 +256,7 @@ impl Endpoint {
             // FIN-WAIT-2 and continue processing in that state."
             State::FinWait1 if self.fin_acked() => {
                 self.timers.stop(TimerKind::Retransmit);
+                self.timers.stop(TimerKind::LossProbe);
                 self.set_state(State::FinWait2);
                 AfterAck::Continue
             }

@@ -94,6 +94,8 @@ pub(super) struct S {
     mss: Option<u16>,
     /// Timestamps option (TSval, TSecr), RFC 7323 3.
     ts: Option<(u32, u32)>,
+    /// SACK-permitted option (RFC 2018).
+    sack: bool,
 }
 
 #[allow(dead_code)]
@@ -134,6 +136,10 @@ impl S {
         self.ts = Some(v);
         self
     }
+    pub(super) fn sack(mut self, v: bool) -> S {
+        self.sack = v;
+        self
+    }
 
     fn to_segment(&self) -> Segment {
         let payload = match (&self.data, self.len) {
@@ -151,6 +157,7 @@ impl S {
             options: TcpOptions {
                 mss: self.mss,
                 timestamps: self.ts,
+                sack_permitted: self.sack,
                 ..TcpOptions::default()
             },
             payload_len: 0,

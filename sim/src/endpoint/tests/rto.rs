@@ -352,3 +352,66 @@ fn established__three_dup_acks__fast_retransmit_rfc5681_3_2() {
     recv!(ep, ACK, seq = ISS + 1461, len = 1460);
     recv_nothing!(ep);
 }
+
+/// RFC 8985 7 (Linux `tcp_schedule_loss_probe()`, profile.rs
+/// `tail_loss_probe`): with two segments unacknowledged the probe timeout is
+/// 2 x SRTT + 2 jiffies (208 ms after a 100 ms sample), before the RTO (300
+/// ms); the probe sends the last segment again, keeps the congestion window
+/// and restarts the RTO unbacked. The rfc profile waits for the RTO.
+#[test]
+fn established__tail_lost__linux_probes_before_the_rto() {
+    let mut ep = established_with_sack();
+    let mss = ep.smss() as usize;
+    assert_eq!(ep.rto_us(), 300 * MS);
+    assert_eq!(ep.send(SEC, &vec![7u8; 2 * mss]), Ok(()));
+    recv!(ep, ACK, seq = ISS + 1, len = mss as u32);
+    recv!(ep, PSH | ACK, seq = ISS + 1 + mss as u32, len = mss as u32);
+    assert_eq!(ep.timer(TimerKind::Retransmit), None);
+    let cwnd = ep.cwnd();
+    assert_eq!(
+        expire(&mut ep, TimerKind::LossProbe, SEC + 208 * MS),
+        (208 * MS, None)
+    );
+    recv!(ep, PSH | ACK, seq = ISS + 1 + mss as u32, len = mss as u32);
+    recv_nothing!(ep);
+    assert_eq!(ep.cwnd(), cwnd, "a probe is not a timeout");
+    assert_eq!(ep.rto_us(), 300 * MS, "nor backed off");
+    assert_eq!(ep.timer(TimerKind::Retransmit), Some(SEC + 508 * MS));
+    // Only one probe at a time: the RTO comes next, and backs off.
+    assert_eq!(ep.timer(TimerKind::LossProbe), None);
+    expire(&mut ep, TimerKind::Retransmit, SEC + 508 * MS);
+    recv!(ep, ACK, seq = ISS + 1, len = mss as u32);
+    assert_eq!(ep.rto_us(), 600 * MS);
+
+    let mut rfc = established(RFC);
+    let mss = rfc.smss() as usize;
+    assert_eq!(rfc.send(SEC, &vec![7u8; 2 * mss]), Ok(()));
+    assert_eq!(rfc.timer(TimerKind::LossProbe), None);
+    assert_eq!(rfc.timer(TimerKind::Retransmit), Some(2 * SEC));
+}
+
+/// One segment in flight: the probe allows for a delayed ACK (+ 200 ms,
+/// `TCP_RTO_MIN`), so the RTO bounds it: the probe fires when the RTO would,
+/// as Linux 6.18 did for `lost-data` ("RTO now 224 ms, cwnd 10 segments").
+#[test]
+fn established__one_segment_lost__linux_probe_at_the_rto() {
+    let mut ep = established_with_sack();
+    assert_eq!(ep.send(SEC, b"hello"), Ok(()));
+    recv!(ep, PSH | ACK, seq = ISS + 1, data = b"hello");
+    assert_eq!(ep.timer(TimerKind::LossProbe), Some(SEC + 300 * MS));
+    expire(&mut ep, TimerKind::LossProbe, SEC + 300 * MS);
+    recv!(ep, PSH | ACK, seq = ISS + 1, data = b"hello");
+    assert_eq!(ep.rto_us(), 300 * MS);
+}
+
+/// ESTABLISHED under linux after a passive open whose SYN offered SACK (a
+/// loss probe needs it), with a 100 ms RTT sample.
+fn established_with_sack() -> Endpoint {
+    let mut ep = listen(LINUX);
+    send!(ep, 0, SYN, seq = IRS, mss = 1460, sack = true);
+    recv!(ep, SYN | ACK, seq = ISS, ack = IRS + 1);
+    send!(ep, 100 * MS, ACK, seq = IRS + 1, ack = ISS + 1);
+    recv_nothing!(ep);
+    assert_eq!(ep.state(), State::Established);
+    ep
+}
