@@ -251,6 +251,70 @@ pub struct Inject {
     pub ack_col: Option<u32>,
 }
 
+/// How an `inject` line's numbers and payload resolve, the same in the
+/// simulator (world/inject.rs) and on the real kernel (`synack real`'s
+/// forger), so that one scenario forges the same segment in both.
+impl Inject {
+    /// `default + offset`, or `isn + plain`, or `plain` itself where the
+    /// sender never had a connection (`absolute`).
+    pub fn resolve(
+        v: Option<SeqValue>,
+        default: crate::seq::SeqNum,
+        isn: crate::seq::SeqNum,
+        absolute: bool,
+    ) -> crate::seq::SeqNum {
+        match v {
+            None => default,
+            Some(SeqValue::Offset(n)) if n >= 0 => default + u32::try_from(n).unwrap_or(u32::MAX),
+            Some(SeqValue::Offset(n)) => {
+                default - u32::try_from(n.unsigned_abs()).unwrap_or(u32::MAX)
+            }
+            Some(SeqValue::Plain(n)) if absolute => crate::seq::SeqNum(n),
+            Some(SeqValue::Plain(n)) => isn + n,
+        }
+    }
+
+    /// For a sender with no numbers (`why` it has none: "is in LISTEN",
+    /// ...): the error when `seq=` (or, with ACK, `ack=`) is not an absolute
+    /// number, at line `line` of `file`.
+    pub fn needs_absolute(
+        &self,
+        from: Side,
+        why: &str,
+        file: &str,
+        line: u32,
+    ) -> Option<crate::scenario::ScenarioError> {
+        let (field, col) = if !matches!(self.seq, Some(SeqValue::Plain(_))) {
+            ("seq", self.seq_col)
+        } else if self.flags.ack() && !matches!(self.ack, Some(SeqValue::Plain(_))) {
+            ("ack", self.ack_col)
+        } else {
+            return None;
+        };
+        Some(crate::scenario::ScenarioError {
+            file: file.to_string(),
+            line,
+            col: col.unwrap_or(self.col),
+            message: format!(
+                "the {from} {why}, so it has no {field} to default to or offset from; give {field}= as an absolute 32-bit number, like {field}=1000"
+            ),
+        })
+    }
+
+    /// The payload: none, the text, or `len` bytes of the `send N bytes`
+    /// pattern.
+    pub fn payload(&self) -> crate::payload::Payload {
+        match &self.payload {
+            InjectPayload::None => crate::payload::Payload::EMPTY,
+            InjectPayload::Text(b) => crate::payload::Payload::from(b.clone()),
+            InjectPayload::Len(n) => crate::payload::Payload::Pattern {
+                start: 0,
+                len: u64::from(*n),
+            },
+        }
+    }
+}
+
 impl Action {
     /// The endpoint that makes this socket call (`None` for `wait`, `expect`
     /// and `inject`).

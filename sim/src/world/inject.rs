@@ -5,8 +5,7 @@
 use super::net::InFlight;
 use super::stepper::World;
 use crate::endpoint::Endpoint;
-use crate::payload::Payload;
-use crate::scenario::{Inject, InjectPayload, ScenarioError, SeqValue};
+use crate::scenario::Inject;
 use crate::segment::{Segment, TcpHeader, TcpOptions};
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -19,18 +18,6 @@ fn never_connected(ep: &Endpoint) -> bool {
         State::Listen => true,
         State::Closed => ep.snd_nxt() == ep.iss(),
         _ => false,
-    }
-}
-
-/// `default + offset` or `isn + plain` (or `plain` itself where there was
-/// never a connection).
-fn resolve(v: Option<SeqValue>, default: SeqNum, isn: SeqNum, absolute: bool) -> SeqNum {
-    match v {
-        None => default,
-        Some(SeqValue::Offset(n)) if n >= 0 => default + u32::try_from(n).unwrap_or(u32::MAX),
-        Some(SeqValue::Offset(n)) => default - u32::try_from(n.unsigned_abs()).unwrap_or(u32::MAX),
-        Some(SeqValue::Plain(n)) if absolute => SeqNum(n),
-        Some(SeqValue::Plain(n)) => isn + n,
     }
 }
 
@@ -48,33 +35,18 @@ impl World {
         // from a pretended sender that never connected.
         let ack_absolute = absolute && never_connected(receiver);
         if absolute {
-            let missing_ack = i.flags.ack() && !matches!(i.ack, Some(SeqValue::Plain(_)));
-            let missing = if !matches!(i.seq, Some(SeqValue::Plain(_))) {
-                Some(("seq", i.seq_col))
-            } else if missing_ack {
-                Some(("ack", i.ack_col))
-            } else {
-                None
+            let why = match sender.state() {
+                State::Listen => "is in LISTEN",
+                _ => "is CLOSED and never connected",
             };
-            if let Some((field, col)) = missing {
-                let why = match sender.state() {
-                    State::Listen => "is in LISTEN",
-                    _ => "is CLOSED and never connected",
-                };
-                self.fail_run(ScenarioError {
-                    file: self.source.to_string(),
-                    line,
-                    col: col.unwrap_or(i.col),
-                    message: format!(
-                        "the {from} {why}, so it has no {field} to default to or offset from; give {field}= as an absolute 32-bit number, like {field}=1000"
-                    ),
-                });
+            if let Some(e) = i.needs_absolute(from, why, &self.source, line) {
+                self.fail_run(e);
                 return;
             }
         }
-        let seq = resolve(i.seq, sender.snd_nxt(), sender.iss(), absolute);
+        let seq = Inject::resolve(i.seq, sender.snd_nxt(), sender.iss(), absolute);
         let ack = if i.flags.ack() || i.ack.is_some() {
-            resolve(i.ack, sender.rcv_nxt(), receiver.iss(), ack_absolute)
+            Inject::resolve(i.ack, sender.rcv_nxt(), receiver.iss(), ack_absolute)
         } else {
             SeqNum(0)
         };
@@ -101,14 +73,7 @@ impl World {
                     crate::transcript::Side::Server => (s, c),
                 }
             };
-        let payload = match &i.payload {
-            InjectPayload::None => Payload::EMPTY,
-            InjectPayload::Text(b) => Payload::from(b.clone()),
-            InjectPayload::Len(n) => Payload::Pattern {
-                start: 0,
-                len: u64::from(*n),
-            },
-        };
+        let payload = i.payload();
         let hdr = TcpHeader {
             src_port,
             dst_port,

@@ -20,8 +20,8 @@ use crate::export::build_packet;
 use crate::link::LinkType;
 use std::net::IpAddr;
 use synack_sim::link::Verdict;
-use synack_sim::scenario::{Inject, InjectPayload, ScenarioError, SeqValue};
-use synack_sim::{Payload, SeqNum, Side, State, TcpHeader, TcpOptions};
+use synack_sim::scenario::{Inject, ScenarioError};
+use synack_sim::{SeqNum, Side, State, TcpHeader, TcpOptions};
 
 /// What the wire showed of one side, as the sender of its packets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,18 +96,6 @@ impl WireView {
     }
 }
 
-/// `default + offset` or `isn + plain` (or `plain` itself where there was
-/// never a connection), as the simulator resolves them.
-fn resolve(v: Option<SeqValue>, default: SeqNum, isn: SeqNum, absolute: bool) -> SeqNum {
-    match v {
-        None => default,
-        Some(SeqValue::Offset(n)) if n >= 0 => default + u32::try_from(n).unwrap_or(u32::MAX),
-        Some(SeqValue::Offset(n)) => default - u32::try_from(n.unsigned_abs()).unwrap_or(u32::MAX),
-        Some(SeqValue::Plain(n)) if absolute => SeqNum(n),
-        Some(SeqValue::Plain(n)) => isn + n,
-    }
-}
-
 /// A forged packet, ready to send: its IPv4 bytes.
 pub(super) struct Forged {
     pub ip: Vec<u8>,
@@ -136,31 +124,17 @@ pub(super) fn forge(
     // has no numbers to default to; seq (and ack) must be absolute.
     let absolute = sender_state == State::Listen || !s.sent_any;
     if absolute {
-        let missing = if !matches!(i.seq, Some(SeqValue::Plain(_))) {
-            Some(("seq", i.seq_col))
-        } else if i.flags.ack() && !matches!(i.ack, Some(SeqValue::Plain(_))) {
-            Some(("ack", i.ack_col))
-        } else {
-            None
+        let why = match sender_state {
+            State::Listen => "is in LISTEN",
+            State::Closed => "is CLOSED and never connected",
+            _ => "never sent a segment",
         };
-        if let Some((field, col)) = missing {
-            let why = match sender_state {
-                State::Listen => "is in LISTEN",
-                State::Closed => "is CLOSED and never connected",
-                _ => "never sent a segment",
-            };
-            return Err(ScenarioError {
-                file: source.to_string(),
-                line,
-                col: col.unwrap_or(i.col),
-                message: format!(
-                    "the {from} {why}, so it has no {field} to default to or offset from; give {field}= as an absolute 32-bit number, like {field}=1000"
-                ),
-            });
+        if let Some(e) = i.needs_absolute(from, why, source, line) {
+            return Err(e);
         }
     }
     let zero = SeqNum(0);
-    let seq = resolve(
+    let seq = Inject::resolve(
         i.seq,
         s.snd_nxt.unwrap_or(zero),
         s.isn.unwrap_or(zero),
@@ -169,7 +143,7 @@ pub(super) fn forge(
     let ack = if i.flags.ack() || i.ack.is_some() {
         // As in the simulator, a plain ack counts from the receiver's ISN
         // whenever it has one.
-        resolve(
+        Inject::resolve(
             i.ack,
             s.rcv_nxt.unwrap_or(zero),
             r.isn.unwrap_or(zero),
@@ -201,15 +175,7 @@ pub(super) fn forge(
             Side::Server => (ports[1], ports[0]),
         },
     };
-    let payload = match &i.payload {
-        InjectPayload::None => Vec::new(),
-        InjectPayload::Text(b) => b.clone(),
-        InjectPayload::Len(n) => Payload::Pattern {
-            start: 0,
-            len: u64::from(*n),
-        }
-        .to_vec(),
-    };
+    let payload = i.payload().to_vec();
     let hdr = TcpHeader {
         src_port,
         dst_port,
@@ -347,6 +313,7 @@ impl super::Runner<'_> {
 mod tests {
     use super::*;
     use crate::real::packet::decode_ip;
+    use synack_sim::scenario::{InjectPayload, SeqValue};
     use synack_sim::{Dir, Flags};
 
     impl Forged {

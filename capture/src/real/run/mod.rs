@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
-use synack_sim::calls::CallResult;
+use synack_sim::calls::{Call, CallResult};
 use synack_sim::link::Link;
 use synack_sim::scenario::{Action, Scenario, ScenarioError};
 use synack_sim::transcript::{ConnInfo, Note, OwnedEvent, OwnedKind};
@@ -421,6 +421,19 @@ impl Runner<'_> {
         any
     }
 
+    /// A call's result (or that it blocks) as the side's driver reported it.
+    fn push_call(&mut self, side: Side, call: Call, result: CallResult, t_ns: u64) {
+        self.acted[side.index()] = true;
+        self.other.push(Timed {
+            t_ns,
+            kind: OwnedKind::App {
+                endpoint: side,
+                call,
+                result,
+            },
+        })
+    }
+
     fn take_report(&mut self, r: Report) {
         match r {
             Report::Blocked {
@@ -428,33 +441,13 @@ impl Runner<'_> {
                 call,
                 why,
                 t_ns,
-            } => {
-                self.acted[side.index()] = true;
-                self.other.push(Timed {
-                    t_ns,
-                    kind: OwnedKind::App {
-                        endpoint: side,
-                        call,
-                        result: CallResult::Blocked(why),
-                    },
-                })
-            }
+            } => self.push_call(side, call, CallResult::Blocked(why), t_ns),
             Report::Done {
                 side,
                 call,
                 result,
                 t_ns,
-            } => {
-                self.acted[side.index()] = true;
-                self.other.push(Timed {
-                    t_ns,
-                    kind: OwnedKind::App {
-                        endpoint: side,
-                        call,
-                        result,
-                    },
-                })
-            }
+            } => self.push_call(side, call, result, t_ns),
             Report::Returned { side } => {
                 self.acted[side.index()] = true;
                 let n = &mut self.outstanding[side.index()];
