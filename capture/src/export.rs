@@ -282,6 +282,13 @@ fn options(hdr: &TcpHeader) -> ([TcpOptionElement; 8], usize) {
         push(SelectiveAcknowledgementPermitted);
     }
     if let Some((val, ecr)) = o.timestamps {
+        // Linux's layout (tcp_options_write()): in a SYN the timestamps
+        // follow SACK-permitted, which fills their alignment; elsewhere two
+        // NOPs go first, so the option sits on a 4-byte boundary.
+        if !o.sack_permitted {
+            push(Noop);
+            push(Noop);
+        }
         push(Timestamp(val, ecr));
     }
     if let Some(ws) = o.wscale {
