@@ -23,10 +23,14 @@
 //!   below 1/16 of it or one segment, the new window is 0 (and what is left
 //!   of the last one still goes out), and quick-ack mode ends.
 //!
-//! What stays apart: `tcp_rcv_space_adjust()` (the buffer grows while the
-//! application reads faster than one window per round trip, timed by the
-//! real clock), and the collapsing of queued segments under memory pressure.
-//! docs/differences.md says so.
+//! - the buffer itself grows, once per receiver round trip (measured from
+//!   timestamps), when the application read more than in the last one
+//!   (`tcp_rcv_space_adjust()`, `tcp_rcvbuf_grow()`).
+//!
+//! What stays apart: when those measures fall on the real clock, the
+//! collapsing of queued segments under memory pressure (`tcp_prune_queue()`),
+//! and the true size of segments cut otherwise than full-size loopback GSO
+//! segments. docs/differences.md says so.
 
 use super::Endpoint;
 use crate::seq::SeqNum;
