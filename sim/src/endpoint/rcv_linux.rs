@@ -344,12 +344,13 @@ impl LinuxRcv {
     /// `tcp_rcvbuf_grow()`: room for twice what was read in a round trip,
     /// more when the rate grows ("slow start"), up to `tcp_rmem[2]`.
     fn rcvbuf_grow(&mut self, newval: u32) {
-        let old = self.space.max(1) as u64;
+        let old = self.space.max(1) as u128;
         self.space = newval;
-        let mut rcvwin = (newval as u64) << 1;
-        let grow = rcvwin * (newval as u64).saturating_sub(old) / old;
+        let mut rcvwin = (newval as u128) << 1;
+        let grow = rcvwin * (newval as u128).saturating_sub(old) / old;
         rcvwin += grow << 1;
-        let rcvbuf = ((rcvwin << RATIO_SHIFT) / self.ratio as u64).min(RMEM_MAX as u64) as u32;
+        let space = (rcvwin << RATIO_SHIFT) / self.ratio.max(1) as u128;
+        let rcvbuf = space.min(RMEM_MAX as u128) as u32;
         if rcvbuf > self.rcvbuf {
             self.rcvbuf = rcvbuf;
             self.clamp = self.win_from_space(rcvbuf as i64).max(0) as u32;
@@ -540,6 +541,23 @@ mod tests {
             got.push(w / 1024);
         }
         assert_eq!(got, [67, 70, 73, 75, 77, 76, 75, 74, 73, 72]);
+    }
+
+    /// `tcp_rcv_space_adjust()`: reading more in a round trip than the last
+    /// measure (10 segments at first) grows the buffer, and with it how far
+    /// the window may grow; not before a round trip has passed.
+    #[test]
+    fn reading_fast_grows_the_buffer_once_a_round_trip() {
+        let mut r = LinuxRcv::default();
+        r.start(131_072, 65_160, 0, 1448);
+        r.on_data(arrived(1448, 1448), 1448);
+        r.rtt_sample(1448, 21, 1, true); // 20 ms
+        let before = r.clamp;
+        r.space_adjust(10_000, 60_000, 0); // 10 ms: too soon
+        assert_eq!(r.clamp, before);
+        r.space_adjust(30_000, 60_000, 0);
+        assert!(r.clamp > 4 * before, "{} -> {}", before, r.clamp);
+        assert!(r.clamp <= (RMEM_MAX as u32 / 256) * 255);
     }
 
     #[test]

@@ -70,10 +70,13 @@ impl Endpoint {
         if self.snd_max == self.snd_una || !self.state.is_synchronized() {
             return;
         }
-        if self.tlp_high_seq.is_some() {
-            // A probe is outstanding: back to the RTO where it was.
-            let at = rto_at.unwrap_or(now + self.rtt.rto_us()).max(now + 1);
-            self.timers.set(TimerKind::Retransmit, now, at - now);
+        if self.tlp_high_seq.is_some() || self.recover.is_some() || self.retries > 0 {
+            // A probe is outstanding, or loss recovery began since the PTO
+            // was armed: back to the RTO where it was.
+            if self.timers.get(TimerKind::Retransmit).is_none() {
+                let at = rto_at.unwrap_or(now + self.rtt.rto_us()).max(now + 1);
+                self.timers.set(TimerKind::Retransmit, now, at - now);
+            }
             return;
         }
         // One new segment if the peer's window takes it, whatever the
