@@ -177,8 +177,9 @@ impl Endpoint {
     /// time a packet containing data is sent (including a retransmission), if
     /// the timer is not running, start it".
     pub(super) fn send_timed(&mut self, seg: Segment, retransmission: bool, now: u64) {
-        if seg.hdr.payload_len > 0 && seg.hdr.payload_len < self.smss {
-            // Linux tcp_minshall_update(): the end of the last small segment.
+        if !retransmission && seg.hdr.payload_len > 0 && seg.hdr.payload_len < self.smss {
+            // Linux tcp_minshall_update() (tcp_write_xmit()): the end of the
+            // last small segment of new data.
             self.snd_sml = seg.hdr.seq + seg.hdr.payload_len;
         }
         if !retransmission && seg.hdr.seg_len() > 0 {
