@@ -96,8 +96,7 @@ impl Endpoint {
             window = w as u16;
             if profile.linux_rcv_window {
                 // advmss once timestamps are agreed (tcp_init_buffer_space()).
-                let ts = if profile.timestamps { TS_OPTION_LEN } else { 0 };
-                let advmss = (self.cfg.mss as u32).saturating_sub(ts);
+                let advmss = self.advmss_with(profile.timestamps);
                 self.lrcv.start(profile.recv_buffer, w, now, advmss);
             }
             options.mss = Some(self.cfg.mss);

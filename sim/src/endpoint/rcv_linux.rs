@@ -415,9 +415,10 @@ impl LinuxRcv {
 
 /// The profile's hooks into the endpoint (see output.rs and input/text.rs).
 impl Endpoint {
-    /// Our MSS for the peer's data, less the timestamp option (`advmss`).
-    fn advmss(&self) -> u32 {
-        let opt = if self.ts_enabled {
+    /// Our MSS for the peer's data, less the timestamp option when
+    /// timestamps are in use (`advmss`).
+    pub(super) fn advmss_with(&self, timestamps: bool) -> u32 {
+        let opt = if timestamps {
             super::output::TS_OPTION_LEN
         } else {
             0
@@ -444,7 +445,7 @@ impl Endpoint {
         if !self.lrcv.started() {
             return;
         }
-        let advmss = self.advmss();
+        let advmss = self.advmss_with(self.ts_enabled);
         if let (true, Some(tsecr)) = (seg.in_order, seg.tsecr) {
             let queue_empty = self.recv_buf.ready_len() as u64 <= seg.len as u64;
             let ts_now = super::output::ts_clock(now);
@@ -462,18 +463,29 @@ impl Endpoint {
         if !self.lrcv.started() {
             return self.unacked_segments >= 2;
         }
-        self.lrcv.release(self.recv_buf.read_total());
-        if self.rcv_nxt - self.lrcv.wup <= self.lrcv.rcv_mss {
+        if !self.segment_since_ack() {
             return false;
         }
         if self.recv_buf.ready_len() == 0 {
             return true;
         }
+        self.fresh_linux_window() >= self.lrcv.last_wnd
+    }
+
+    /// More than a receive MSS came since the last window was offered.
+    fn segment_since_ack(&self) -> bool {
+        self.rcv_nxt - self.lrcv.wup > self.lrcv.rcv_mss
+    }
+
+    /// `__tcp_select_window()` as the ACK decisions call it: the window the
+    /// memory allows now; a buffer more than half full ends quick-ack mode.
+    fn fresh_linux_window(&mut self) -> u32 {
+        self.lrcv.release(self.recv_buf.read_total());
         let (fresh, half_full) = self.lrcv.fresh_window(self.rcv_wscale);
         if half_full {
             self.quickack_end();
         }
-        fresh >= self.lrcv.last_wnd
+        fresh
     }
 
     /// After the application read (`tcp_cleanup_rbuf()`): a pending ACK goes
@@ -490,16 +502,12 @@ impl Endpoint {
         let mut time_to_ack = false;
         if scheduled {
             let pushed = self.lrcv.pushed >= 2 || self.lrcv.pushed == 1 && !self.qa.pingpong;
-            time_to_ack =
-                self.rcv_nxt - self.lrcv.wup > self.lrcv.rcv_mss || pushed && self.lrcv.rmem() == 0;
+            time_to_ack = self.segment_since_ack() || pushed && self.lrcv.rmem() == 0;
         }
         if !time_to_ack && !self.fin_received && self.state.is_synchronized() {
             let now_w = self.rcv_wnd();
             if 2 * now_w as u64 <= self.lrcv.clamp as u64 {
-                let (fresh, half_full) = self.lrcv.fresh_window(self.rcv_wscale);
-                if half_full {
-                    self.quickack_end();
-                }
+                let fresh = self.fresh_linux_window();
                 time_to_ack = fresh != 0 && fresh as u64 >= 2 * now_w as u64;
             }
         }
